@@ -1,0 +1,101 @@
+/* `sandpit envs [--json]`: the catalogue with full specs. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "jsonw.h"
+#include "sandpit/envs.h"
+
+static void json_channels(FILE* out, const sp_channel* ch, int n) {
+    fputc('[', out);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", {\"name\": " : "{\"name\": ", out);
+        sp_json_string(out, ch[i].name);
+        fputs(", \"unit\": ", out);
+        sp_json_string(out, ch[i].unit);
+        fputs(", \"low\": ", out);
+        sp_json_number(out, ch[i].low);
+        fputs(", \"high\": ", out);
+        sp_json_number(out, ch[i].high);
+        fputs(", \"doc\": ", out);
+        sp_json_string(out, ch[i].doc);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+static void json_spec(FILE* out, const sp_env_spec* s) {
+    fputs("{\"id\": ", out);
+    sp_json_string(out, s->id);
+    fprintf(out, ", \"version\": %d, \"summary\": ", s->version);
+    sp_json_string(out, s->summary);
+    fputs(", \"dt\": ", out);
+    sp_json_number(out, s->dt);
+    fprintf(out, ", \"iterations\": %d, \"frame_skip\": %d, \"max_steps\": %d", s->iterations,
+            s->frame_skip, s->max_steps);
+    fputs(", \"observation\": {\"dtype\": \"float32\", \"channels\": ", out);
+    json_channels(out, s->sensors, s->sensor_count);
+    fputs("}, \"action\": ", out);
+    if (s->action_kind == SP_ACTION_DISCRETE) {
+        fprintf(out, "{\"kind\": \"discrete\", \"dtype\": \"int32\", \"n\": %d, \"names\": [",
+                s->action_count);
+        for (int i = 0; i < s->action_count; i++) {
+            if (i) fputs(", ", out);
+            sp_json_string(out, s->action_names[i]);
+        }
+        fputs("]}", out);
+    } else {
+        fputs("{\"kind\": \"continuous\", \"dtype\": \"float32\", \"channels\": ", out);
+        json_channels(out, s->actuators, s->actuator_count);
+        fputc('}', out);
+    }
+    fputc('}', out);
+}
+
+static void text_channels(const char* title, const sp_channel* ch, int n) {
+    printf("  %s:\n", title);
+    for (int i = 0; i < n; i++)
+        printf("    %-28s %-7s [%g, %g]  %s\n", ch[i].name, ch[i].unit, ch[i].low, ch[i].high,
+               ch[i].doc);
+}
+
+static void text_spec(const sp_env_spec* s) {
+    printf("%s (version %d): %s\n", s->id, s->version, s->summary);
+    printf("  dt %g s, %d iterations, frame skip %d, max steps %d\n", s->dt, s->iterations,
+           s->frame_skip, s->max_steps);
+    text_channels("observation (float32)", s->sensors, s->sensor_count);
+    if (s->action_kind == SP_ACTION_DISCRETE) {
+        printf("  action (discrete, %d):", s->action_count);
+        for (int i = 0; i < s->action_count; i++) printf(" %d=%s", i, s->action_names[i]);
+        printf("\n");
+    } else {
+        text_channels("action (continuous float32)", s->actuators, s->actuator_count);
+    }
+}
+
+int sp_cmd_envs(int argc, char** argv) {
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else {
+            sp_cli_error("envs: unknown option '%s' (options: --json)", argv[i]);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (json) fputs("[", stdout);
+    for (int i = 0; i < sp_env_count(); i++) {
+        const sp_env_spec* s = sp_env_at(i)->spec;
+        if (json) {
+            fputs(i ? ",\n " : "", stdout);
+            json_spec(stdout, s);
+        } else {
+            if (i) printf("\n");
+            text_spec(s);
+        }
+    }
+    if (json) fputs("]\n", stdout);
+    return 0;
+}

@@ -1,0 +1,140 @@
+/* `sandpit rollout`: runs episodes in-process and prints, per episode, steps, return and the
+ * final state hash. The first episode is reset with --seed, later ones continue the seed
+ * stream, exactly as a Gymnasium user calling reset(seed=N) then reset() would. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "jsonw.h"
+#include "sandpit/envs.h"
+#include "sandpit/episode.h"
+#include "sandpit/error.h"
+
+typedef enum policy { POLICY_RANDOM, POLICY_ZERO } policy;
+
+typedef struct rollout_opts {
+    const sp_env_class* env;
+    uint64_t seed;
+    int episodes;
+    policy policy;
+    int json;
+} rollout_opts;
+
+static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_action* a) {
+    memset(a, 0, sizeof *a);
+    if (p == POLICY_ZERO) return;
+    if (spec->action_kind == SP_ACTION_DISCRETE) {
+        a->index = (int32_t)sp_rng_below(rng, (uint32_t)spec->action_count);
+    } else {
+        for (int i = 0; i < spec->actuator_count; i++)
+            a->value[i] = (float)sp_rng_range(rng, spec->actuators[i].low, spec->actuators[i].high);
+    }
+}
+
+static int parse(int argc, char** argv, rollout_opts* o) {
+    const char* env_id = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char* arg = argv[i];
+        const char* v = NULL;
+        if (!strcmp(arg, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(arg, "--env")) {
+            if (!(env_id = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+        } else if (!strcmp(arg, "--seed")) {
+            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_u64("--seed", v, &o->seed))
+                return SP_EXIT_USAGE;
+        } else if (!strcmp(arg, "--episodes")) {
+            if (!(v = sp_arg_value(argc, argv, &i)) ||
+                !sp_arg_int("--episodes", v, 1, 1000000, &o->episodes))
+                return SP_EXIT_USAGE;
+        } else if (!strcmp(arg, "--policy")) {
+            if (!(v = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+            if (!strcmp(v, "random")) {
+                o->policy = POLICY_RANDOM;
+            } else if (!strcmp(v, "zero")) {
+                o->policy = POLICY_ZERO;
+            } else {
+                sp_cli_error("--policy must be random or zero, got '%s'", v);
+                return SP_EXIT_USAGE;
+            }
+        } else {
+            sp_cli_error("rollout: unknown option '%s' (options: --env ID, --seed N, "
+                         "--episodes K, --policy random|zero, --json)",
+                         arg);
+            return SP_EXIT_USAGE;
+        }
+    }
+    char ids[512];
+    sp_env_list_ids(ids, sizeof ids);
+    if (!env_id) {
+        sp_cli_error("rollout needs --env ID (envs: %s)", ids);
+        return SP_EXIT_USAGE;
+    }
+    if (!(o->env = sp_env_find(env_id))) {
+        sp_cli_error("unknown env '%s' (envs: %s)", env_id, ids);
+        return SP_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int sp_cmd_rollout(int argc, char** argv) {
+    rollout_opts o = {.seed = 0, .episodes = 1, .policy = POLICY_RANDOM};
+    int rc = parse(argc, argv, &o);
+    if (rc != 0) return rc;
+
+    char err[256];
+    sp_episode_def def = sp_default_episode_def(o.env);
+    def.seed = o.seed;
+    sp_episode* ep = sp_episode_create(&def, err, sizeof err);
+    if (!ep) {
+        sp_cli_error("rollout: %s", err);
+        return 1;
+    }
+    /* The policy's randomness is its own stream, apart from the env's. */
+    sp_rng policy_rng;
+    sp_rng_seed(&policy_rng, o.seed, "rollout_policy");
+    const sp_env_spec* spec = o.env->spec;
+
+    if (o.json)
+        printf("{\"env\": \"%s\", \"seed\": %" PRIu64 ", \"episodes\": [", spec->id, o.seed);
+    for (int e = 0; e < o.episodes; e++) {
+        rc = sp_episode_reset(ep, e == 0 ? &o.seed : NULL);
+        if (rc != 0) {
+            sp_cli_error("rollout: reset failed: %s", sp_error_name(rc));
+            sp_episode_destroy(ep);
+            return 1;
+        }
+        uint64_t episode_seed = sp_episode_seed(ep);
+        sp_step_result r = {0};
+        r.hash = sp_episode_hash(ep);
+        while (!sp_episode_done(ep)) {
+            sp_action a;
+            choose_action(spec, o.policy, &policy_rng, &a);
+            rc = sp_episode_step(ep, &a, &r, err, sizeof err);
+            if (rc != 0) {
+                sp_cli_error("rollout: step failed: %s", err);
+                sp_episode_destroy(ep);
+                return 1;
+            }
+        }
+        if (o.json) {
+            printf("%s\n  {\"episode\": %d, \"seed\": %" PRIu64 ", \"steps\": %d, \"return\": ",
+                   e ? "," : "", e, episode_seed, r.step);
+            sp_json_number(stdout, r.episode_return);
+            printf(", \"terminated\": %s, \"truncated\": %s, \"reason\": ",
+                   r.terminated ? "true" : "false", r.truncated ? "true" : "false");
+            sp_json_string(stdout, r.reason);
+            printf(", \"hash\": \"%016" PRIx64 "\"}", r.hash);
+        } else {
+            printf("%s episode %d seed %" PRIu64 " steps %d return %.6f %s hash %016" PRIx64 "\n",
+                   spec->id, e, episode_seed, r.step, r.episode_return,
+                   r.reason ? r.reason : "-", r.hash);
+        }
+    }
+    if (o.json) printf("\n]}\n");
+    sp_episode_destroy(ep);
+    return 0;
+}

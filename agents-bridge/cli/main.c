@@ -1,0 +1,54 @@
+/* `sandpit`: one command-line front end over the sandpit library. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "sandpit/version.h"
+
+typedef struct command {
+    const char* name;
+    int (*run)(int argc, char** argv);
+    const char* help;
+} command;
+
+static const command commands[] = {
+    {"envs", sp_cmd_envs, "list the env catalogue with full specs  [--json]"},
+    {"rollout", sp_cmd_rollout,
+     "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"},
+};
+
+#define COMMAND_COUNT ((int)(sizeof commands / sizeof commands[0]))
+
+static void usage(FILE* out) {
+    fprintf(out, "usage: sandpit COMMAND [ARGS]\n\ncommands:\n");
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "  %-9s %s\n", "version", "print the sandpit version");
+}
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return SP_EXIT_USAGE;
+    }
+    const char* name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+        printf("sandpit %s\n", SP_VERSION_STRING);
+        return 0;
+    }
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 2, argv + 2);
+    char names[256] = "";
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        strncat(names, commands[i].name, sizeof names - strlen(names) - 1);
+        strncat(names, i + 1 < COMMAND_COUNT ? ", " : "", sizeof names - strlen(names) - 1);
+    }
+    sp_cli_error("unknown command '%s' (commands: %s, version)", name, names);
+    return SP_EXIT_USAGE;
+}

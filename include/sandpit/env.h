@@ -1,0 +1,88 @@
+#ifndef SANDPIT_ENV_H
+#define SANDPIT_ENV_H
+
+/* The env contract: what every environment declares (its spec) and the hooks the episode
+ * runtime calls. This header holds types only: the runtime in sim/ steps any env through
+ * these hooks without knowing a single env, and envs/ provides the instances.
+ *
+ * An env is MuJoCo-shaped: its spec and parameters are const; all episode state lives in a
+ * block of `state_size` bytes that the runtime allocates once and zeroes at every reset. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandpit/hash.h"
+#include "sandpit/rng.h"
+#include "sandpit/world.h"
+
+#define SP_MAX_ACTUATORS 8
+#define SP_MAX_SENSORS 64
+
+/* One named observation or action channel. Bounds are inclusive; infinities are allowed for
+ * sensors without a natural bound. */
+typedef struct sp_channel {
+    const char* name; /* "cart.x"; dotted, unique within the env */
+    const char* unit; /* "m", "rad/s", "1" ... */
+    double low;
+    double high;
+    const char* doc; /* one line for `sandpit envs` and docs/ENVS.md */
+} sp_channel;
+
+typedef enum sp_action_kind { SP_ACTION_DISCRETE = 0, SP_ACTION_CONTINUOUS = 1 } sp_action_kind;
+
+typedef struct sp_env_spec {
+    const char* id;      /* "CartPole-v0" */
+    int version;         /* bumped whenever dynamics, reward or termination change */
+    const char* summary; /* one line */
+    double dt;           /* physics step, seconds */
+    int iterations;      /* solver iterations */
+    int frame_skip;      /* physics steps per env step */
+    int max_steps;       /* env steps before truncation */
+    int sensor_count;
+    const sp_channel* sensors; /* the observation: float32[sensor_count] in this order */
+    sp_action_kind action_kind;
+    int action_count;                 /* discrete: number of actions, 0..action_count-1 */
+    const char* const* action_names;  /* discrete: a name per action */
+    int actuator_count;               /* continuous: channels of float32[actuator_count] */
+    const sp_channel* actuators;      /* continuous: names and bounds */
+} sp_env_spec;
+
+/* One env step's action. Discrete envs read `index`, continuous ones `value[0..n)`. Fixed
+ * size, so actions move through the runtime without allocation. */
+typedef struct sp_action {
+    int32_t index;
+    float value[SP_MAX_ACTUATORS];
+} sp_action;
+
+/* What an env reports after a step. `reason` names why the episode terminated (a static
+ * string such as "pole_fell"), NULL while it runs on. */
+typedef struct sp_env_outcome {
+    double reward;
+    bool terminated;
+    const char* reason;
+} sp_env_outcome;
+
+/* The hooks. `world` is empty and freshly cleared when `build` runs; `rng` is the env's own
+ * seeded stream for this episode, also usable in `act` (e.g. engine dispersion). Only
+ * `hash` may be NULL. */
+typedef struct sp_env_class {
+    const sp_env_spec* spec;
+    size_t state_size;
+    /* Creates the episode's bodies and draws its initial state. Returns 0 or an sp_error. */
+    int (*build)(void* state, sp_world* world, sp_rng* rng);
+    /* Interprets one env step's action (already validated and within bounds). */
+    void (*act)(void* state, sp_world* world, sp_rng* rng, const sp_action* action);
+    /* Applies the current command as forces. Called before every physics step, since
+     * Chipmunk clears forces after each step. */
+    void (*apply)(void* state, sp_world* world);
+    /* Writes the observation, float32[spec->sensor_count]. */
+    void (*sense)(const void* state, const sp_world* world, float* obs);
+    /* Reward and termination for the step just taken. */
+    void (*evaluate)(void* state, const sp_world* world, const sp_action* action,
+                     sp_env_outcome* out);
+    /* Feeds env-private state that matters for reproduction (fuel, contact latches). */
+    void (*hash)(const void* state, sp_hash* h);
+} sp_env_class;
+
+#endif

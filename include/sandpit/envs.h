@@ -1,0 +1,26 @@
+#ifndef SANDPIT_ENVS_H
+#define SANDPIT_ENVS_H
+
+/* The env registry: every env sandpit ships, in a fixed order. */
+
+#include <float.h>
+
+#include "sandpit/env.h"
+
+/* A channel bound meaning "no natural bound"; finite so that it survives JSON, like
+ * Gymnasium's use of float32 max. */
+#define SP_UNBOUNDED ((double)FLT_MAX)
+
+/* Number of registered envs. */
+int sp_env_count(void);
+
+/* The env at `index` (0 <= index < sp_env_count()), in registry order. */
+const sp_env_class* sp_env_at(int index);
+
+/* The env whose id is `id` ("CartPole-v0"), or NULL. */
+const sp_env_class* sp_env_find(const char* id);
+
+/* Writes the registered ids, comma separated, into `buf` (for error messages). */
+void sp_env_list_ids(char* buf, size_t buf_sz);
+
+#endif

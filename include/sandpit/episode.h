@@ -1,0 +1,106 @@
+#ifndef SANDPIT_EPISODE_H
+#define SANDPIT_EPISODE_H
+
+/* The episode runtime: the one place an episode is stepped.
+ *
+ *   layers.on_action -> env.act -> (env.apply, world.step) x frame_skip -> env.sense
+ *   -> layers.on_observation -> env.evaluate -> max-steps truncation -> layers.on_result
+ *
+ * Guardrails, faults and the replay recorder are layers: they plug in here, around every env,
+ * in the order they are added. Stepping allocates nothing. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandpit/env.h"
+
+typedef struct sp_episode sp_episode;
+
+/* One step's result. `reason` is a static string: the env's termination reason, a layer's,
+ * or "max_steps" on truncation; NULL while the episode runs on. */
+typedef struct sp_step_result {
+    double reward;
+    bool terminated;
+    bool truncated;
+    const char* reason;
+    int step;              /* steps taken in this episode, this one included */
+    double episode_return; /* sum of rewards so far */
+    uint64_t hash;         /* state hash after this step */
+} sp_step_result;
+
+/* A layer around the env. Every hook may be NULL. `self` is the layer's own state, owned by
+ * whoever added the layer. Hooks run in the order layers were added. */
+typedef struct sp_layer {
+    const char* name;
+    void* self;
+    /* After the env is built and has sensed its first observation. */
+    void (*on_reset)(void* self, sp_episode* ep);
+    /* May rewrite the action, or refuse it with an sp_error and a message; a refused action
+     * leaves the episode untouched. */
+    int (*on_action)(void* self, sp_episode* ep, sp_action* action, char* err, size_t err_sz);
+    /* May rewrite the observation the agent sees (never the env's true state). */
+    void (*on_observation)(void* self, sp_episode* ep, float* obs);
+    /* May end the episode or amend the result; sees the action as applied. */
+    void (*on_result)(void* self, sp_episode* ep, const sp_action* action, sp_step_result* r);
+    /* Feeds the layer's own state (buffers, counters, streams) into the state hash. */
+    void (*hash)(const void* self, sp_hash* h);
+} sp_layer;
+
+#define SP_MAX_LAYERS 8
+
+typedef struct sp_episode_def {
+    const sp_env_class* env;
+    uint64_t seed;  /* used by the first reset when it is given no seed */
+    int max_steps;  /* 0: the env's own */
+} sp_episode_def;
+
+/* An episode def for `env` with seed 0 and the env's max steps. */
+sp_episode_def sp_default_episode_def(const sp_env_class* env);
+
+/* Creates an episode (not yet reset). Returns NULL and writes a message into `err` on bad
+ * arguments or no memory. The caller owns the result: sp_episode_destroy. */
+sp_episode* sp_episode_create(const sp_episode_def* def, char* err, size_t err_sz);
+
+/* Frees the episode. Layers are not freed: their owners do that. NULL is allowed. */
+void sp_episode_destroy(sp_episode* ep);
+
+/* Adds a layer (copied). Returns 0, or SP_E_LIMIT past SP_MAX_LAYERS. */
+int sp_episode_add_layer(sp_episode* ep, const sp_layer* layer);
+
+/* Starts a new episode. With a seed, the episode stream is reseeded from it and this episode
+ * uses that seed; with NULL, the next episode seed is drawn from the stream, so a sequence of
+ * unseeded resets is deterministic too (Gymnasium's contract). Returns 0 or an sp_error. */
+int sp_episode_reset(sp_episode* ep, const uint64_t* seed);
+
+/* Takes one step. Returns 0, SP_E_NEEDS_RESET when the episode has ended (or was never reset),
+ * SP_E_BAD_ACTION for an out-of-range discrete action or a NaN/Inf value, or a layer's refusal;
+ * on error the episode is untouched and `err` says why. Continuous values outside the
+ * actuator bounds are clipped. */
+int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out, char* err,
+                    size_t err_sz);
+
+/* The current observation, float32[spec->sensor_count]; valid until the next reset or step. */
+const float* sp_episode_obs(const sp_episode* ep);
+
+const sp_env_spec* sp_episode_spec(const sp_episode* ep);
+const sp_env_class* sp_episode_env(const sp_episode* ep);
+sp_world* sp_episode_world(sp_episode* ep);
+const void* sp_episode_env_state(const sp_episode* ep);
+
+/* This episode's seed (the one that reproduces it). */
+uint64_t sp_episode_seed(const sp_episode* ep);
+int sp_episode_step_count(const sp_episode* ep);
+int sp_episode_max_steps(const sp_episode* ep);
+double sp_episode_return(const sp_episode* ep);
+bool sp_episode_done(const sp_episode* ep);
+
+/* 64-bit state hash: every body in creation order, the env's private state, the runtime's
+ * streams and counters, and every layer's state. */
+uint64_t sp_episode_hash(const sp_episode* ep);
+
+/* Validates an action against a spec without an episode: 0, or SP_E_BAD_ACTION with a
+ * message. Clips continuous values into bounds in place. */
+int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_t err_sz);
+
+#endif

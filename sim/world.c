@@ -1,0 +1,196 @@
+#include "sandpit/world.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct sp_array {
+    void** items;
+    int count;
+    int capacity;
+} sp_array;
+
+struct sp_world {
+    sp_world_def def;
+    cpSpace* space;
+    sp_array bodies;
+    sp_array shapes;
+    sp_array constraints;
+    uint64_t steps;
+};
+
+sp_world_def sp_default_world_def(void) {
+    sp_world_def def = {
+        .dt = 1.0 / 60.0, .iterations = 10, .gravity_x = 0.0, .gravity_y = -9.81, .damping = 1.0};
+    return def;
+}
+
+static int array_push(sp_array* a, void* item) {
+    if (a->count == a->capacity) {
+        int capacity = a->capacity ? 2 * a->capacity : 16;
+        void** items = realloc(a->items, (size_t)capacity * sizeof *items);
+        if (!items) return -1;
+        a->items = items;
+        a->capacity = capacity;
+    }
+    a->items[a->count++] = item;
+    return 0;
+}
+
+static pthread_once_t banner_once = PTHREAD_ONCE_INIT;
+
+static void swallow_banner(void) {
+    /* Chipmunk prints its banner once per process, from the first cpSpaceInit. Make that
+     * first space with stdout pointed at /dev/null. */
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int null_fd = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null_fd >= 0) dup2(null_fd, STDOUT_FILENO);
+    cpSpaceFree(cpSpaceNew());
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+    if (null_fd >= 0) close(null_fd);
+}
+
+void sp_world_silence_chipmunk_banner(void) {
+    pthread_once(&banner_once, swallow_banner);
+}
+
+static cpSpace* new_space(const sp_world_def* def) {
+    cpSpace* space = cpSpaceNew();
+    if (!space) return NULL;
+    cpSpaceSetIterations(space, def->iterations);
+    cpSpaceSetGravity(space, cpv(def->gravity_x, def->gravity_y));
+    cpSpaceSetDamping(space, def->damping);
+    return space;
+}
+
+sp_world* sp_world_create(const sp_world_def* def) {
+    sp_world_silence_chipmunk_banner();
+    sp_world* world = calloc(1, sizeof *world);
+    if (!world) return NULL;
+    world->def = *def;
+    world->space = new_space(def);
+    if (!world->space) {
+        free(world);
+        return NULL;
+    }
+    return world;
+}
+
+static void free_children(sp_world* world) {
+    /* cpSpaceFree reactivates bodies, so the space goes first while its children live. */
+    cpSpaceFree(world->space);
+    world->space = NULL;
+    for (int i = world->constraints.count - 1; i >= 0; i--) cpConstraintFree(world->constraints.items[i]);
+    for (int i = world->shapes.count - 1; i >= 0; i--) cpShapeFree(world->shapes.items[i]);
+    for (int i = world->bodies.count - 1; i >= 0; i--) cpBodyFree(world->bodies.items[i]);
+    world->constraints.count = 0;
+    world->shapes.count = 0;
+    world->bodies.count = 0;
+    world->steps = 0;
+}
+
+void sp_world_destroy(sp_world* world) {
+    if (!world) return;
+    free_children(world);
+    free(world->bodies.items);
+    free(world->shapes.items);
+    free(world->constraints.items);
+    free(world);
+}
+
+int sp_world_clear(sp_world* world) {
+    free_children(world);
+    world->space = new_space(&world->def);
+    return world->space ? 0 : -1;
+}
+
+cpSpace* sp_world_space(sp_world* world) {
+    return world->space;
+}
+
+cpBody* sp_world_static_body(sp_world* world) {
+    return cpSpaceGetStaticBody(world->space);
+}
+
+cpBody* sp_world_add_body(sp_world* world, cpBody* body) {
+    if (array_push(&world->bodies, body) != 0) {
+        cpBodyFree(body);
+        return NULL;
+    }
+    return cpSpaceAddBody(world->space, body);
+}
+
+cpShape* sp_world_add_shape(sp_world* world, cpShape* shape) {
+    if (array_push(&world->shapes, shape) != 0) {
+        cpShapeFree(shape);
+        return NULL;
+    }
+    return cpSpaceAddShape(world->space, shape);
+}
+
+cpConstraint* sp_world_add_constraint(sp_world* world, cpConstraint* constraint) {
+    if (array_push(&world->constraints, constraint) != 0) {
+        cpConstraintFree(constraint);
+        return NULL;
+    }
+    return cpSpaceAddConstraint(world->space, constraint);
+}
+
+int sp_world_body_count(const sp_world* world) {
+    return world->bodies.count;
+}
+
+cpBody* sp_world_body(const sp_world* world, int index) {
+    return world->bodies.items[index];
+}
+
+int sp_world_shape_count(const sp_world* world) {
+    return world->shapes.count;
+}
+
+cpShape* sp_world_shape(const sp_world* world, int index) {
+    return world->shapes.items[index];
+}
+
+int sp_world_constraint_count(const sp_world* world) {
+    return world->constraints.count;
+}
+
+cpConstraint* sp_world_constraint(const sp_world* world, int index) {
+    return world->constraints.items[index];
+}
+
+void sp_world_step(sp_world* world) {
+    cpSpaceStep(world->space, world->def.dt);
+    world->steps++;
+}
+
+const sp_world_def* sp_world_get_def(const sp_world* world) {
+    return &world->def;
+}
+
+uint64_t sp_world_steps(const sp_world* world) {
+    return world->steps;
+}
+
+void sp_world_hash(const sp_world* world, sp_hash* h) {
+    sp_hash_u64(h, world->steps);
+    for (int i = 0; i < world->bodies.count; i++) {
+        const cpBody* body = world->bodies.items[i];
+        cpVect p = cpBodyGetPosition(body);
+        cpVect v = cpBodyGetVelocity(body);
+        sp_hash_f64(h, p.x);
+        sp_hash_f64(h, p.y);
+        sp_hash_f64(h, cpBodyGetAngle(body));
+        sp_hash_f64(h, v.x);
+        sp_hash_f64(h, v.y);
+        sp_hash_f64(h, cpBodyGetAngularVelocity(body));
+    }
+}

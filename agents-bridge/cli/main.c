@@ -29,8 +29,13 @@ static void usage(FILE* out) {
 }
 
 int main(int argc, char** argv) {
+    char names[256] = "";
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        strncat(names, commands[i].name, sizeof names - strlen(names) - 1);
+        strncat(names, ", ", sizeof names - strlen(names) - 1);
+    }
     if (argc < 2) {
-        usage(stderr);
+        sp_cli_error("missing command (commands: %sversion; sandpit --help for usage)", names);
         return SP_EXIT_USAGE;
     }
     const char* name = argv[1];
@@ -44,11 +49,6 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < COMMAND_COUNT; i++)
         if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 2, argv + 2);
-    char names[256] = "";
-    for (int i = 0; i < COMMAND_COUNT; i++) {
-        strncat(names, commands[i].name, sizeof names - strlen(names) - 1);
-        strncat(names, i + 1 < COMMAND_COUNT ? ", " : "", sizeof names - strlen(names) - 1);
-    }
-    sp_cli_error("unknown command '%s' (commands: %s, version)", name, names);
+    sp_cli_error("unknown command '%s' (commands: %sversion)", name, names);
     return SP_EXIT_USAGE;
 }

@@ -14,7 +14,7 @@ expect_usage_error() {
     echo "ok   sandpit $* -> $err"
   fi
 }
-expect_usage_error "usage" 
+expect_usage_error "missing command (commands: envs, rollout"
 expect_usage_error "unknown command 'fly'" fly
 expect_usage_error "unknown env 'Nope-v0' (envs: CartPole-v0" rollout --env Nope-v0
 expect_usage_error "rollout needs --env ID" rollout --seed 1

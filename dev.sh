@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# sandpit's one entry point for a newcomer and for CI.
+#
+#   ./dev.sh demo    build, roll out every env in-process, then train-loop style play over the
+#                    socket: a Python agent against a real `sandpit serve` on loopback
+#   ./dev.sh test    build, then every test: C unit and CLI tests, valgrind, the same suite
+#                    under ASan+UBSan, and the Python suite against real server processes
+#   ./dev.sh bench   the benchmarks in bench/, each printing ratios measured in one run
+#
+# Each installs what is missing on its own (Debian packages with apt-get, Python packages
+# from PyPI into build/venv), so it works on a fresh Debian 12 machine as root.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+VENV=$ROOT/build/venv
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+APT_PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
+  libchipmunk-dev libzmq3-dev libmsgpack-dev libsdl2-dev valgrind clang libclang-rt-14-dev xvfb)
+
+say() { printf '\n== %s\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_python_packages() {
+  local stamp=$VENV/.sandpit-stamp
+  local inputs=(agents-bridge/python/pyproject.toml agents-bridge/python/requirements-dev.txt)
+  if [ -f "$stamp" ] && [ -z "$(find "${inputs[@]}" -newer "$stamp" 2>/dev/null)" ]; then return; fi
+  say "installing Python packages into build/venv"
+  mkdir -p build
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r agents-bridge/python/requirements-dev.txt \
+    -e agents-bridge/python
+  touch "$stamp"
+}
+
+build() { # build DIR [cmake options...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_WERROR=ON "$@" > /dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+setup() {
+  install_system_packages
+  install_python_packages
+  say "building into build/"
+  build build
+}
+
+cmd_demo() {
+  setup
+  say "in-process rollouts of every env (returns and final state hashes)"
+  local ids
+  ids=$(build/bin/sandpit envs --json | "$VENV/bin/python" -c \
+    'import json,sys; print(" ".join(e["id"] for e in json.load(sys.stdin)))')
+  for id in $ids; do build/bin/sandpit rollout --env "$id" --seed 1 --episodes 3; done
+  say "a Python agent over the socket against sandpit serve on loopback"
+  SANDPIT_BIN=$ROOT/build/bin/sandpit "$VENV/bin/python" -m sandpit.demo
+}
+
+cmd_test() {
+  setup
+  say "C unit, CLI and valgrind tests (ctest, build/)"
+  (cd build && ctest --output-on-failure -j "$JOBS")
+  say "the same suite under ASan+UBSan (build-asan/)"
+  build build-asan -DSP_SANITIZE=ON
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j "$JOBS" -LE valgrind)
+  say "Python tests against real sandpit serve processes"
+  SANDPIT_BIN=$ROOT/build/bin/sandpit "$VENV/bin/python" -m pytest -q tests/python
+  say "all tests passed"
+}
+
+cmd_bench() {
+  setup
+  say "core: in-process steps per second, one thread"
+  build/bin/bench_core
+  for b in bench/bench_*.py; do
+    [ -e "$b" ] || continue
+    say "$b"
+    SANDPIT_BIN=$ROOT/build/bin/sandpit "$VENV/bin/python" "$b"
+  done
+}
+
+case "${1:-}" in
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  *) echo "usage: ./dev.sh demo|test|bench" >&2; exit 2 ;;
+esac

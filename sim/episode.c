@@ -28,6 +28,10 @@ struct sp_episode {
 
     sp_layer layers[SP_MAX_LAYERS];
     int layer_count;
+
+    sp_event events[SP_MAX_STEP_EVENTS];
+    int event_count;
+    uint64_t events_dropped;
 };
 
 sp_episode_def sp_default_episode_def(const sp_env_class* env) {
@@ -92,6 +96,7 @@ static void observe(sp_episode* ep) {
 }
 
 int sp_episode_reset(sp_episode* ep, const uint64_t* seed) {
+    ep->event_count = 0;
     if (seed) {
         ep->seed = *seed;
         sp_rng_seed(&ep->seeds, *seed, "episode_seeds");
@@ -151,6 +156,7 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
                                            : "the episode has not been reset yet");
         return SP_E_NEEDS_RESET;
     }
+    ep->event_count = 0;
     sp_action a = *action;
     int rc = sp_action_check(ep->spec, &a, err, err_sz);
     if (rc != 0) return rc;
@@ -230,6 +236,26 @@ double sp_episode_return(const sp_episode* ep) {
 
 bool sp_episode_done(const sp_episode* ep) {
     return ep->done;
+}
+
+void sp_episode_emit(sp_episode* ep, const sp_event* event) {
+    if (ep->event_count == SP_MAX_STEP_EVENTS) {
+        ep->events_dropped++;
+        return;
+    }
+    ep->events[ep->event_count++] = *event;
+}
+
+int sp_episode_event_count(const sp_episode* ep) {
+    return ep->event_count;
+}
+
+const sp_event* sp_episode_events(const sp_episode* ep) {
+    return ep->events;
+}
+
+uint64_t sp_episode_events_dropped(const sp_episode* ep) {
+    return ep->events_dropped;
 }
 
 static void hash_rng(sp_hash* h, const sp_rng* rng) {

@@ -17,6 +17,33 @@
 
 typedef struct sp_episode sp_episode;
 
+/* Where an event came from. Listed once: wire names and replay codes follow this table.
+ * Machine events depend on the machine (wall clock, CPU time): a replay re-applies them from
+ * the record instead of measuring again. */
+#define SP_EVENT_SOURCE_LIST(X)                                                                   \
+    X(SP_EVENT_GUARD, 1, "guardrail")                                                             \
+    X(SP_EVENT_FAULT, 2, "fault")                                                                 \
+    X(SP_EVENT_MACHINE, 3, "machine")
+
+typedef enum sp_event_source {
+#define SP_EVENT_SOURCE_ENUM(sym, num, name) sym = num,
+    SP_EVENT_SOURCE_LIST(SP_EVENT_SOURCE_ENUM)
+#undef SP_EVENT_SOURCE_ENUM
+} sp_event_source;
+
+/* Something a layer noticed or did during one step (a guardrail trip, a fault window
+ * opening). Layers emit events; the recorder writes them; `info` reports them. */
+typedef struct sp_event {
+    uint16_t source;  /* sp_event_source */
+    uint16_t code;    /* the source's own code (guardrail reason, fault kind) */
+    int16_t channel;  /* sensor or actuator index, -1 for none */
+    uint16_t flags;   /* source-specific */
+    float value;      /* the offending or applied value */
+    float limit;      /* the limit it was held against */
+} sp_event;
+
+#define SP_MAX_STEP_EVENTS 32
+
 /* One step's result. `reason` is a static string: the env's termination reason, a layer's,
  * or "max_steps" on truncation; NULL while the episode runs on. */
 typedef struct sp_step_result {
@@ -98,6 +125,15 @@ bool sp_episode_done(const sp_episode* ep);
 /* 64-bit state hash: every body in creation order, the env's private state, the runtime's
  * streams and counters, and every layer's state. */
 uint64_t sp_episode_hash(const sp_episode* ep);
+
+/* Records an event for the current step (or the reset in progress). Events beyond
+ * SP_MAX_STEP_EVENTS in one step are counted in sp_episode_events_dropped, not stored. */
+void sp_episode_emit(sp_episode* ep, const sp_event* event);
+
+/* The events of the last reset or step, in emission order; valid until the next one. */
+int sp_episode_event_count(const sp_episode* ep);
+const sp_event* sp_episode_events(const sp_episode* ep);
+uint64_t sp_episode_events_dropped(const sp_episode* ep);
 
 /* Validates an action against a spec without an episode: 0, or SP_E_BAD_ACTION with a
  * message. Clips continuous values into bounds in place. */

@@ -252,6 +252,8 @@ static void probe_obs(void* self, sp_episode* ep, float* obs) {
 static void probe_result(void* self, sp_episode* ep, const sp_action* a, sp_step_result* r) {
     ((probe_layer*)self)->results++;
     r->reward += 1.0;
+    sp_event e = {.source = SP_EVENT_GUARD, .code = 7, .channel = -1, .value = 1.5f};
+    for (int i = 0; i < SP_MAX_STEP_EVENTS + 2; i++) sp_episode_emit(ep, &e);
 }
 static void probe_hash(const void* self, sp_hash* h) {
     sp_hash_u64(h, (uint64_t)((const probe_layer*)self)->results);
@@ -277,9 +279,14 @@ static void layers_see_every_stage(void) {
     ENSURE(sp_episode_step(plain, &a, &rp, err, sizeof err) == 0);
     ENSURE(sp_episode_step(layered, &a, &rl, err, sizeof err) == 0);
     ENSURE(rl.reward == rp.reward + 1.0);
+    ENSURE(sp_episode_event_count(layered) == SP_MAX_STEP_EVENTS);
+    ENSURE(sp_episode_events(layered)[0].code == 7 && sp_episode_events(layered)[0].value == 1.5f);
+    ENSURE(sp_episode_events_dropped(layered) == 2);
+    ENSURE(sp_episode_event_count(plain) == 0);
     ENSURE(sp_episode_step(layered, &a, &rl, err, sizeof err) == 0);
     ENSURE(sp_episode_step(layered, &a, &rl, err, sizeof err) == SP_E_BAD_ACTION);
     ENSURE(!strcmp(err, "refused by probe"));
+    ENSURE(sp_episode_event_count(layered) == 0); /* a refused step records nothing */
     ENSURE(sp_episode_step_count(layered) == 2);
     ENSURE(p.actions == 3 && p.results == 2 && p.observations == 3);
     sp_episode_destroy(plain);

@@ -28,6 +28,7 @@ struct sp_episode {
 
     sp_layer layers[SP_MAX_LAYERS];
     int layer_count;
+    const char* halt_reason; /* set by a layer's on_action through sp_episode_halt */
 
     sp_event events[SP_MAX_STEP_EVENTS];
     int event_count;
@@ -95,6 +96,33 @@ static void observe(sp_episode* ep) {
     }
 }
 
+/* The part of a reset that follows choosing the seed. */
+static int start(sp_episode* ep) {
+    sp_rng_seed(&ep->env_rng, ep->seed, "env");
+
+    if (sp_world_clear(ep->world) != 0) return SP_E_NO_MEMORY;
+    memset(ep->env_state, 0, ep->env->state_size);
+    int rc = ep->env->build(ep->env_state, ep->world, &ep->env_rng);
+    if (rc != 0) return rc;
+    ep->steps = 0;
+    ep->episode_return = 0.0;
+    ep->started = true;
+    ep->done = false;
+    for (int i = 0; i < ep->layer_count; i++) {
+        const sp_layer* l = &ep->layers[i];
+        if (l->on_begin && (rc = l->on_begin(l->self, ep)) != 0) {
+            ep->started = false; /* half-begun layers: the episode must be reset again */
+            return rc;
+        }
+    }
+    observe(ep);
+    for (int i = 0; i < ep->layer_count; i++) {
+        const sp_layer* l = &ep->layers[i];
+        if (l->on_reset) l->on_reset(l->self, ep);
+    }
+    return SP_OK;
+}
+
 int sp_episode_reset(sp_episode* ep, const uint64_t* seed) {
     ep->event_count = 0;
     if (seed) {
@@ -107,22 +135,19 @@ int sp_episode_reset(sp_episode* ep, const uint64_t* seed) {
     } else {
         ep->seed = sp_rng_next(&ep->seeds);
     }
-    sp_rng_seed(&ep->env_rng, ep->seed, "env");
+    return start(ep);
+}
 
-    if (sp_world_clear(ep->world) != 0) return SP_E_NO_MEMORY;
-    memset(ep->env_state, 0, ep->env->state_size);
-    int rc = ep->env->build(ep->env_state, ep->world, &ep->env_rng);
-    if (rc != 0) return rc;
-    ep->steps = 0;
-    ep->episode_return = 0.0;
-    ep->started = true;
-    ep->done = false;
-    observe(ep);
-    for (int i = 0; i < ep->layer_count; i++) {
-        const sp_layer* l = &ep->layers[i];
-        if (l->on_reset) l->on_reset(l->self, ep);
-    }
-    return SP_OK;
+int sp_episode_reset_restore(sp_episode* ep, uint64_t seed, const sp_rng* stream) {
+    ep->event_count = 0;
+    ep->seed = seed;
+    ep->seeds = *stream;
+    ep->seeded = true;
+    return start(ep);
+}
+
+sp_rng sp_episode_seed_stream(const sp_episode* ep) {
+    return ep->seeds;
 }
 
 int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_t err_sz) {
@@ -157,23 +182,38 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
         return SP_E_NEEDS_RESET;
     }
     ep->event_count = 0;
+    ep->halt_reason = NULL;
     sp_action a = *action;
-    int rc = sp_action_check(ep->spec, &a, err, err_sz);
-    if (rc != 0) return rc;
-    for (int i = 0; i < ep->layer_count; i++) {
+    int rc;
+    /* A discrete index the env lacks means nothing to any layer, so it is refused first.
+     * Continuous values reach the layers as the agent sent them, so the guardrail layer can
+     * apply its own policy (reject, terminate) to NaN and out-of-bounds values; the check after
+     * the last layer is the safety net that keeps the env from ever seeing either. */
+    if (ep->spec->action_kind == SP_ACTION_DISCRETE &&
+        (rc = sp_action_check(ep->spec, &a, err, err_sz)) != 0)
+        return rc;
+    const sp_action given = a; /* what a replay feeds back: the layers' input */
+    for (int i = 0; i < ep->layer_count && !ep->halt_reason; i++) {
         const sp_layer* l = &ep->layers[i];
         if (l->on_action && (rc = l->on_action(l->self, ep, &a, err, err_sz)) != 0) return rc;
     }
 
-    ep->env->act(ep->env_state, ep->world, &ep->env_rng, &a);
-    for (int k = 0; k < ep->spec->frame_skip; k++) {
-        ep->env->apply(ep->env_state, ep->world);
-        sp_world_step(ep->world);
-    }
-    observe(ep);
-
     sp_env_outcome outcome = {0.0, false, NULL};
-    ep->env->evaluate(ep->env_state, ep->world, &a, &outcome);
+    if (ep->halt_reason) {
+        /* A layer ended the episode instead of applying the action: nothing moves and the
+         * observation stays the one the agent last saw. */
+        outcome.terminated = true;
+        outcome.reason = ep->halt_reason;
+    } else {
+        if ((rc = sp_action_check(ep->spec, &a, err, err_sz)) != 0) return rc;
+        ep->env->act(ep->env_state, ep->world, &ep->env_rng, &a);
+        for (int k = 0; k < ep->spec->frame_skip; k++) {
+            ep->env->apply(ep->env_state, ep->world);
+            sp_world_step(ep->world);
+        }
+        observe(ep);
+        ep->env->evaluate(ep->env_state, ep->world, &a, &outcome);
+    }
     ep->steps++;
     sp_step_result r = {
         .reward = outcome.reward,
@@ -194,6 +234,10 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
     ep->done = r.terminated || r.truncated;
     r.episode_return = ep->episode_return;
     r.hash = sp_episode_hash(ep);
+    for (int i = 0; i < ep->layer_count; i++) {
+        const sp_layer* l = &ep->layers[i];
+        if (l->on_step_end) l->on_step_end(l->self, ep, &given, &a, &r);
+    }
     if (out) *out = r;
     return SP_OK;
 }
@@ -236,6 +280,10 @@ double sp_episode_return(const sp_episode* ep) {
 
 bool sp_episode_done(const sp_episode* ep) {
     return ep->done;
+}
+
+void sp_episode_halt(sp_episode* ep, const char* reason) {
+    ep->halt_reason = reason;
 }
 
 void sp_episode_emit(sp_episode* ep, const sp_event* event) {

@@ -40,6 +40,20 @@ bool sp_arg_int(const char* option, const char* text, int lo, int hi, int* out) 
     return true;
 }
 
+bool sp_arg_double(const char* option, const char* text, double lo, double hi, double* out) {
+    char* end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    /* `!(v >= lo && v <= hi)` also refuses NaN; strtod's "inf" fails the range. */
+    if (text[0] == '\0' || text[0] == ' ' || errno != 0 || *end != '\0' ||
+        !(v >= lo && v <= hi)) {
+        sp_cli_error("%s expects a number in [%g, %g], got '%s'", option, lo, hi, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 const char* sp_arg_value(int argc, char** argv, int* i) {
     if (*i + 1 >= argc) {
         sp_cli_error("%s needs a value", argv[*i]);

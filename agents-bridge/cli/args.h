@@ -15,6 +15,9 @@ bool sp_arg_u64(const char* option, const char* text, uint64_t* out);
 /* Parses an int in [lo, hi]. */
 bool sp_arg_int(const char* option, const char* text, int lo, int hi, int* out);
 
+/* Parses a finite number in [lo, hi]. */
+bool sp_arg_double(const char* option, const char* text, double lo, double hi, double* out);
+
 /* Returns argv[*i + 1] and advances *i, or prints "OPTION needs a value" and returns NULL. */
 const char* sp_arg_value(int argc, char** argv, int* i);
 

@@ -1,6 +1,10 @@
 /* `sandpit rollout`: runs episodes in-process and prints, per episode, steps, return and the
  * final state hash. The first episode is reset with --seed, later ones continue the seed
- * stream, exactly as a Gymnasium user calling reset(seed=N) then reset() would. */
+ * stream, exactly as a Gymnasium user calling reset(seed=N) then reset() would.
+ *
+ * With --record DIR every episode is also written to DIR/<env id>-s<seed>-<episode>.sprp
+ * (docs/REPLAY_FORMAT.md); the printed lines stay the same, so `sandpit replay verify` in
+ * another process can be checked against them. */
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +16,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
+#include "sandpit/replay.h"
 
 typedef enum policy { POLICY_RANDOM, POLICY_ZERO } policy;
 
@@ -21,6 +26,8 @@ typedef struct rollout_opts {
     int episodes;
     policy policy;
     int json;
+    const char* record_dir;
+    int record_obs;
 } rollout_opts;
 
 static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_action* a) {
@@ -41,6 +48,10 @@ static int parse(int argc, char** argv, rollout_opts* o) {
         const char* v = NULL;
         if (!strcmp(arg, "--json")) {
             o->json = 1;
+        } else if (!strcmp(arg, "--record")) {
+            if (!(o->record_dir = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+        } else if (!strcmp(arg, "--record-obs")) {
+            o->record_obs = 1;
         } else if (!strcmp(arg, "--env")) {
             if (!(env_id = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
         } else if (!strcmp(arg, "--seed")) {
@@ -62,7 +73,7 @@ static int parse(int argc, char** argv, rollout_opts* o) {
             }
         } else {
             sp_cli_error("rollout: unknown option '%s' (options: --env ID, --seed N, "
-                         "--episodes K, --policy random|zero, --json)",
+                         "--episodes K, --policy random|zero, --json, --record DIR, --record-obs)",
                          arg);
             return SP_EXIT_USAGE;
         }
@@ -76,6 +87,27 @@ static int parse(int argc, char** argv, rollout_opts* o) {
     if (!(o->env = sp_env_find(env_id))) {
         sp_cli_error("unknown env '%s' (envs: %s)", env_id, ids);
         return SP_EXIT_USAGE;
+    }
+    if (o->record_obs && !o->record_dir) {
+        sp_cli_error("--record-obs needs --record DIR");
+        return SP_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Attaches a recorder when --record was given: files <env id>-s<seed>-NNNNNN.sprp. */
+static int start_recording(const rollout_opts* o, sp_episode* ep, sp_recorder** out) {
+    *out = NULL;
+    if (!o->record_dir) return 0;
+    char prefix[128], err[256];
+    snprintf(prefix, sizeof prefix, "%s-s%" PRIu64, o->env->spec->id, o->seed);
+    sp_recorder_def rd = sp_default_recorder_def();
+    rd.directory = o->record_dir;
+    rd.prefix = prefix;
+    rd.observations = o->record_obs;
+    if (!(*out = sp_recorder_attach_new(ep, &rd, err, sizeof err))) {
+        sp_cli_error("rollout: --record: %s", err);
+        return 1;
     }
     return 0;
 }
@@ -93,6 +125,11 @@ int sp_cmd_rollout(int argc, char** argv) {
         sp_cli_error("rollout: %s", err);
         return 1;
     }
+    sp_recorder* rec;
+    if (start_recording(&o, ep, &rec) != 0) {
+        sp_episode_destroy(ep);
+        return 1;
+    }
     /* The policy's randomness is its own stream, apart from the env's. */
     sp_rng policy_rng;
     sp_rng_seed(&policy_rng, o.seed, "rollout_policy");
@@ -104,8 +141,11 @@ int sp_cmd_rollout(int argc, char** argv) {
         rc = sp_episode_reset(ep, e == 0 ? &o.seed : NULL);
         if (rc != 0) {
             sp_cli_error("rollout: reset failed: %s", sp_error_name(rc));
-            sp_episode_destroy(ep);
-            return 1;
+            goto fail;
+        }
+        if (rec && sp_recorder_error(rec)) {
+            sp_cli_error("rollout: --record: %s", sp_recorder_error(rec));
+            goto fail;
         }
         uint64_t episode_seed = sp_episode_seed(ep);
         sp_step_result r = {0};
@@ -116,9 +156,12 @@ int sp_cmd_rollout(int argc, char** argv) {
             rc = sp_episode_step(ep, &a, &r, err, sizeof err);
             if (rc != 0) {
                 sp_cli_error("rollout: step failed: %s", err);
-                sp_episode_destroy(ep);
-                return 1;
+                goto fail;
             }
+        }
+        if (rec && sp_recorder_error(rec)) {
+            sp_cli_error("rollout: --record: %s", sp_recorder_error(rec));
+            goto fail;
         }
         if (o.json) {
             printf("%s\n  {\"episode\": %d, \"seed\": %" PRIu64 ", \"steps\": %d, \"return\": ",
@@ -127,7 +170,12 @@ int sp_cmd_rollout(int argc, char** argv) {
             printf(", \"terminated\": %s, \"truncated\": %s, \"reason\": ",
                    r.terminated ? "true" : "false", r.truncated ? "true" : "false");
             sp_json_string(stdout, r.reason);
-            printf(", \"hash\": \"%016" PRIx64 "\"}", r.hash);
+            printf(", \"hash\": \"%016" PRIx64 "\"", r.hash);
+            if (rec) {
+                fputs(", \"replay\": ", stdout);
+                sp_json_string(stdout, sp_recorder_path(rec));
+            }
+            fputs("}", stdout);
         } else {
             printf("%s episode %d seed %" PRIu64 " steps %d return %.6f %s hash %016" PRIx64 "\n",
                    spec->id, e, episode_seed, r.step, r.episode_return,
@@ -135,6 +183,11 @@ int sp_cmd_rollout(int argc, char** argv) {
         }
     }
     if (o.json) printf("\n]}\n");
+    sp_recorder_destroy(rec);
     sp_episode_destroy(ep);
     return 0;
+fail:
+    sp_recorder_destroy(rec);
+    sp_episode_destroy(ep);
+    return 1;
 }

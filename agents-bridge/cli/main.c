@@ -16,7 +16,10 @@ typedef struct command {
 static const command commands[] = {
     {"envs", sp_cmd_envs, "list the env catalogue with full specs  [--json]"},
     {"rollout", sp_cmd_rollout,
-     "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"},
+     "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"
+     " [--record DIR [--record-obs]]"},
+    {"replay", sp_cmd_replay, "check and inspect replay files: info FILE [--json] | verify FILE..."},
+    {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
 };
 
 #define COMMAND_COUNT ((int)(sizeof commands / sizeof commands[0]))

@@ -1,10 +1,15 @@
 #ifndef SANDPIT_EPISODE_H
 #define SANDPIT_EPISODE_H
 
-/* The episode runtime: the one place an episode is stepped.
+/* The episode runtime: the one place an episode is stepped. A reset:
+ *
+ *   env.build -> layers.on_begin -> env.sense -> layers.on_observation -> layers.on_reset
+ *
+ * and a step:
  *
  *   layers.on_action -> env.act -> (env.apply, world.step) x frame_skip -> env.sense
  *   -> layers.on_observation -> env.evaluate -> max-steps truncation -> layers.on_result
+ *   -> state hash -> layers.on_step_end
  *
  * Guardrails, faults and the replay recorder are layers: they plug in here, around every env,
  * in the order they are added. Stepping allocates nothing. */
@@ -61,15 +66,29 @@ typedef struct sp_step_result {
 typedef struct sp_layer {
     const char* name;
     void* self;
+    /* After the env is built, before its first observation is sensed: where a layer whose
+     * on_observation depends on the episode (seeded streams, history buffers) starts it, so
+     * the reset observation already sees this episode. A non-zero sp_error fails the reset. */
+    int (*on_begin)(void* self, sp_episode* ep);
     /* After the env is built and has sensed its first observation. */
     void (*on_reset)(void* self, sp_episode* ep);
-    /* May rewrite the action, or refuse it with an sp_error and a message; a refused action
-     * leaves the episode untouched. */
+    /* May rewrite the action, refuse it with an sp_error and a message, or end the episode
+     * without applying it (sp_episode_halt). Continuous values arrive as the agent sent them
+     * (possibly NaN or out of bounds; the runtime checks them after the last layer), discrete
+     * indices already checked. A refused action leaves the episode untouched: a later layer or
+     * that final check may still refuse the step, so keep state changes for on_result. */
     int (*on_action)(void* self, sp_episode* ep, sp_action* action, char* err, size_t err_sz);
     /* May rewrite the observation the agent sees (never the env's true state). */
     void (*on_observation)(void* self, sp_episode* ep, float* obs);
     /* May end the episode or amend the result; sees the action as applied. */
     void (*on_result)(void* self, sp_episode* ep, const sp_action* action, sp_step_result* r);
+    /* After the step is complete: `r` is final, hash included. `given` is the action as the
+     * layers received it (the agent's, discrete index checked, continuous values as sent):
+     * what a replay feeds back; `applied` is what the env received after every layer and the
+     * final check. For observers (the replay recorder), which must change nothing the state
+     * hash covers and emit no events. */
+    void (*on_step_end)(void* self, sp_episode* ep, const sp_action* given,
+                        const sp_action* applied, const sp_step_result* r);
     /* Feeds the layer's own state (buffers, counters, streams) into the state hash. */
     void (*hash)(const void* self, sp_hash* h);
 } sp_layer;
@@ -100,10 +119,19 @@ int sp_episode_add_layer(sp_episode* ep, const sp_layer* layer);
  * unseeded resets is deterministic too (Gymnasium's contract). Returns 0 or an sp_error. */
 int sp_episode_reset(sp_episode* ep, const uint64_t* seed);
 
+/* Starts a new episode exactly as a recorded one started: with `seed`, and the episode-seed
+ * stream set to `stream`, its state right after the recorded reset (sp_episode_seed_stream).
+ * After an unseeded reset that state depends on every earlier episode; restoring it makes a
+ * replay reproduce the recorded reset hash from one file alone. Returns 0 or an sp_error. */
+int sp_episode_reset_restore(sp_episode* ep, uint64_t seed, const sp_rng* stream);
+
+/* The episode-seed stream's current state (what the next unseeded reset draws from). */
+sp_rng sp_episode_seed_stream(const sp_episode* ep);
+
 /* Takes one step. Returns 0, SP_E_NEEDS_RESET when the episode has ended (or was never reset),
  * SP_E_BAD_ACTION for an out-of-range discrete action or a NaN/Inf value, or a layer's refusal;
  * on error the episode is untouched and `err` says why. Continuous values outside the
- * actuator bounds are clipped. */
+ * actuator bounds are clipped (after the layers, which may have their own policy). */
 int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out, char* err,
                     size_t err_sz);
 
@@ -125,6 +153,12 @@ bool sp_episode_done(const sp_episode* ep);
 /* 64-bit state hash: every body in creation order, the env's private state, the runtime's
  * streams and counters, and every layer's state. */
 uint64_t sp_episode_hash(const sp_episode* ep);
+
+/* Called from a layer's on_action: ends the episode at this step without applying the action.
+ * Later layers' on_action hooks are skipped; nothing is simulated or sensed, so the observation
+ * stays the last one; the step counts, with reward 0, terminated, and `reason` (a static
+ * string); every layer's on_result still runs. Has no effect outside on_action. */
+void sp_episode_halt(sp_episode* ep, const char* reason);
 
 /* Records an event for the current step (or the reset in progress). Events beyond
  * SP_MAX_STEP_EVENTS in one step are counted in sp_episode_events_dropped, not stored. */

@@ -1,0 +1,139 @@
+/* `sandpit serve`: the wire protocol server (docs/PROTOCOL.md) in the foreground.
+ *
+ * For spawners and tests, once every endpoint is bound it prints one `listening <endpoint>`
+ * line per endpoint (wildcard ports resolved) and then `ready` on stdout; nothing else goes
+ * to stdout. Logs go to stderr. SIGINT or SIGTERM stops it: every session is closed and the
+ * exit status is 0. */
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "sandpit/server.h"
+
+static sp_server* volatile running;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (running) sp_server_stop(running);
+}
+
+static const char usage_text[] =
+    "usage: sandpit serve [--bind EP]... [--max-message-bytes N] [--max-sessions N]\n"
+    "                     [--max-envs-per-session N] [--max-total-envs N]\n"
+    "                     [--idle-timeout SECONDS] [--threads N] [--log-level error|warn|info]\n"
+    "\n"
+    "  --bind EP                 ZeroMQ endpoint, repeatable (default tcp://127.0.0.1:5555;\n"
+    "                            tcp://127.0.0.1:* picks a free port; ipc://PATH works)\n"
+    "  --max-message-bytes N     larger requests get too_large (default 8388608)\n"
+    "  --max-sessions N          open sessions at once (default 256)\n"
+    "  --max-envs-per-session N  num_envs of one make (default 4096)\n"
+    "  --max-total-envs N        envs over all sessions (default 16384)\n"
+    "  --idle-timeout SECONDS    close sessions idle this long, 0 never (default 600)\n"
+    "  --threads N               stepping threads (default: online CPUs, at most 64)\n"
+    "  --log-level L             error, warn (default) or info; logs go to stderr\n";
+
+static bool parse_level(const char* v, sp_log_level* out) {
+    static const struct {
+        const char* name;
+        sp_log_level level;
+    } levels[] = {{"error", SP_LOG_ERROR}, {"warn", SP_LOG_WARN}, {"info", SP_LOG_INFO}};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        if (!strcmp(v, levels[i].name)) {
+            *out = levels[i].level;
+            return true;
+        }
+    }
+    sp_cli_error("--log-level must be error, warn or info, got '%s'", v);
+    return false;
+}
+
+/* Fills `def` from the arguments; returns 0, -1 for --help, or SP_EXIT_USAGE. */
+static int parse(int argc, char** argv, sp_server_def* def, const char** binds) {
+    int bind_count = 0;
+    for (int i = 0; i < argc; i++) {
+        const char* arg = argv[i];
+        const char* v = NULL;
+        int n = 0;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return -1;
+        bool known = !strcmp(arg, "--bind") || !strcmp(arg, "--max-message-bytes") ||
+                     !strcmp(arg, "--max-sessions") || !strcmp(arg, "--max-envs-per-session") ||
+                     !strcmp(arg, "--max-total-envs") || !strcmp(arg, "--idle-timeout") ||
+                     !strcmp(arg, "--threads") || !strcmp(arg, "--log-level");
+        if (!known) {
+            sp_cli_error("serve: unknown option '%s' (see sandpit serve --help)", arg);
+            return SP_EXIT_USAGE;
+        }
+        if (!(v = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+        bool ok = true;
+        if (!strcmp(arg, "--bind")) {
+            if (!v[0] || bind_count == SP_SERVER_MAX_BINDS) {
+                sp_cli_error("--bind takes a non-empty endpoint, at most %d times",
+                             SP_SERVER_MAX_BINDS);
+                return SP_EXIT_USAGE;
+            }
+            binds[bind_count++] = v;
+        } else if (!strcmp(arg, "--max-message-bytes")) {
+            ok = sp_arg_int(arg, v, 64, 1 << 30, &n);
+            def->max_message_bytes = (size_t)n;
+        } else if (!strcmp(arg, "--max-sessions")) {
+            ok = sp_arg_int(arg, v, 1, 1 << 24, &def->max_sessions);
+        } else if (!strcmp(arg, "--max-envs-per-session")) {
+            ok = sp_arg_int(arg, v, 1, 1 << 24, &def->max_envs_per_session);
+        } else if (!strcmp(arg, "--max-total-envs")) {
+            ok = sp_arg_int(arg, v, 1, 1 << 26, &def->max_total_envs);
+        } else if (!strcmp(arg, "--idle-timeout")) {
+            ok = sp_arg_double(arg, v, 0.0, 1e9, &def->idle_timeout_s);
+        } else if (!strcmp(arg, "--threads")) {
+            ok = sp_arg_int(arg, v, 1, SP_SERVER_MAX_THREADS, &def->threads);
+        } else {
+            ok = parse_level(v, &def->log_level);
+        }
+        if (!ok) return SP_EXIT_USAGE;
+    }
+    if (bind_count > 0) {
+        def->binds = binds;
+        def->bind_count = bind_count;
+    }
+    return 0;
+}
+
+int sp_cmd_serve(int argc, char** argv) {
+    sp_server_def def = sp_default_server_def();
+    const char* binds[SP_SERVER_MAX_BINDS];
+    int rc = parse(argc, argv, &def, binds);
+    if (rc < 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (rc != 0) return rc;
+
+    char err[512];
+    sp_server* srv = sp_server_create(&def, err, sizeof err);
+    if (!srv) {
+        sp_cli_error("serve: %s", err);
+        return 1;
+    }
+    running = srv;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    for (int i = 0; i < sp_server_endpoint_count(srv); i++)
+        printf("listening %s\n", sp_server_endpoint(srv, i));
+    printf("ready\n");
+    fflush(stdout);
+
+    rc = sp_server_run(srv);
+    /* Signals from here on take their default action: a second Ctrl-C while closing kills. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    running = NULL;
+    sp_server_destroy(srv);
+    return rc == 0 ? 0 : 1;
+}

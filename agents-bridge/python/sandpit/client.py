@@ -1,0 +1,240 @@
+"""Request/reply transport to a ``sandpit serve`` process (docs/PROTOCOL.md).
+
+One :class:`Client` owns one ZeroMQ ``DEALER`` socket. Each request carries a fresh ``id``
+and is sent with the empty delimiter frame of the REQ envelope; the reply with the same
+``id`` is the answer and any other reply (left over from an earlier request) is discarded.
+A request that gets no reply within the timeout raises :class:`ConnectionLost` and throws
+the socket away, so nothing stale can ever be read as an answer and the next request starts
+from a clean connection.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any, Callable, Optional
+
+import zmq
+
+from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError, VersionMismatch
+from .protocol import PROTOCOL_VERSION, pack, unpack
+
+__all__ = ["Client", "DEFAULT_TIMEOUT"]
+
+#: Seconds a request waits for its reply unless told otherwise.
+DEFAULT_TIMEOUT = 10.0
+
+# Waiting is sliced so that a dead local server is noticed long before the timeout.
+_POLL_SLICE_S = 0.05
+
+
+def _check_timeout(timeout: float) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
+    if not timeout > 0:  # also refuses NaN
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    return float(timeout)
+
+
+class Client:
+    """A connection to one sandpit server: ``hello`` once, then matched request/reply.
+
+    Args:
+        endpoint: A ZeroMQ endpoint such as ``"tcp://127.0.0.1:5555"`` or ``"ipc:///tmp/s.sock"``.
+        timeout: Seconds each request waits for its reply (``math.inf`` waits forever).
+        liveness: Optional callable returning an error string when the server is known to
+            be dead (e.g. a local server process that exited), ``None`` while it may be
+            alive. It is polled while waiting so such deaths are reported at once.
+
+    A client is safe to share between threads (requests are serialized by a lock), but one
+    client per thread is faster.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        liveness: Optional[Callable[[], Optional[str]]] = None,
+    ) -> None:
+        if not isinstance(endpoint, str) or "://" not in endpoint:
+            raise ValueError(f"endpoint must look like 'tcp://host:port', got {endpoint!r}")
+        self.endpoint = endpoint
+        self.timeout = _check_timeout(timeout)
+        self._liveness = liveness
+        self._socket: Optional[zmq.Socket] = None
+        self._next_id = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self._hello: Optional[dict[str, Any]] = None
+
+    # -- public -------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def server_info(self) -> dict[str, Any]:
+        """The ``hello`` reply of the current connection (connecting first if needed)."""
+        with self._lock:
+            if self._closed:
+                raise SandpitError("the client is closed")
+            self._connect(time.monotonic() + self.timeout, self.timeout)
+            assert self._hello is not None
+            return self._hello
+
+    @property
+    def catalogue(self) -> dict[str, dict[str, Any]]:
+        """The server's env specs by id, in catalogue order."""
+        return {spec["id"]: spec for spec in self.server_info["envs"]}
+
+    def request(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> dict[str, Any]:
+        """Sends ``{"op": op, **fields}`` and returns the successful reply map.
+
+        Raises:
+            ServerError: The server replied with an error (``.code`` names it).
+            ConnectionLost: No reply within ``timeout`` (default: the client's), or the
+                local server died. The connection is reset; a later request reconnects.
+            ProtocolError: The reply does not follow the protocol.
+        """
+        wait = self.timeout if timeout is None else _check_timeout(timeout)
+        with self._lock:
+            if self._closed:
+                raise SandpitError("the client is closed")
+            # One deadline for the whole call, connecting (hello) included.
+            deadline = time.monotonic() + wait
+            self._connect(deadline, wait)
+            return self._call({"op": op, **fields}, deadline, wait)
+
+    def close(self) -> None:
+        """Closes the socket at once (pending messages are dropped). Idempotent."""
+        with self._lock:
+            self._closed = True
+            self._drop_socket()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.endpoint!r}, timeout={self.timeout})"
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _connect(self, deadline: float, wait: float) -> None:
+        """Opens the socket and performs ``hello`` if this connection has not yet."""
+        if self._socket is not None and self._hello is not None:
+            return
+        if self._socket is None:
+            socket: zmq.Socket = zmq.Context.instance().socket(zmq.DEALER)
+            socket.setsockopt(zmq.LINGER, 0)
+            socket.connect(self.endpoint)
+            self._socket = socket
+        from . import __version__
+
+        hello = {
+            "op": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "client": f"sandpit-python/{__version__}",
+        }
+        try:
+            reply = self._call(hello, deadline, wait)
+        except VersionMismatch as e:
+            self._drop_socket()
+            raise VersionMismatch(
+                e.code,
+                f"{e.message} (this client speaks protocol {PROTOCOL_VERSION}; "
+                "upgrade the older side)",
+            ) from None
+        except SandpitError:
+            self._drop_socket()
+            raise
+        if reply.get("protocol") != PROTOCOL_VERSION:
+            self._drop_socket()
+            raise VersionMismatch(
+                "version_mismatch",
+                f"server at {self.endpoint} speaks protocol {reply.get('protocol')!r}, "
+                f"this client speaks {PROTOCOL_VERSION}",
+            )
+        if not isinstance(reply.get("envs"), list):
+            self._drop_socket()
+            raise ProtocolError("hello reply has no 'envs' list")
+        self._hello = reply
+
+    def _drop_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close(linger=0)
+        self._socket = None
+        self._hello = None
+
+    def _lost(self, why: str) -> ConnectionLost:
+        self._drop_socket()
+        return ConnectionLost(f"{why} ({self.endpoint})")
+
+    def _wait(self, event: int, deadline: float) -> bool:
+        """Polls for ``event`` until ``deadline``; raises at once if the server is known dead."""
+        assert self._socket is not None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            slice_s = left if self._liveness is None else min(left, _POLL_SLICE_S)
+            ms = None if math.isinf(slice_s) else max(1, int(slice_s * 1000))
+            if self._socket.poll(ms, event):
+                return True  # a reply sent before the server died still counts
+            if self._liveness is not None:
+                dead = self._liveness()
+                if dead is not None:
+                    raise self._lost(dead)
+
+    def _call(self, message: dict[str, Any], deadline: float, wait: float) -> dict[str, Any]:
+        assert self._socket is not None
+        self._next_id += 1
+        rid = self._next_id
+        payload = pack({**message, "id": rid})
+        op = message.get("op")
+        try:
+            try:
+                self._socket.send_multipart([b"", payload], flags=zmq.NOBLOCK)
+            except zmq.Again:  # the send queue is full: wait for room, within the deadline
+                if not self._wait(zmq.POLLOUT, deadline):
+                    raise self._lost(f"could not send '{op}' within {wait:g} s") from None
+                self._socket.send_multipart([b"", payload], flags=zmq.NOBLOCK)
+            while True:
+                if not self._wait(zmq.POLLIN, deadline):
+                    raise self._lost(f"no reply to '{op}' within {wait:g} s")
+                frames = self._socket.recv_multipart(flags=zmq.NOBLOCK)
+                if len(frames) != 2 or frames[0] != b"":
+                    raise ProtocolError(f"reply has {len(frames)} frames, expected ['', map]")
+                reply = unpack(frames[1])
+                if "id" in reply:
+                    if reply["id"] != rid:
+                        continue  # a late reply to an earlier request: not ours
+                elif reply.get("ok") is not False:
+                    continue  # only an error can lack the id (a request it could not parse)
+                return self._check(reply, op)
+        except zmq.ZMQError as e:
+            raise self._lost(f"transport error during '{op}': {e}") from None
+
+    @staticmethod
+    def _check(reply: dict[str, Any], op: Any) -> dict[str, Any]:
+        ok = reply.get("ok")
+        if ok is True:
+            return reply
+        if ok is not False:
+            raise ProtocolError(f"reply to '{op}' has no boolean 'ok'")
+        error = reply.get("error")
+        if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+            raise ProtocolError(f"error reply to '{op}' has no error code: {reply!r}")
+        code = error["code"]
+        message = error.get("message", "")
+        if not isinstance(message, str):
+            message = str(message)
+        if code == "version_mismatch":
+            raise VersionMismatch(code, message)
+        raise ServerError(code, message)

@@ -1,0 +1,263 @@
+"""The vector Gymnasium env: one sandpit session of N env instances, stepped in one message."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from .client import DEFAULT_TIMEOUT, Client
+from .env import env_spec_for
+from .session import Session
+from .spaces import action_space, encode_actions, observation_space
+
+__all__ = ["SandpitVectorEnv", "make_vec"]
+
+_WIRE_AUTORESET = {AutoresetMode.NEXT_STEP: "next_step", AutoresetMode.DISABLED: "disabled"}
+
+
+def _autoreset_mode(mode: Union[AutoresetMode, str]) -> AutoresetMode:
+    if isinstance(mode, str):
+        by_name = {
+            "next_step": AutoresetMode.NEXT_STEP,
+            "nextstep": AutoresetMode.NEXT_STEP,
+            "disabled": AutoresetMode.DISABLED,
+            "same_step": AutoresetMode.SAME_STEP,
+            "samestep": AutoresetMode.SAME_STEP,
+        }
+        key = mode.lower()
+        if key not in by_name:
+            raise ValueError(f"unknown autoreset_mode {mode!r}")
+        mode = by_name[key]
+    if mode not in _WIRE_AUTORESET:
+        raise ValueError(
+            f"autoreset_mode {mode} is not supported: the server implements NEXT_STEP and DISABLED"
+        )
+    return mode
+
+
+class SandpitVectorEnv(VectorEnv):
+    """N instances of one sandpit env, all stepped in one message (Gymnasium's VectorEnv API).
+
+    Autoreset is :attr:`AutoresetMode.NEXT_STEP` by default (``metadata["autoreset_mode"]``):
+    an env whose episode ended at step t returns the first observation of its next episode at
+    step t+1, with reward 0 and both flags false, and its action at t+1 is ignored.
+
+    ``info`` follows Gymnasium's vector convention (arrays of N with a ``_key`` bool mask):
+
+    - when envs end: ``info["episode"] = {"r": float64[N], "l": int32[N], "t": float32[N]}``
+      and ``info["_episode"]`` (as ``RecordEpisodeStatistics`` produces; ``r`` and ``l`` come
+      from the server, ``t`` is the client's wall-clock seconds since the episode's first
+      observation), plus ``info["reason"]``/``info["_reason"]`` (object array of reasons);
+    - ``info["seed"]``/``info["_seed"]`` (uint64) after :meth:`reset`;
+    - ``info["hash"]``/``info["_hash"]`` (uint64 state hashes) with ``hashes=True``.
+
+    Gymnasium's ``wrappers.vector.RecordEpisodeStatistics`` refuses to write a key that is
+    already present: wrap with ``stats_key=`` set to another key, or make the env with
+    ``episode_info=False`` to leave ``"episode"`` to the wrapper.
+
+    Args:
+        env_id: Catalogue id, e.g. ``"CartPole-v0"``.
+        num_envs: N.
+        endpoint: Server endpoint; ``None`` starts (or shares) a local server.
+        autoreset_mode: ``AutoresetMode.NEXT_STEP`` or ``AutoresetMode.DISABLED`` (stepping
+            after an episode ended then raises ``ServerError("needs_reset")``).
+        timeout: Seconds each request waits for its reply.
+        seed: Session seed: the first unseeded reset of env i uses ``seed + i``. ``None``
+            draws a random one.
+        max_steps: Truncation limit override. ``max_episode_steps`` (what
+            ``gymnasium.make_vec`` passes) is accepted as a synonym.
+        hashes: Include state hashes in ``info``.
+        episode_info: Emit ``info["episode"]`` when episodes end.
+        **config: Further ``make`` fields passed to the server verbatim.
+    """
+
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(
+        self,
+        env_id: str,
+        num_envs: int = 1,
+        endpoint: Optional[str] = None,
+        *,
+        autoreset_mode: Union[AutoresetMode, str] = AutoresetMode.NEXT_STEP,
+        timeout: float = DEFAULT_TIMEOUT,
+        seed: Optional[int] = None,
+        max_steps: Optional[int] = None,
+        max_episode_steps: Optional[int] = None,
+        hashes: bool = False,
+        episode_info: bool = True,
+        render_mode: Optional[str] = None,
+        **config: Any,
+    ) -> None:
+        if render_mode is not None:
+            raise ValueError(f"render_mode={render_mode!r} is not supported (no render modes)")
+        if max_episode_steps is not None:
+            if max_steps is not None and max_steps != max_episode_steps:
+                raise ValueError("max_steps and max_episode_steps disagree")
+            max_steps = max_episode_steps
+        mode = _autoreset_mode(autoreset_mode)
+        self._session = Session(
+            env_id,
+            num_envs,
+            endpoint,
+            timeout=timeout,
+            seed=seed,
+            max_steps=max_steps,
+            autoreset=_WIRE_AUTORESET[mode],
+            hashes=hashes,
+            config=config,
+        )
+        self.num_envs = self._session.num_envs
+        self.render_mode = None
+        self.metadata = {**type(self).metadata, "autoreset_mode": mode}
+        spec = self._session.spec
+        step_s = float(spec.get("dt", 0.0)) * int(spec.get("frame_skip", 1))
+        if step_s > 0:
+            self.metadata["render_fps"] = 1.0 / step_s
+        self.single_observation_space = observation_space(spec)
+        self.single_action_space = action_space(spec)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._episode_info = bool(episode_info)
+        self._episode_start = np.full(self.num_envs, time.perf_counter())
+
+        kwargs: dict[str, Any] = {"env_id": env_id, "endpoint": endpoint, "timeout": timeout}
+        for key, value in (("seed", seed), ("max_steps", max_steps)):
+            if value is not None:
+                kwargs[key] = value
+        if mode is not AutoresetMode.NEXT_STEP:
+            kwargs["autoreset_mode"] = mode
+        if hashes:
+            kwargs["hashes"] = True
+        if not episode_info:
+            kwargs["episode_info"] = False
+        kwargs.update(config)
+        self.spec = env_spec_for(env_id, kwargs)
+
+    # -- Gymnasium API ------------------------------------------------------------------
+
+    def reset(
+        self,
+        *,
+        seed: Union[int, Sequence[Optional[int]], None] = None,
+        options: Optional[dict[str, Any]] = None,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Resets all envs. ``seed``: an int s (env i gets s + i), a list of N ints or Nones
+        (None continues that env's seed stream), or None (every env continues its stream)."""
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            super().reset(seed=int(seed))
+        if options:
+            if "reset_mask" in options:
+                raise NotImplementedError(
+                    "partial resets (options['reset_mask']) are not in sandpit protocol 1"
+                )
+            raise ValueError(f"unsupported reset options: {sorted(options)}")
+        result = self._session.reset(seed)
+        self._episode_start[:] = time.perf_counter()
+        info: dict[str, Any] = {
+            "seed": result.seeds.copy(),
+            "_seed": np.ones(self.num_envs, dtype=np.bool_),
+        }
+        if result.hash is not None:
+            info["hash"] = result.hash.copy()
+            info["_hash"] = np.ones(self.num_envs, dtype=np.bool_)
+        return result.obs.copy(), info
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Steps all N envs in one request. ``actions``: int [N] or float [N, k]."""
+        wire = encode_actions(actions, self.single_action_space, self.num_envs, batched=True)
+        result = self._session.step(wire)
+        now = time.perf_counter()
+        n = self.num_envs
+        info: dict[str, Any] = {}
+        if result.autoreset is not None and result.autoreset.size:
+            self._episode_start[result.autoreset] = now
+        final = result.final
+        if final is not None and final.index.size:
+            index = final.index
+            mask = np.zeros(n, dtype=np.bool_)
+            mask[index] = True
+            if self._episode_info:
+                r = np.zeros(n, dtype=np.float64)
+                r[index] = final.returns
+                length = np.zeros(n, dtype=np.int32)
+                length[index] = final.length
+                t = np.zeros(n, dtype=np.float32)
+                t[index] = now - self._episode_start[index]
+                episode = {"r": r, "l": length, "t": t}
+                info["episode"] = episode
+                info["_episode"] = mask
+            reason = np.full(n, None, dtype=object)
+            for i, why in zip(index.tolist(), final.reason, strict=True):
+                reason[i] = why
+            info["reason"] = reason
+            info["_reason"] = mask.copy()
+        if result.hash is not None:
+            info["hash"] = result.hash.copy()
+            info["_hash"] = np.ones(n, dtype=np.bool_)
+        return (
+            result.obs.copy(),
+            result.reward.copy(),
+            result.terminated,
+            result.truncated,
+            info,
+        )
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Closes the server session and the connection."""
+        self._session.close()
+
+    def __enter__(self) -> "SandpitVectorEnv":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- sandpit extras -----------------------------------------------------------------
+
+    @property
+    def sandpit_spec(self) -> dict[str, Any]:
+        """The server's spec of the env (names, units, bounds, dt, frame skip, max_steps)."""
+        return self._session.spec
+
+    @property
+    def client(self) -> Client:
+        """The connection, e.g. for ``envs.client.request("stats")``."""
+        return self._session.client
+
+    @property
+    def session_id(self) -> Optional[int]:
+        """The server's id of this session."""
+        return self._session.id
+
+
+def make_vec(
+    env_id: str,
+    num_envs: int,
+    endpoint: Optional[str] = None,
+    *,
+    autoreset_mode: Union[AutoresetMode, str] = AutoresetMode.NEXT_STEP,
+    timeout: float = DEFAULT_TIMEOUT,
+    seed: Optional[int] = None,
+    max_steps: Optional[int] = None,
+    **config: Any,
+) -> SandpitVectorEnv:
+    """Makes a vector env of ``num_envs`` instances; see :class:`SandpitVectorEnv`."""
+    if env_id.startswith("sandpit/"):
+        env_id = env_id[len("sandpit/") :]
+    return SandpitVectorEnv(
+        env_id,
+        num_envs,
+        endpoint,
+        autoreset_mode=autoreset_mode,
+        timeout=timeout,
+        seed=seed,
+        max_steps=max_steps,
+        **config,
+    )

@@ -1,0 +1,99 @@
+/* ping, hello and stats: the ops that touch no session. */
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "catalogue.h"
+#include "log.h"
+#include "ops.h"
+#include "sandpit/version.h"
+
+/* Only hello takes keys it does not know, so that a newer client can say more in it. */
+static const char* const no_keys[] = {NULL};
+
+int sp_op_ping(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    int rc = sp_request_only(req, no_keys, err, err_sz);
+    if (rc != SP_OK) return rc;
+    sp_pack_ok(&svc->pk, req, 0);
+    return SP_OK;
+}
+
+int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    const sp_mp_value* protocol = sp_request_get(req, "protocol");
+    uint64_t version = 0;
+    if (!protocol || !sp_mp_as_u64(protocol, &version) || version != SP_PROTOCOL_VERSION) {
+        char given[48];
+        if (!protocol)
+            snprintf(given, sizeof given, "none");
+        else if (protocol->type == SP_MP_INT && !protocol->negative)
+            snprintf(given, sizeof given, "%" PRIu64, protocol->u);
+        else if (protocol->type == SP_MP_INT)
+            snprintf(given, sizeof given, "%" PRId64, protocol->i);
+        else
+            snprintf(given, sizeof given, "%s", sp_mp_type_name(protocol));
+        snprintf(err, err_sz,
+                 "this server speaks protocol %d; the client asked for %s (send \"protocol\": %d)",
+                 SP_PROTOCOL_VERSION, given, SP_PROTOCOL_VERSION);
+        return SP_E_VERSION;
+    }
+    const sp_mp_value* client = NULL;
+    int rc = sp_field_str(req, "client", false, &client, err, err_sz);
+    if (rc != SP_OK) return rc;
+    if (client && svc->def.log_level >= SP_LOG_INFO) {
+        char q[80];
+        sp_quote(q, sizeof q, client->ptr, client->len);
+        sp_log_write(SP_LOG_INFO, "hello from %s", q);
+    }
+
+    msgpack_packer* pk = &svc->pk;
+    sp_pack_ok(pk, req, 4);
+    sp_pack_cstr(pk, "protocol");
+    msgpack_pack_int(pk, SP_PROTOCOL_VERSION);
+    sp_pack_cstr(pk, "server");
+    sp_pack_cstr(pk, "sandpit " SP_VERSION_STRING);
+    sp_pack_cstr(pk, "limits");
+    msgpack_pack_map(pk, 5);
+    sp_pack_cstr(pk, "max_message_bytes");
+    msgpack_pack_uint64(pk, svc->def.max_message_bytes);
+    sp_pack_cstr(pk, "max_sessions");
+    msgpack_pack_int(pk, svc->def.max_sessions);
+    sp_pack_cstr(pk, "max_envs_per_session");
+    msgpack_pack_int(pk, svc->def.max_envs_per_session);
+    sp_pack_cstr(pk, "max_total_envs");
+    msgpack_pack_int(pk, svc->def.max_total_envs);
+    sp_pack_cstr(pk, "idle_timeout_s");
+    msgpack_pack_double(pk, svc->def.idle_timeout_s);
+    sp_pack_cstr(pk, "envs");
+    sp_pack_catalogue(pk);
+    return SP_OK;
+}
+
+int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    int rc = sp_request_only(req, no_keys, err, err_sz);
+    if (rc != SP_OK) return rc;
+    msgpack_packer* pk = &svc->pk;
+    sp_pack_ok(pk, req, 7);
+    sp_pack_cstr(pk, "sessions");
+    msgpack_pack_int(pk, sp_sessions_open_count(svc->sessions));
+    sp_pack_cstr(pk, "envs");
+    msgpack_pack_int(pk, sp_sessions_total_envs(svc->sessions));
+    sp_pack_cstr(pk, "requests");
+    msgpack_pack_uint64(pk, svc->requests);
+    sp_pack_cstr(pk, "steps");
+    msgpack_pack_uint64(pk, svc->steps);
+    sp_pack_cstr(pk, "errors");
+    msgpack_pack_uint64(pk, svc->errors);
+    /* Every code but "ok", from error.h's list: a client sees the same keys every time. */
+    sp_pack_cstr(pk, "errors_by_code");
+    msgpack_pack_map(pk, SP_ERROR_KINDS - 1);
+#define SP_PACK_ERROR_COUNT(sym, num, name)                                                       \
+    if (num != SP_OK) {                                                                           \
+        sp_pack_cstr(pk, name);                                                                   \
+        msgpack_pack_uint64(pk, svc->errors_by_code[-(num)]);                                     \
+    }
+    SP_ERROR_LIST(SP_PACK_ERROR_COUNT)
+#undef SP_PACK_ERROR_COUNT
+    sp_pack_cstr(pk, "sessions_reaped");
+    msgpack_pack_uint64(pk, svc->sessions_reaped);
+    return SP_OK;
+}

@@ -1,0 +1,240 @@
+/* step: all N envs of a session in one request.
+ *
+ * The order matters: every action is decoded and checked before any env moves, so a bad one
+ * refuses the whole request and leaves the session as it was. Then each env is stepped (or,
+ * with autoreset "next_step", reset if its episode ended at the previous step), in ranges on
+ * the pool's threads; each range writes only its own envs' slots of the session's buffers, so
+ * the reply is the same bytes whatever the number of threads. Nothing here allocates. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+
+static const char* const step_keys[] = {"session", "actions", NULL};
+
+int sp_wire_code(int rc) {
+    switch (rc) {
+    case SP_E_NO_MEMORY:
+    case SP_E_BAD_ACTION:
+    case SP_E_NEEDS_RESET:
+        return rc;
+    default:
+        return SP_E_INTERNAL;
+    }
+}
+
+static void describe_shape(const sp_array_view* a, char* buf, size_t sz) {
+    size_t used = (size_t)snprintf(buf, sz, "%s [", sp_dtype_name(a->dtype));
+    for (int d = 0; d < a->ndim && used < sz; d++)
+        used += (size_t)snprintf(buf + used, sz - used, d ? ", %llu" : "%llu",
+                                 (unsigned long long)a->shape[d]);
+    if (used < sz) snprintf(buf + used, sz - used, "]");
+}
+
+/* Decodes the actions straight from the request's bytes into s->actions and checks each.
+ * SP_E_BAD_REQUEST for a malformed array,
+ * SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an out-of-range action. */
+static int read_actions(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
+    const sp_env_spec* spec = s->def.env->spec;
+    int n = s->def.num_envs;
+    const sp_mp_value* v = sp_request_get(req, "actions");
+    if (!v) {
+        snprintf(err, err_sz, "missing field 'actions'");
+        return SP_E_BAD_REQUEST;
+    }
+    sp_array_view a;
+    int rc = sp_array_decode(req, v, "actions", &a, err, err_sz);
+    if (rc != SP_OK) return rc;
+
+    bool discrete = spec->action_kind == SP_ACTION_DISCRETE;
+    int k = discrete ? 1 : spec->actuator_count;
+    bool fits = discrete ? (a.dtype == SP_DTYPE_INT32 && a.ndim == 1 && a.shape[0] == (uint64_t)n)
+                         : (a.dtype == SP_DTYPE_FLOAT32 && a.ndim == 2 &&
+                            a.shape[0] == (uint64_t)n && a.shape[1] == (uint64_t)k);
+    if (!fits) {
+        char got[96];
+        describe_shape(&a, got, sizeof got);
+        if (discrete)
+            snprintf(err, err_sz, "actions must be int32 [%d] for %s (discrete), got %s", n,
+                     spec->id, got);
+        else
+            snprintf(err, err_sz, "actions must be float32 [%d, %d] for %s (continuous), got %s",
+                     n, k, spec->id, got);
+        return SP_E_BAD_ACTION;
+    }
+    /* The bin is unaligned inside the message, hence memcpy; host order is little-endian
+     * (checked in codec.h). */
+    size_t stride = (size_t)k * 4;
+    for (int i = 0; i < n; i++) {
+        sp_action* act = &s->actions[i];
+        if (discrete)
+            memcpy(&act->index, a.data + (size_t)i * stride, 4);
+        else
+            memcpy(act->value, a.data + (size_t)i * stride, stride);
+        /* Checked on a copy: the episode's layers must see the values as sent (a guardrail
+         * may have its own bounds policy), and the runtime clips after them. */
+        sp_action checked = *act;
+        char why[256];
+        if (sp_action_check(spec, &checked, why, sizeof why) != SP_OK) {
+            snprintf(err, err_sz, "env %d: %s", i, why);
+            return SP_E_BAD_ACTION;
+        }
+    }
+    return SP_OK;
+}
+
+static int check_ready(const sp_session* s, char* err, size_t err_sz) {
+    if (!s->started) {
+        snprintf(err, err_sz, "step before the first reset: send reset first");
+        return SP_E_NEEDS_RESET;
+    }
+    if (s->def.autoreset) return SP_OK;
+    for (int i = 0; i < s->def.num_envs; i++) {
+        if (sp_episode_done(s->eps[i])) {
+            snprintf(err, err_sz, "env %d's episode has ended and autoreset is disabled: reset "
+                                  "the session first", i);
+            return SP_E_NEEDS_RESET;
+        }
+    }
+    return SP_OK;
+}
+
+typedef struct step_job {
+    sp_service* svc;
+    sp_session* s;
+} step_job;
+
+static void step_range(void* ctx, int begin, int end, int chunk) {
+    step_job* job = ctx;
+    sp_session* s = job->s;
+    sp_chunk_error* e = &job->svc->chunk_errors[chunk];
+    size_t n = (size_t)s->obs_size;
+    bool hashes = s->def.hashes;
+    for (int i = begin; i < end; i++) {
+        sp_episode* ep = s->eps[i];
+        int rc;
+        if (s->def.autoreset && sp_episode_done(ep)) {
+            /* Gymnasium's next_step autoreset: this step starts the next episode instead. */
+            rc = sp_episode_reset(ep, NULL);
+            if (rc != SP_OK) {
+                snprintf(e->message, sizeof e->message, "env %d: autoreset failed: %s", i,
+                         sp_error_name(rc));
+            } else {
+                s->reset_now[i] = 1;
+                s->ended[i] = 0;
+                s->reward[i] = 0.0;
+                s->terminated[i] = 0;
+                s->truncated[i] = 0;
+                if (hashes) s->hash[i] = sp_episode_hash(ep);
+            }
+        } else {
+            sp_step_result r;
+            rc = sp_episode_step(ep, &s->actions[i], &r, e->message, sizeof e->message);
+            if (rc == SP_OK) {
+                s->reset_now[i] = 0;
+                s->ended[i] = r.terminated || r.truncated;
+                s->reward[i] = r.reward;
+                s->terminated[i] = r.terminated;
+                s->truncated[i] = r.truncated;
+                if (hashes) s->hash[i] = r.hash;
+                if (s->ended[i]) {
+                    s->final_return[i] = r.episode_return;
+                    s->final_length[i] = r.step;
+                    s->final_reason[i] = r.reason ? r.reason
+                                                  : (r.terminated ? "terminated" : "truncated");
+                    s->final_seed[i] = sp_episode_seed(ep);
+                }
+            }
+        }
+        if (rc != SP_OK) {
+            /* Stop this range at its first failure: its message is the one reported. */
+            e->index = i;
+            e->code = rc;
+            return;
+        }
+        memcpy(s->obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+    }
+}
+
+/* Gathers the ended episodes to the front of the final_* buffers, in index order, and the
+ * autoreset indices into reset_index. Writes at j <= i, so in place is safe. */
+static void gather(sp_session* s, int* ended_count, int* reset_count) {
+    int m = 0, r = 0;
+    for (int i = 0; i < s->def.num_envs; i++) {
+        if (s->reset_now[i]) s->reset_index[r++] = i;
+        if (!s->ended[i]) continue;
+        s->final_index[m] = i;
+        s->final_return[m] = s->final_return[i];
+        s->final_length[m] = s->final_length[i];
+        s->final_reason[m] = s->final_reason[i];
+        s->final_seed[m] = s->final_seed[i];
+        m++;
+    }
+    *ended_count = m;
+    *reset_count = r;
+}
+
+static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
+    msgpack_pack_map(pk, 5);
+    sp_pack_cstr(pk, "index");
+    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
+    sp_pack_cstr(pk, "return");
+    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)m, s->final_return);
+    sp_pack_cstr(pk, "length");
+    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_length);
+    sp_pack_cstr(pk, "reason");
+    msgpack_pack_array(pk, (size_t)m);
+    for (int j = 0; j < m; j++) sp_pack_cstr(pk, s->final_reason[j]);
+    sp_pack_cstr(pk, "seed");
+    sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, s->final_seed);
+}
+
+int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_session* s;
+    int rc;
+    if ((rc = sp_request_only(req, step_keys, err, err_sz)) != SP_OK ||
+        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
+        (rc = read_actions(req, s, err, err_sz)) != SP_OK ||
+        (rc = check_ready(s, err, err_sz)) != SP_OK)
+        return rc;
+
+    int n = s->def.num_envs;
+    int chunks = sp_service_chunks(svc, n);
+    step_job job = {svc, s};
+    sp_service_clear_chunk_errors(svc, chunks);
+    sp_pool_run(svc->pool, n, chunks, step_range, &job);
+    const sp_chunk_error* e = sp_service_first_chunk_error(svc, chunks);
+    if (e) {
+        snprintf(err, err_sz, "%s", e->message);
+        return sp_wire_code(e->code);
+    }
+    svc->steps += (uint64_t)n;
+
+    int m, r;
+    gather(s, &m, &r);
+    msgpack_packer* pk = &svc->pk;
+    uint32_t obs_shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};
+    sp_pack_ok(pk, req, 4 + (m > 0) + (r > 0) + s->def.hashes);
+    sp_pack_cstr(pk, "obs");
+    sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
+    sp_pack_cstr(pk, "reward");
+    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, s->reward);
+    sp_pack_cstr(pk, "terminated");
+    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)n, s->terminated);
+    sp_pack_cstr(pk, "truncated");
+    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)n, s->truncated);
+    if (m > 0) {
+        sp_pack_cstr(pk, "final");
+        pack_final(pk, s, m);
+    }
+    if (r > 0) {
+        sp_pack_cstr(pk, "autoreset");
+        sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)r, s->reset_index);
+    }
+    if (s->def.hashes) {
+        sp_pack_cstr(pk, "hash");
+        sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);
+    }
+    return SP_OK;
+}

@@ -1,0 +1,356 @@
+/* The ZeroMQ loop: one ROUTER socket bound to every endpoint, a self-pipe for sp_server_stop,
+ * and a poll timeout that lets idle sessions be reaped. Requests are handled one at a time,
+ * in arrival order; a large batch is spread over the pool inside the step op.
+ *
+ * Envelopes: a ROUTER receives [identity][empty delimiter][payload] from REQ and DEALER
+ * clients. Frames up to the first empty one are the envelope and go back unchanged in front
+ * of the reply; without a delimiter the identity alone is the envelope. Exactly one payload
+ * frame is accepted. */
+
+#include "sandpit/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "service.h"
+#include "sandpit/world.h"
+
+/* Frames of one message kept for its envelope; more are read and dropped (the request is
+ * then refused as having several payload frames). */
+#define MAX_FRAMES 16
+/* Messages handled per wake-up before the loop looks at the stop flag and the clock again. */
+#define MAX_BATCH 256
+#define MIN_MESSAGE_BYTES 64
+#define MAX_MESSAGE_BYTES ((size_t)1 << 30)
+
+struct sp_server {
+    sp_server_def def;
+    char** binds;     /* copies of def.binds */
+    char** endpoints; /* what each bind resolved to */
+    void* ctx;
+    void* router;
+    sp_service* svc;
+    int wake[2];               /* self-pipe: sp_server_stop writes, the loop polls */
+    volatile sig_atomic_t stop;
+};
+
+sp_server_def sp_default_server_def(void) {
+    static const char* const default_binds[] = {"tcp://127.0.0.1:5555"};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1) cpus = 1;
+    if (cpus > SP_SERVER_MAX_THREADS) cpus = SP_SERVER_MAX_THREADS;
+    sp_server_def def = {
+        .binds = default_binds,
+        .bind_count = 1,
+        .max_message_bytes = 8u << 20,
+        .max_sessions = 256,
+        .max_envs_per_session = 4096,
+        .max_total_envs = 16384,
+        .idle_timeout_s = 600.0,
+        .threads = (int)cpus,
+        .log_level = SP_LOG_WARN,
+    };
+    return def;
+}
+
+static int check_def(const sp_server_def* d, char* err, size_t err_sz) {
+    const char* why = NULL;
+    if (!d->binds || d->bind_count < 1 || d->bind_count > SP_SERVER_MAX_BINDS)
+        why = "bind_count must be in [1, 16]";
+    else if (d->max_message_bytes < MIN_MESSAGE_BYTES || d->max_message_bytes > MAX_MESSAGE_BYTES)
+        why = "max_message_bytes must be in [64, 2^30]";
+    else if (d->max_sessions < 1 || d->max_sessions > (1 << 24))
+        why = "max_sessions must be in [1, 2^24]";
+    else if (d->max_envs_per_session < 1 || d->max_envs_per_session > (1 << 24))
+        why = "max_envs_per_session must be in [1, 2^24]";
+    else if (d->max_total_envs < 1 || d->max_total_envs > (1 << 26))
+        why = "max_total_envs must be in [1, 2^26]";
+    else if (!(d->idle_timeout_s >= 0.0 && d->idle_timeout_s <= 1e9))
+        why = "idle_timeout_s must be in [0, 1e9]";
+    else if (d->threads < 1 || d->threads > SP_SERVER_MAX_THREADS)
+        why = "threads must be in [1, 64]";
+    else if (d->log_level < SP_LOG_ERROR || d->log_level > SP_LOG_INFO)
+        why = "log_level must be error, warn or info";
+    for (int i = 0; !why && i < d->bind_count; i++)
+        if (!d->binds[i] || !d->binds[i][0]) why = "a bind endpoint is empty";
+    if (why) {
+        snprintf(err, err_sz, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_loopback_tcp(const char* ep) {
+    static const char* const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
+    if (strncmp(ep, "tcp://", 6) != 0) return true; /* ipc, inproc: local by nature */
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (strncmp(ep, loopback[i], strlen(loopback[i])) == 0) return true;
+    return false;
+}
+
+static int set_int_option(void* sock, int option, int value) {
+    return zmq_setsockopt(sock, option, &value, sizeof value);
+}
+
+static int open_socket(sp_server* srv, char* err, size_t err_sz) {
+    if (!(srv->ctx = zmq_ctx_new()) || !(srv->router = zmq_socket(srv->ctx, ZMQ_ROUTER))) {
+        snprintf(err, err_sz, "cannot create a ZeroMQ socket: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    /* libzmq drops a peer that sends a frame over this, without our reading it; requests
+     * between max_message_bytes and this get a too_large reply instead. */
+    int64_t hard_cap = 2 * (int64_t)srv->def.max_message_bytes;
+    /* Sends never wait: ROUTER drops a reply to a vanished or full peer rather than block, and
+     * SNDTIMEO 0 makes sure of it. LINGER 0: a stopping server does not wait for slow peers. */
+    if (zmq_setsockopt(srv->router, ZMQ_MAXMSGSIZE, &hard_cap, sizeof hard_cap) != 0 ||
+        set_int_option(srv->router, ZMQ_SNDTIMEO, 0) != 0 ||
+        set_int_option(srv->router, ZMQ_LINGER, 0) != 0 ||
+        set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0) {
+        snprintf(err, err_sz, "cannot set socket options: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    for (int i = 0; i < srv->def.bind_count; i++) {
+        const char* ep = srv->binds[i];
+        if (zmq_bind(srv->router, ep) != 0) {
+            snprintf(err, err_sz, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        char actual[1024];
+        size_t actual_sz = sizeof actual;
+        if (zmq_getsockopt(srv->router, ZMQ_LAST_ENDPOINT, actual, &actual_sz) != 0 ||
+            !(srv->endpoints[i] = strdup(actual))) {
+            snprintf(err, err_sz, "cannot read the endpoint bound for %s", ep);
+            return -1;
+        }
+        if (!is_loopback_tcp(actual))
+            SP_LOG(srv->def.log_level, SP_LOG_WARN,
+                   "%s is reachable from other hosts and has no authentication", actual);
+    }
+    return 0;
+}
+
+static int open_wake_pipe(sp_server* srv) {
+    if (pipe(srv->wake) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        int flags = fcntl(srv->wake[i], F_GETFL);
+        if (flags < 0 || fcntl(srv->wake[i], F_SETFL, flags | O_NONBLOCK) != 0) return -1;
+        if (fcntl(srv->wake[i], F_SETFD, FD_CLOEXEC) != 0) return -1;
+    }
+    return 0;
+}
+
+sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) {
+    if (check_def(def, err, err_sz) != 0) return NULL;
+    /* Before any thread starts: the banner guard is not safe to race. */
+    sp_world_silence_chipmunk_banner();
+    sp_server* srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, err_sz, "out of memory");
+        return NULL;
+    }
+    srv->def = *def;
+    srv->wake[0] = srv->wake[1] = -1;
+    srv->binds = calloc((size_t)def->bind_count, sizeof *srv->binds);
+    srv->endpoints = calloc((size_t)def->bind_count, sizeof *srv->endpoints);
+    bool copied = srv->binds && srv->endpoints;
+    for (int i = 0; copied && i < def->bind_count; i++)
+        copied = (srv->binds[i] = strdup(def->binds[i])) != NULL;
+    srv->def.binds = (const char* const*)srv->binds;
+    if (!copied) {
+        snprintf(err, err_sz, "out of memory");
+        goto fail;
+    }
+    if (open_wake_pipe(srv) != 0) {
+        snprintf(err, err_sz, "cannot create the wake-up pipe: %s", strerror(errno));
+        goto fail;
+    }
+    if (!(srv->svc = sp_service_create(&srv->def, err, err_sz))) goto fail;
+    if (open_socket(srv, err, err_sz) != 0) goto fail;
+    return srv;
+fail:
+    sp_server_destroy(srv);
+    return NULL;
+}
+
+int sp_server_endpoint_count(const sp_server* srv) {
+    return srv->def.bind_count;
+}
+
+const char* sp_server_endpoint(const sp_server* srv, int index) {
+    return (index >= 0 && index < srv->def.bind_count) ? srv->endpoints[index] : NULL;
+}
+
+void sp_server_stop(sp_server* srv) {
+    srv->stop = 1;
+    /* A full pipe already holds a wake-up; errno is saved for the interrupted code. */
+    int saved = errno;
+    ssize_t w = write(srv->wake[1], "x", 1);
+    (void)w;
+    errno = saved;
+}
+
+void sp_server_destroy(sp_server* srv) {
+    if (!srv) return;
+    if (srv->router) zmq_close(srv->router);
+    if (srv->ctx) zmq_ctx_term(srv->ctx);
+    sp_service_destroy(srv->svc);
+    for (int i = 0; i < 2; i++)
+        if (srv->wake[i] >= 0) close(srv->wake[i]);
+    for (int i = 0; i < srv->def.bind_count; i++) {
+        if (srv->binds) free(srv->binds[i]);
+        if (srv->endpoints) free(srv->endpoints[i]);
+    }
+    free(srv->binds);
+    free(srv->endpoints);
+    free(srv);
+}
+
+/* One received message: its frames (the first MAX_FRAMES), where its envelope ends and how
+ * many payload frames it had. */
+typedef struct message {
+    zmq_msg_t frames[MAX_FRAMES];
+    int kept;
+    int total;
+} message;
+
+static void message_close(message* m) {
+    for (int i = 0; i < m->kept; i++) zmq_msg_close(&m->frames[i]);
+    m->kept = 0;
+}
+
+/* Receives one whole multipart message without waiting. Returns 1, 0 when none is queued, or
+ * -1 on a socket error. */
+static int receive(void* sock, message* m) {
+    m->kept = 0;
+    m->total = 0;
+    for (;;) {
+        /* Frames past MAX_FRAMES go to a scratch frame and are dropped. */
+        zmq_msg_t scratch;
+        zmq_msg_t* frame = m->kept < MAX_FRAMES ? &m->frames[m->kept] : &scratch;
+        zmq_msg_init(frame);
+        /* The first frame may not be there yet; the rest of a multipart message arrive with
+         * it (ZeroMQ delivers messages whole), so DONTWAIT never splits one. */
+        if (zmq_msg_recv(frame, sock, ZMQ_DONTWAIT) < 0) {
+            int e = zmq_errno();
+            zmq_msg_close(frame);
+            message_close(m);
+            return (m->total == 0 && (e == EAGAIN || e == EINTR)) ? 0 : -1;
+        }
+        m->total++;
+        bool more = zmq_msg_more(frame);
+        if (frame == &scratch)
+            zmq_msg_close(frame);
+        else
+            m->kept++;
+        if (!more) return 1;
+    }
+}
+
+/* Sends the envelope frames back, then the reply. Never waits; a reply that cannot be sent
+ * now is dropped (the client times out), so one slow client never stalls the others. */
+static void send_reply(sp_server* srv, message* m, int envelope, const void* reply, size_t len) {
+    for (int i = 0; i < envelope; i++) {
+        if (zmq_msg_send(&m->frames[i], srv->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+            SP_LOG(srv->def.log_level, SP_LOG_WARN, "reply dropped: %s",
+                   zmq_strerror(zmq_errno()));
+            return;
+        }
+    }
+    if (zmq_send(srv->router, reply, len, ZMQ_DONTWAIT) < 0)
+        SP_LOG(srv->def.log_level, SP_LOG_WARN, "reply dropped: %s", zmq_strerror(zmq_errno()));
+}
+
+static void handle(sp_server* srv, message* m) {
+    /* Frames up to and including the first empty one are the envelope; ROUTER always puts the
+     * identity first. Without a delimiter, the identity alone is. */
+    int envelope = 1;
+    for (int i = 1; i < m->kept; i++) {
+        if (zmq_msg_size(&m->frames[i]) == 0) {
+            envelope = i + 1;
+            break;
+        }
+    }
+    int payloads = m->total - envelope;
+    const void* reply;
+    size_t reply_len;
+    if (payloads == 1) {
+        zmq_msg_t* p = &m->frames[envelope];
+        sp_service_handle(srv->svc, zmq_msg_data(p), zmq_msg_size(p), sp_monotonic_seconds(),
+                          &reply, &reply_len);
+    } else {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "a request is one frame after the envelope, got %d frames", payloads);
+        const void* first = NULL;
+        size_t first_len = 0;
+        if (payloads > 1 && envelope < m->kept) {
+            first = zmq_msg_data(&m->frames[envelope]);
+            first_len = zmq_msg_size(&m->frames[envelope]);
+        }
+        sp_service_refuse(srv->svc, first, first_len, SP_E_BAD_REQUEST, why, &reply, &reply_len);
+    }
+    send_reply(srv, m, envelope, reply, reply_len);
+}
+
+static void drain_wake_pipe(sp_server* srv) {
+    char buf[64];
+    while (read(srv->wake[0], buf, sizeof buf) > 0) {
+    }
+}
+
+int sp_server_run(sp_server* srv) {
+    /* Reaping is checked a few times per idle timeout, and at least once a second. */
+    double reap_every = srv->def.idle_timeout_s > 0 ? srv->def.idle_timeout_s / 4 : 1.0;
+    if (reap_every > 1.0) reap_every = 1.0;
+    if (reap_every < 0.01) reap_every = 0.01;
+    long timeout_ms = (long)(reap_every * 1000);
+    double next_reap = sp_monotonic_seconds() + reap_every;
+    message m;
+    int status = 0;
+    SP_LOG(srv->def.log_level, SP_LOG_INFO, "serving with %d thread%s", srv->def.threads,
+           srv->def.threads == 1 ? "" : "s");
+    while (!srv->stop) {
+        zmq_pollitem_t items[2] = {
+            {srv->router, 0, ZMQ_POLLIN, 0},
+            {NULL, srv->wake[0], ZMQ_POLLIN, 0},
+        };
+        int rc = zmq_poll(items, 2, timeout_ms);
+        if (rc < 0 && zmq_errno() != EINTR) {
+            SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
+                   zmq_strerror(zmq_errno()));
+            status = -1;
+            break;
+        }
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) drain_wake_pipe(srv);
+        for (int n = 0; rc > 0 && !srv->stop && n < MAX_BATCH; n++) {
+            int got = receive(srv->router, &m);
+            if (got < 0) {
+                SP_LOG(srv->def.log_level, SP_LOG_ERROR, "receive failed: %s",
+                       zmq_strerror(zmq_errno()));
+                status = -1;
+                break;
+            }
+            if (got == 0) break;
+            handle(srv, &m);
+            message_close(&m);
+        }
+        if (status != 0) break;
+        double now = sp_monotonic_seconds();
+        if (now >= next_reap) {
+            sp_service_reap(srv->svc, now);
+            next_reap = now + reap_every;
+        }
+    }
+    SP_LOG(srv->def.log_level, SP_LOG_INFO, "stopping: %d session%s open",
+           sp_sessions_open_count(srv->svc->sessions),
+           sp_sessions_open_count(srv->svc->sessions) == 1 ? "" : "s");
+    return status;
+}

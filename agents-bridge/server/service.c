@@ -1,0 +1,211 @@
+#include "service.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ops.h"
+
+/* Every op, listed once: dispatch, the unknown_op message and the docs follow this table. */
+static const struct {
+    const char* name;
+    sp_op_fn run;
+} ops[] = {
+    {"ping", sp_op_ping},   {"hello", sp_op_hello}, {"make", sp_op_make},
+    {"reset", sp_op_reset}, {"step", sp_op_step},   {"close", sp_op_close},
+    {"stats", sp_op_stats},
+};
+
+#define OP_COUNT ((int)(sizeof ops / sizeof ops[0]))
+
+/* Batches below this many envs step inline: waking workers costs more than it saves. */
+#define MIN_BATCH_FOR_THREADS 32
+/* Each thread gets at least this many envs. */
+#define MIN_ENVS_PER_CHUNK 16
+
+/* msgpack-c's sbuffer writer, noting a failed growth instead of making every pack call check. */
+static int write_reply(void* data, const char* buf, size_t len) {
+    sp_service* svc = data;
+    if (msgpack_sbuffer_write(&svc->reply, buf, len) != 0) {
+        svc->pack_failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz) {
+    sp_service* svc = calloc(1, sizeof *svc);
+    if (!svc) goto oom;
+    svc->def = *def;
+    svc->def.binds = NULL;
+    msgpack_sbuffer_init(&svc->reply);
+    msgpack_packer_init(&svc->pk, svc, write_reply);
+    sp_session_limits limits = {def->max_sessions, def->max_envs_per_session,
+                                def->max_total_envs};
+    svc->sessions = sp_sessions_create(&limits);
+    svc->chunk_errors = calloc((size_t)def->threads, sizeof *svc->chunk_errors);
+    if (!svc->sessions || !svc->chunk_errors) goto oom;
+    if (!(svc->pool = sp_pool_create(def->threads))) {
+        snprintf(err, err_sz, "cannot start %d stepping threads", def->threads);
+        sp_service_destroy(svc);
+        return NULL;
+    }
+    return svc;
+oom:
+    sp_service_destroy(svc);
+    snprintf(err, err_sz, "out of memory");
+    return NULL;
+}
+
+void sp_service_destroy(sp_service* svc) {
+    if (!svc) return;
+    sp_sessions_destroy(svc->sessions);
+    sp_pool_destroy(svc->pool);
+    free(svc->chunk_errors);
+    msgpack_sbuffer_destroy(&svc->reply);
+    free(svc);
+}
+
+static void count_error(sp_service* svc, int code) {
+    int slot = -code;
+    if (slot <= 0 || slot >= SP_ERROR_KINDS) slot = -SP_E_INTERNAL;
+    svc->errors++;
+    svc->errors_by_code[slot]++;
+}
+
+static void begin_reply(sp_service* svc) {
+    msgpack_sbuffer_clear(&svc->reply);
+    svc->pack_failed = false;
+}
+
+/* Replaces whatever was packed with an error reply. */
+static void pack_error_reply(sp_service* svc, bool has_id, uint64_t id, int code,
+                             const char* message) {
+    begin_reply(svc);
+    count_error(svc, code);
+    SP_LOG(svc->def.log_level, SP_LOG_INFO, "error reply %s: %s", sp_error_name(code), message);
+    sp_pack_error(&svc->pk, has_id, id, code, message);
+}
+
+/* The reply bytes, or a fixed no_memory reply when the buffer could not grow. */
+static void finish_reply(sp_service* svc, const sp_request* req, const void** reply,
+                         size_t* reply_len) {
+    if (svc->pack_failed) {
+        pack_error_reply(svc, req->has_id, req->id, SP_E_NO_MEMORY,
+                         "out of memory writing the reply");
+        if (svc->pack_failed) {
+            /* {"ok": false, "error": {"code": "no_memory", "message": "out of memory"}} */
+            static const char fallback[] =
+                "\x82\xa2ok\xc2\xa5\x65rror\x82\xa4\x63ode\xa9no_memory\xa7message\xad"
+                "out of memory";
+            *reply = fallback;
+            *reply_len = sizeof fallback - 1;
+            return;
+        }
+    }
+    *reply = svc->reply.data;
+    *reply_len = svc->reply.size;
+}
+
+static int dispatch(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    if (!req->op) {
+        snprintf(err, err_sz, "the request has no 'op'");
+        return SP_E_BAD_REQUEST;
+    }
+    if (req->op->type != SP_MP_STR) {
+        snprintf(err, err_sz, "field 'op' must be a string, got %s", sp_mp_type_name(req->op));
+        return SP_E_BAD_REQUEST;
+    }
+    for (int i = 0; i < OP_COUNT; i++)
+        if (sp_mp_str_eq(req->op, ops[i].name)) return ops[i].run(svc, req, err, err_sz);
+    char q[48];
+    size_t used = 0;
+    sp_quote(q, sizeof q, req->op->ptr, req->op->len);
+    used = (size_t)snprintf(err, err_sz, "unknown op '%s' (ops:", q);
+    for (int i = 0; i < OP_COUNT && used < err_sz; i++)
+        used += (size_t)snprintf(err + used, err_sz - used, " %s", ops[i].name);
+    if (used < err_sz) snprintf(err + used, err_sz - used, ")");
+    return SP_E_UNKNOWN_OP;
+}
+
+void sp_service_handle(sp_service* svc, const void* data, size_t len, double now,
+                       const void** reply, size_t* reply_len) {
+    char err[SP_ERR_MAX];
+    sp_request req;
+    svc->requests++;
+    svc->now = now;
+    begin_reply(svc);
+    int rc = sp_request_parse(data, len, &req, err, sizeof err);
+    if (len > svc->def.max_message_bytes) {
+        snprintf(err, sizeof err, "the request is %zu bytes; this server takes at most %zu",
+                 len, svc->def.max_message_bytes);
+        rc = SP_E_TOO_LARGE;
+    } else if (rc == SP_OK) {
+        rc = dispatch(svc, &req, err, sizeof err);
+    }
+    if (rc != SP_OK) pack_error_reply(svc, req.has_id, req.id, rc, err);
+    finish_reply(svc, &req, reply, reply_len);
+}
+
+void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code,
+                       const char* message, const void** reply, size_t* reply_len) {
+    char err[SP_ERR_MAX];
+    sp_request req;
+    svc->requests++;
+    sp_request_parse(data, len, &req, err, sizeof err);
+    pack_error_reply(svc, req.has_id, req.id, code, message);
+    finish_reply(svc, &req, reply, reply_len);
+}
+
+int sp_service_reap(sp_service* svc, double now) {
+    if (svc->def.idle_timeout_s <= 0) return 0;
+    int n = sp_sessions_reap(svc->sessions, now, svc->def.idle_timeout_s);
+    svc->sessions_reaped += (uint64_t)n;
+    if (n)
+        SP_LOG(svc->def.log_level, SP_LOG_INFO, "reaped %d session%s idle for %g s", n,
+               n == 1 ? "" : "s", svc->def.idle_timeout_s);
+    return n;
+}
+
+int sp_service_chunks(const sp_service* svc, int n) {
+    if (n < MIN_BATCH_FOR_THREADS) return 1;
+    int chunks = n / MIN_ENVS_PER_CHUNK;
+    int threads = sp_pool_threads(svc->pool);
+    return chunks < threads ? chunks : threads;
+}
+
+void sp_service_clear_chunk_errors(sp_service* svc, int chunks) {
+    for (int c = 0; c < chunks; c++) {
+        svc->chunk_errors[c].index = -1;
+        svc->chunk_errors[c].code = SP_OK;
+        svc->chunk_errors[c].message[0] = '\0';
+    }
+}
+
+const sp_chunk_error* sp_service_first_chunk_error(const sp_service* svc, int chunks) {
+    /* Ranges are contiguous and in order, so the first range with a failure has the lowest
+     * failing index: the same error whatever the number of threads. */
+    for (int c = 0; c < chunks; c++)
+        if (svc->chunk_errors[c].index >= 0) return &svc->chunk_errors[c];
+    return NULL;
+}
+
+int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out, char* err,
+                       size_t err_sz) {
+    uint64_t id = 0;
+    int rc = sp_field_u64(req, "session", true, 0, UINT64_MAX, &id, err, err_sz);
+    if (rc != SP_OK) return rc;
+    sp_session* s = sp_sessions_find(svc->sessions, id);
+    if (!s) {
+        snprintf(err, err_sz,
+                 "no session %" PRIu64 ": it was never made, was closed, or was reaped after "
+                 "%g s idle",
+                 id, svc->def.idle_timeout_s);
+        return SP_E_UNKNOWN_SESSION;
+    }
+    s->last_used = svc->now;
+    *out = s;
+    return SP_OK;
+}

@@ -1,0 +1,207 @@
+#include "sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "invariant.h"
+#include "sandpit/error.h"
+
+#define MAX_GENERATION 0x7fffffffu
+
+typedef struct slot {
+    uint32_t generation;
+    sp_session* session;
+} slot;
+
+struct sp_sessions {
+    sp_session_limits limits;
+    slot* slots;      /* [max_sessions] */
+    int* free_slots;  /* a stack of unused, unretired slot indices */
+    int free_count;
+    int open_count;
+    int total_envs;
+};
+
+double sp_monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+sp_sessions* sp_sessions_create(const sp_session_limits* limits) {
+    SP_ASSERT(limits->max_sessions > 0);
+    sp_sessions* t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->limits = *limits;
+    size_t n = (size_t)limits->max_sessions;
+    t->slots = calloc(n, sizeof *t->slots);
+    t->free_slots = calloc(n, sizeof *t->free_slots);
+    if (!t->slots || !t->free_slots) {
+        sp_sessions_destroy(t);
+        return NULL;
+    }
+    /* Pushed in reverse so that slot 0 is used first: ids read well in logs. */
+    for (int i = limits->max_sessions - 1; i >= 0; i--) {
+        t->slots[i].generation = 1;
+        t->free_slots[t->free_count++] = i;
+    }
+    return t;
+}
+
+static void free_session(sp_session* s) {
+    if (!s) return;
+    if (s->eps)
+        for (int i = 0; i < s->def.num_envs; i++) sp_episode_destroy(s->eps[i]);
+    free(s->eps);
+    free(s->actions);
+    free(s->obs);
+    free(s->reward);
+    free(s->terminated);
+    free(s->truncated);
+    free(s->hash);
+    free(s->seeds);
+    free(s->seed_given);
+    free(s->reset_now);
+    free(s->ended);
+    free(s->final_return);
+    free(s->final_length);
+    free((void*)s->final_reason);
+    free(s->final_seed);
+    free(s->final_index);
+    free(s->reset_index);
+    free(s);
+}
+
+void sp_sessions_destroy(sp_sessions* t) {
+    if (!t) return;
+    if (t->slots)
+        for (int i = 0; i < t->limits.max_sessions; i++)
+            if (t->slots[i].session) sp_sessions_close(t, t->slots[i].session);
+    free(t->slots);
+    free(t->free_slots);
+    free(t);
+}
+
+/* Builds a session's episodes and buffers; NULL when out of memory, nothing left behind. */
+static sp_session* new_session(const sp_session_def* def, char* err, size_t err_sz) {
+    size_t n = (size_t)def->num_envs;
+    sp_session* s = calloc(1, sizeof *s);
+    if (!s) goto oom;
+    s->def = *def;
+    s->obs_size = def->env->spec->sensor_count;
+    s->eps = calloc(n, sizeof *s->eps);
+    s->actions = calloc(n, sizeof *s->actions);
+    s->obs = calloc(n * (size_t)s->obs_size, sizeof *s->obs);
+    s->reward = calloc(n, sizeof *s->reward);
+    s->terminated = calloc(n, sizeof *s->terminated);
+    s->truncated = calloc(n, sizeof *s->truncated);
+    s->hash = calloc(n, sizeof *s->hash);
+    s->seeds = calloc(n, sizeof *s->seeds);
+    s->seed_given = calloc(n, sizeof *s->seed_given);
+    s->reset_now = calloc(n, sizeof *s->reset_now);
+    s->ended = calloc(n, sizeof *s->ended);
+    s->final_return = calloc(n, sizeof *s->final_return);
+    s->final_length = calloc(n, sizeof *s->final_length);
+    s->final_reason = calloc(n, sizeof *s->final_reason);
+    s->final_seed = calloc(n, sizeof *s->final_seed);
+    s->final_index = calloc(n, sizeof *s->final_index);
+    s->reset_index = calloc(n, sizeof *s->reset_index);
+    if (!s->eps || !s->actions || !s->obs || !s->reward || !s->terminated || !s->truncated ||
+        !s->hash || !s->seeds || !s->seed_given || !s->reset_now || !s->ended || !s->final_return ||
+        !s->final_length || !s->final_reason || !s->final_seed || !s->final_index ||
+        !s->reset_index)
+        goto oom;
+    for (int i = 0; i < def->num_envs; i++) {
+        sp_episode_def ed = sp_default_episode_def(def->env);
+        /* Gymnasium's vector convention: env i behaves like a single env seeded s + i. */
+        ed.seed = def->seed + (uint64_t)i;
+        ed.max_steps = def->max_steps;
+        if (!(s->eps[i] = sp_episode_create(&ed, err, err_sz))) {
+            free_session(s);
+            return NULL;
+        }
+    }
+    return s;
+oom:
+    free_session(s);
+    snprintf(err, err_sz, "out of memory making %d envs", def->num_envs);
+    return NULL;
+}
+
+int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_session** out,
+                     char* err, size_t err_sz) {
+    const sp_session_limits* lim = &t->limits;
+    if (def->num_envs > lim->max_envs_per_session) {
+        snprintf(err, err_sz, "num_envs %d is over this server's limit of %d envs per session",
+                 def->num_envs, lim->max_envs_per_session);
+        return SP_E_LIMIT;
+    }
+    if (t->open_count >= lim->max_sessions || t->free_count == 0) {
+        snprintf(err, err_sz, "this server already has its maximum of %d open sessions",
+                 lim->max_sessions);
+        return SP_E_LIMIT;
+    }
+    if (def->num_envs > lim->max_total_envs - t->total_envs) {
+        snprintf(err, err_sz,
+                 "%d more envs would pass this server's limit of %d envs in all (%d open)",
+                 def->num_envs, lim->max_total_envs, t->total_envs);
+        return SP_E_LIMIT;
+    }
+    sp_session* s = new_session(def, err, err_sz);
+    if (!s) return SP_E_NO_MEMORY;
+    int index = t->free_slots[--t->free_count];
+    slot* sl = &t->slots[index];
+    SP_ASSERT(!sl->session);
+    sl->session = s;
+    s->id = ((uint64_t)sl->generation << 32) | (uint32_t)index;
+    s->last_used = now;
+    t->open_count++;
+    t->total_envs += def->num_envs;
+    *out = s;
+    return SP_OK;
+}
+
+sp_session* sp_sessions_find(sp_sessions* t, uint64_t id) {
+    uint64_t index = id & 0xffffffffu;
+    uint64_t generation = id >> 32;
+    if (index >= (uint64_t)t->limits.max_sessions) return NULL;
+    slot* sl = &t->slots[index];
+    if (!sl->session || sl->generation != generation) return NULL;
+    return sl->session;
+}
+
+void sp_sessions_close(sp_sessions* t, sp_session* s) {
+    uint32_t index = (uint32_t)(s->id & 0xffffffffu);
+    slot* sl = &t->slots[index];
+    SP_ASSERT(sl->session == s);
+    t->open_count--;
+    t->total_envs -= s->def.num_envs;
+    sl->session = NULL;
+    free_session(s);
+    /* The next session in this slot gets a new id; a slot out of generations is retired. */
+    if (sl->generation < MAX_GENERATION) {
+        sl->generation++;
+        t->free_slots[t->free_count++] = (int)index;
+    }
+}
+
+int sp_sessions_reap(sp_sessions* t, double now, double idle_s) {
+    int reaped = 0;
+    for (int i = 0; i < t->limits.max_sessions; i++) {
+        sp_session* s = t->slots[i].session;
+        if (s && now - s->last_used >= idle_s) {
+            sp_sessions_close(t, s);
+            reaped++;
+        }
+    }
+    return reaped;
+}
+
+int sp_sessions_open_count(const sp_sessions* t) {
+    return t->open_count;
+}
+
+int sp_sessions_total_envs(const sp_sessions* t) {
+    return t->total_envs;
+}

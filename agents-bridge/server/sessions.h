@@ -1,0 +1,88 @@
+#ifndef SANDPIT_SERVER_SESSIONS_H
+#define SANDPIT_SERVER_SESSIONS_H
+
+/* The session table: a fixed number of slots, each holding one session of N episodes of one
+ * env plus every buffer a reset or step writes, allocated once at make.
+ *
+ * A session id is (generation << 32) | slot. A slot's generation starts at 1 and grows at
+ * every close, so the id of a closed or reaped session is refused, never reused; a slot whose
+ * generation would pass 2^31 - 1 is retired, which keeps every id at most 2^63 - 1. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sandpit/episode.h"
+
+typedef struct sp_session_def {
+    const sp_env_class* env;
+    int num_envs;
+    uint64_t seed; /* env i starts its seed stream at seed + i; the caller checks overflow */
+    int max_steps; /* 0: the env's own */
+    bool autoreset; /* "next_step" when true, "disabled" when false */
+    bool hashes;    /* replies carry per-env state hashes */
+} sp_session_def;
+
+typedef struct sp_session {
+    uint64_t id;
+    sp_session_def def;
+    int obs_size;     /* floats per env's observation */
+    double last_used; /* monotonic seconds of the last request that named it */
+    bool started;     /* a reset of every env has succeeded since make */
+    sp_episode** eps; /* [N] */
+
+    /* Outputs of reset and step, [N] unless said: the step path writes here, never mallocs. */
+    sp_action* actions;  /* the decoded, checked actions */
+    float* obs;          /* [N * obs_size] */
+    double* reward;
+    uint8_t* terminated;
+    uint8_t* truncated;
+    uint64_t* hash;
+    uint64_t* seeds;     /* the episode seeds of a reset (in: the requested ones) */
+    uint8_t* seed_given; /* 1: the reset request gave env i a seed */
+    uint8_t* reset_now;  /* 1: autoreset instead of stepped at this step */
+    uint8_t* ended;      /* 1: the episode ended at this step */
+    /* The ended episodes, written at each env's index, then compacted in index order. */
+    double* final_return;
+    int32_t* final_length;
+    const char** final_reason;
+    uint64_t* final_seed;
+    int32_t* final_index;
+    int32_t* reset_index;
+} sp_session;
+
+typedef struct sp_session_limits {
+    int max_sessions;
+    int max_envs_per_session;
+    int max_total_envs;
+} sp_session_limits;
+
+typedef struct sp_sessions sp_sessions;
+
+/* An empty table. Returns NULL when out of memory. Free it with sp_sessions_destroy. */
+sp_sessions* sp_sessions_create(const sp_session_limits* limits);
+
+/* Closes every session and frees the table. NULL is allowed. */
+void sp_sessions_destroy(sp_sessions* t);
+
+/* Opens a session. Every limit is checked before anything is allocated: SP_E_LIMIT when one
+ * would be exceeded, SP_E_NO_MEMORY when allocation fails (nothing is left behind), with a
+ * message in `err`. The table owns the session. */
+int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_session** out,
+                     char* err, size_t err_sz);
+
+/* The open session with this id, or NULL (never made, closed, reaped, or a stale id). */
+sp_session* sp_sessions_find(sp_sessions* t, uint64_t id);
+
+/* Closes and frees a session; its id is never valid again. */
+void sp_sessions_close(sp_sessions* t, sp_session* s);
+
+/* Closes every session unused since `now - idle_s`. Returns how many. */
+int sp_sessions_reap(sp_sessions* t, double now, double idle_s);
+
+int sp_sessions_open_count(const sp_sessions* t);
+int sp_sessions_total_envs(const sp_sessions* t);
+
+/* Seconds on CLOCK_MONOTONIC, for idle reaping. The wall clock never reaches simulated state. */
+double sp_monotonic_seconds(void);
+
+#endif

@@ -1,0 +1,172 @@
+#ifndef SANDPIT_DRAW_H
+#define SANDPIT_DRAW_H
+
+/* Software drawing of a world into an RGB8 buffer: the one renderer shared by replay export,
+ * the SDL2 viewer (which only uploads the buffer) and server-side `rgb_array` rendering.
+ *
+ * Everything is deterministic and exact: no antialiasing, no blending, colours from a fixed
+ * table indexed by creation order. The same world state always gives the same bytes, so tests
+ * can check colours at known pixels and the GIF palette holds every colour drawn. Drawing
+ * allocates nothing; the caller owns the pixel buffer. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sandpit/env.h"
+#include "sandpit/world.h"
+
+/* An RGB8 image, row-major, `stride` bytes between rows (>= 3 * width). A sub-rectangle of a
+ * larger image is an sp_image too (see sp_image_sub), which is how side-by-side views work. */
+typedef struct sp_image {
+    uint8_t* pixels;
+    int width;
+    int height;
+    int stride;
+} sp_image;
+
+typedef struct sp_rgb {
+    uint8_t r, g, b;
+} sp_rgb;
+
+/* Wraps caller memory of at least `stride * height` bytes. */
+sp_image sp_image_wrap(uint8_t* pixels, int width, int height, int stride);
+
+/* The rectangle (x, y, w, h) of `img`, clipped to it; shares the pixels. */
+sp_image sp_image_sub(const sp_image* img, int x, int y, int w, int h);
+
+/* The colour at (x, y); black outside the image. */
+sp_rgb sp_image_get(const sp_image* img, int x, int y);
+
+/* ---- Primitives, in pixel coordinates (y down). Everything is clipped to the image. ---- */
+
+void sp_draw_clear(sp_image* img, sp_rgb c);
+void sp_draw_rect(sp_image* img, int x, int y, int w, int h, sp_rgb c);
+/* A filled convex polygon; pixels whose centres lie inside are set. */
+void sp_draw_convex(sp_image* img, const double* xs, const double* ys, int n, sp_rgb c);
+void sp_draw_disc(sp_image* img, double cx, double cy, double r, sp_rgb c);
+/* A capsule: every pixel whose centre is within `r` of the segment. */
+void sp_draw_capsule(sp_image* img, double ax, double ay, double bx, double by, double r, sp_rgb c);
+
+/* ---- Text: a built-in 5x7 ASCII font (descenders below) in 6x9 cells, scaled by an integer
+ * factor. ---- */
+
+#define SP_FONT_CELL_W 6
+#define SP_FONT_CELL_H 9
+
+/* Draws `text` with its top-left at (x, y); '\n' starts a new line. Bytes outside printable
+ * ASCII draw as '?'. Returns the width in pixels of the longest line. */
+int sp_draw_text(sp_image* img, int x, int y, const char* text, int scale, sp_rgb c);
+
+/* ---- Scene ---- */
+
+/* How to frame an env. Unknown envs get the default: follow body 0 on both axes, 10 m across. */
+typedef struct sp_view_hint {
+    double view_width; /* metres across the image's shorter side */
+    int focus_body;    /* registry index of the body the camera follows */
+    bool follow_x;     /* follow the focus body's x, else stay at center_x */
+    bool follow_y;
+    double center_x; /* metres; the fixed centre on axes not followed, and an offset added */
+    double center_y; /* to the focus body's position on axes followed */
+} sp_view_hint;
+
+/* The hint for an env id (a small table in replay/draw, kept apart from the envs so they
+ * stay free of drawing concerns). Never NULL-dereferences: NULL or unknown ids get the default. */
+sp_view_hint sp_view_hint_for(const char* env_id);
+
+/* World to pixels: px = (x - center_x) * scale + width / 2, py = height / 2 - (y - center_y) *
+ * scale. */
+typedef struct sp_camera {
+    double center_x, center_y; /* metres at the image centre */
+    double scale;              /* pixels per metre */
+    int width, height;         /* the image it frames */
+} sp_camera;
+
+/* The camera for `world` in an image of width x height under `hint`. A focus body that does
+ * not exist, or sits at a non-finite position, leaves the camera at the hint's centre. */
+sp_camera sp_camera_frame(const sp_view_hint* hint, const sp_world* world, int width, int height);
+
+/* Projects a world point. Returns false (and leaves outputs unset) when the result is not
+ * finite; a finite result may still lie outside the image. */
+bool sp_camera_project(const sp_camera* cam, double x, double y, double* px, double* py);
+
+/* The pixel holding body `index`'s position: false when it is off-image or not finite. */
+bool sp_draw_body_pixel(const sp_camera* cam, const sp_world* world, int index, int* px, int* py);
+
+/* Colours, fixed so that tests and palettes can rely on them. Every colour the scene uses has
+ * channels in {0, 51, 102, 153, 204, 255}: the 6x6x6 cube that the GIF palette holds. */
+sp_rgb sp_draw_background(void);
+sp_rgb sp_draw_terrain_color(void);
+/* The colour of the shape with registry index `index` on a dynamic or kinematic body. */
+sp_rgb sp_draw_shape_color(int index);
+/* The colour body `index` is drawn in: that of its first shape in the registry; the background
+ * colour if it has none. */
+sp_rgb sp_draw_body_color(const sp_world* world, int index);
+
+/* A point to mark on the scene, such as a contact, in world coordinates. */
+typedef struct sp_draw_point {
+    double x, y;
+} sp_draw_point;
+
+typedef struct sp_scene_opts {
+    bool grid;                     /* a 1 m grid behind the scene, so camera motion shows */
+    bool joints;                   /* constraints as lines and dots */
+    const sp_draw_point* contacts; /* optional, drawn as small crosses */
+    int contact_count;
+} sp_scene_opts;
+
+sp_scene_opts sp_default_scene_opts(void);
+
+/* Clears `img` and draws the world: grid, static shapes (terrain), then other shapes in
+ * registry order, then joints, then contacts. Reads body transforms only, so a world whose
+ * bodies were posed with cpBodySetPosition/SetAngle draws as it would after a step. */
+void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
+                   const sp_scene_opts* opts);
+
+/* ---- Overlays ---- */
+
+/* What the HUD shows. Strings may be NULL. */
+typedef struct sp_hud {
+    const char* title; /* env id, file name */
+    int step;
+    int step_count; /* steps in the episode */
+    double time;    /* seconds of simulated time */
+    double reward;
+    double episode_return;
+    const char* action; /* already formatted, see sp_format_action */
+    bool terminated;
+    bool truncated;
+    const char* reason;
+    const char* note; /* one more line: play speed, "paused", divergence */
+} sp_hud;
+
+/* Draws the HUD in the top-left corner on a dark panel. */
+void sp_draw_hud(sp_image* img, const sp_hud* hud, int scale);
+
+/* Formats an action for display: the action's name for discrete envs, values for continuous. */
+void sp_format_action(const sp_env_spec* spec, const sp_action* action, char* buf, int buf_sz);
+
+/* Per-step marks for the timeline bar. */
+enum {
+    SP_MARK_GUARD = 1 << 0,   /* a guardrail tripped */
+    SP_MARK_FAULT = 1 << 1,   /* a fault was active */
+    SP_MARK_MACHINE = 1 << 2, /* a machine-dependent event (wall-clock truncation) */
+    SP_MARK_END = 1 << 3,     /* terminated or truncated */
+};
+
+typedef struct sp_timeline {
+    int step_count;       /* positions are 0..step_count */
+    int current;          /* the step shown */
+    const uint8_t* marks; /* step_count + 1 entries of SP_MARK_* bits, or NULL */
+    int diverge_step;     /* first step whose hashes differ between two files; -1 for none */
+} sp_timeline;
+
+/* Draws the timeline filling `img` (pass a sub-image for the bar's rectangle). */
+void sp_draw_timeline(sp_image* img, const sp_timeline* tl);
+
+/* The step under pixel column `x` of a timeline `width` pixels wide, clamped to 0..step_count. */
+int sp_timeline_step_at(int x, int width, int step_count);
+
+/* Draws `text` on a dark box centred in the image (the viewer's help overlay). */
+void sp_draw_text_box(sp_image* img, const char* text, int scale);
+
+#endif

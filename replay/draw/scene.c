@@ -1,0 +1,313 @@
+/* Drawing a world: camera, colours, shapes, joints and contact marks.
+ *
+ * Shapes are read straight from Chipmunk (vertices, radii, body transforms), so whatever an env
+ * builds is drawn without the env knowing about drawing. Order is fixed (grid, terrain, shapes
+ * in registry order, joints, contacts) so overlaps always resolve the same way. */
+
+#include <chipmunk/chipmunk_structs.h>
+#include <math.h>
+
+#include "sandpit/draw.h"
+
+/* Channels are multiples of 51 so every colour is in the GIF's 6x6x6 cube (see draw.h). */
+static const sp_rgb shape_palette[] = {
+    {255, 153, 51},  /* orange */
+    {51, 153, 255},  /* blue */
+    {102, 204, 102}, /* green */
+    {255, 102, 153}, /* pink */
+    {204, 204, 51},  /* olive */
+    {153, 102, 255}, /* violet */
+    {51, 204, 204},  /* teal */
+    {255, 204, 102}, /* sand */
+    {204, 51, 51},   /* red */
+    {153, 204, 255}, /* sky */
+};
+#define PALETTE_SIZE ((int)(sizeof shape_palette / sizeof shape_palette[0]))
+
+static const sp_rgb background = {0, 0, 51};
+static const sp_rgb grid_color = {0, 51, 102};
+static const sp_rgb terrain_color = {153, 153, 153};
+static const sp_rgb joint_color = {255, 255, 255};
+static const sp_rgb spring_color = {255, 255, 0};
+static const sp_rgb contact_color = {255, 0, 0};
+
+/* Sizes in pixels, so joints and thin terrain stay visible at any zoom. */
+#define MIN_LINE_HALF_WIDTH 0.75
+#define JOINT_HALF_WIDTH 1.0
+#define JOINT_DOT_RADIUS 2.5
+#define CONTACT_ARM 3.0
+#define MAX_POLY_VERTS 64
+
+sp_rgb sp_draw_background(void) {
+    return background;
+}
+
+sp_rgb sp_draw_terrain_color(void) {
+    return terrain_color;
+}
+
+sp_rgb sp_draw_shape_color(int index) {
+    if (index < 0) index = -index;
+    return shape_palette[index % PALETTE_SIZE];
+}
+
+/* A darker shade for marks drawn on a shape (a circle's spoke); stays in the cube. */
+static sp_rgb shade(sp_rgb c) {
+    sp_rgb d = {(uint8_t)(c.r >= 102 ? c.r - 102 : 0), (uint8_t)(c.g >= 102 ? c.g - 102 : 0),
+                (uint8_t)(c.b >= 102 ? c.b - 102 : 0)};
+    return d;
+}
+
+/* A pixel coordinate as an int, clamped so a far-off point never overflows the conversion. */
+static int to_pixel(double v) {
+    return v < -1e6 ? -1000000 : (v > 1e6 ? 1000000 : (int)floor(v));
+}
+
+static bool is_static(const cpBody* body) {
+    return cpBodyGetType((cpBody*)body) == CP_BODY_TYPE_STATIC;
+}
+
+sp_rgb sp_draw_body_color(const sp_world* world, int index) {
+    if (index < 0 || index >= sp_world_body_count(world)) return background;
+    const cpBody* body = sp_world_body(world, index);
+    int n = sp_world_shape_count(world);
+    for (int i = 0; i < n; i++) {
+        const cpShape* s = sp_world_shape(world, i);
+        if (cpShapeGetBody(s) == body)
+            return is_static(body) ? terrain_color : sp_draw_shape_color(i);
+    }
+    return background;
+}
+
+sp_scene_opts sp_default_scene_opts(void) {
+    sp_scene_opts o = {.grid = true, .joints = true, .contacts = NULL, .contact_count = 0};
+    return o;
+}
+
+sp_camera sp_camera_frame(const sp_view_hint* hint, const sp_world* world, int width, int height) {
+    /* The view spans the image's shorter side, so a tall or narrow panel (two files side by
+     * side) still shows the whole scene. */
+    double view = hint->view_width > 0.0 ? hint->view_width : 10.0;
+    int side = width < height ? width : height;
+    sp_camera cam = {hint->center_x, hint->center_y, (double)side / view, width, height};
+    if (hint->focus_body >= 0 && hint->focus_body < sp_world_body_count(world)) {
+        cpVect p = cpBodyGetPosition(sp_world_body(world, hint->focus_body));
+        if (hint->follow_x && isfinite(p.x)) cam.center_x += p.x;
+        if (hint->follow_y && isfinite(p.y)) cam.center_y += p.y;
+    }
+    return cam;
+}
+
+bool sp_camera_project(const sp_camera* cam, double x, double y, double* px, double* py) {
+    double u = (x - cam->center_x) * cam->scale + 0.5 * (double)cam->width;
+    double v = 0.5 * (double)cam->height - (y - cam->center_y) * cam->scale;
+    if (!isfinite(u) || !isfinite(v)) return false;
+    *px = u;
+    *py = v;
+    return true;
+}
+
+bool sp_draw_body_pixel(const sp_camera* cam, const sp_world* world, int index, int* px, int* py) {
+    if (index < 0 || index >= sp_world_body_count(world)) return false;
+    cpVect p = cpBodyGetPosition(sp_world_body(world, index));
+    double u, v;
+    if (!sp_camera_project(cam, p.x, p.y, &u, &v)) return false;
+    if (u < 0.0 || v < 0.0 || u >= (double)cam->width || v >= (double)cam->height) return false;
+    *px = to_pixel(u);
+    *py = to_pixel(v);
+    return true;
+}
+
+/* Projects a body-local point; false when the result is not finite. */
+static bool project_local(const sp_camera* cam, const cpBody* body, cpVect local, double* px,
+                          double* py) {
+    cpVect w = cpBodyLocalToWorld(body, local);
+    return sp_camera_project(cam, w.x, w.y, px, py);
+}
+
+/* The spacing of grid lines: a power of ten at least 24 pixels apart. */
+static double grid_step(double scale) {
+    double step = 1.0;
+    while (step * scale < 24.0 && step < 1e6)
+        step *= 10.0;
+    while (step * scale > 240.0 && step > 1e-3)
+        step /= 10.0;
+    return step;
+}
+
+static void draw_grid(sp_image* img, const sp_camera* cam) {
+    if (!(cam->scale > 0.0) || !isfinite(cam->center_x) || !isfinite(cam->center_y)) return;
+    double step = grid_step(cam->scale);
+    double half_w = 0.5 * (double)cam->width / cam->scale;
+    double half_h = 0.5 * (double)cam->height / cam->scale;
+    double x0 = floor((cam->center_x - half_w) / step) * step;
+    double y0 = floor((cam->center_y - half_h) / step) * step;
+    /* Counted loops: far from the origin `x += step` may not change x at all. Lines are at
+     * least 24 pixels apart, so an image holds only a few. */
+    int nx = (int)fmin(2.0 * half_w / step + 2.0, 4096.0);
+    int ny = (int)fmin(2.0 * half_h / step + 2.0, 4096.0);
+    double px, py;
+    for (int i = 0; i < nx; i++)
+        if (sp_camera_project(cam, x0 + i * step, 0.0, &px, &py))
+            sp_draw_rect(img, to_pixel(px), 0, 1, img->height, grid_color);
+    for (int i = 0; i < ny; i++)
+        if (sp_camera_project(cam, 0.0, y0 + i * step, &px, &py))
+            sp_draw_rect(img, 0, to_pixel(py), img->width, 1, grid_color);
+}
+
+static void draw_circle(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
+    const cpBody* body = cpShapeGetBody(s);
+    cpVect offset = cpCircleShapeGetOffset(s);
+    double r = cpCircleShapeGetRadius(s) * cam->scale;
+    double cx, cy, ex, ey;
+    if (!project_local(cam, body, offset, &cx, &cy)) return;
+    sp_draw_disc(img, cx, cy, fmax(r, MIN_LINE_HALF_WIDTH), c);
+    /* A spoke from mid-radius to the rim shows rotation, and leaves the centre pixel (the one
+     * tests probe) in the shape's own colour. */
+    cpVect rim = cpvadd(offset, cpv(0.0, cpCircleShapeGetRadius(s)));
+    cpVect mid = cpvadd(offset, cpv(0.0, 0.4 * cpCircleShapeGetRadius(s)));
+    double mx, my;
+    if (r > 6.0 && project_local(cam, body, rim, &ex, &ey) &&
+        project_local(cam, body, mid, &mx, &my))
+        sp_draw_capsule(img, mx, my, ex, ey, JOINT_HALF_WIDTH, shade(c));
+}
+
+static void draw_segment(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
+    const cpBody* body = cpShapeGetBody(s);
+    double ax, ay, bx, by;
+    if (!project_local(cam, body, cpSegmentShapeGetA(s), &ax, &ay) ||
+        !project_local(cam, body, cpSegmentShapeGetB(s), &bx, &by))
+        return;
+    double r = fmax(cpSegmentShapeGetRadius(s) * cam->scale, MIN_LINE_HALF_WIDTH);
+    sp_draw_capsule(img, ax, ay, bx, by, r, c);
+}
+
+static void draw_poly(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
+    const cpBody* body = cpShapeGetBody(s);
+    int n = cpPolyShapeGetCount(s);
+    if (n > MAX_POLY_VERTS) n = MAX_POLY_VERTS;
+    double xs[MAX_POLY_VERTS], ys[MAX_POLY_VERTS];
+    for (int i = 0; i < n; i++)
+        if (!project_local(cam, body, cpPolyShapeGetVert(s, i), &xs[i], &ys[i])) return;
+    sp_draw_convex(img, xs, ys, n, c);
+    /* Rounded polygons (a radius > 0) grow by that radius: capsules along every edge. */
+    double r = cpPolyShapeGetRadius(s) * cam->scale;
+    if (r > 0.5)
+        for (int i = 0; i < n; i++)
+            sp_draw_capsule(img, xs[i], ys[i], xs[(i + 1) % n], ys[(i + 1) % n], r, c);
+}
+
+static void draw_shape(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
+    switch (s->klass->type) {
+    case CP_CIRCLE_SHAPE:
+        draw_circle(img, cam, s, c);
+        break;
+    case CP_SEGMENT_SHAPE:
+        draw_segment(img, cam, s, c);
+        break;
+    case CP_POLY_SHAPE:
+        draw_poly(img, cam, s, c);
+        break;
+    default:
+        break;
+    }
+}
+
+static void dot(sp_image* img, const sp_camera* cam, const cpBody* body, cpVect local) {
+    double x, y;
+    if (project_local(cam, body, local, &x, &y))
+        sp_draw_disc(img, x, y, JOINT_DOT_RADIUS, joint_color);
+}
+
+static void line(sp_image* img, const sp_camera* cam, const cpBody* a, cpVect la, const cpBody* b,
+                 cpVect lb, sp_rgb c) {
+    double ax, ay, bx, by;
+    if (project_local(cam, a, la, &ax, &ay) && project_local(cam, b, lb, &bx, &by))
+        sp_draw_capsule(img, ax, ay, bx, by, JOINT_HALF_WIDTH, c);
+}
+
+/* A spring as a zigzag between its anchors, so it reads differently from a rigid pin. */
+static void zigzag(sp_image* img, const sp_camera* cam, const cpConstraint* j) {
+    const cpBody* a = cpConstraintGetBodyA(j);
+    const cpBody* b = cpConstraintGetBodyB(j);
+    double ax, ay, bx, by;
+    if (!project_local(cam, a, cpDampedSpringGetAnchorA(j), &ax, &ay) ||
+        !project_local(cam, b, cpDampedSpringGetAnchorB(j), &bx, &by))
+        return;
+    enum { TEETH = 10 };
+    double dx = bx - ax, dy = by - ay, len = sqrt(dx * dx + dy * dy);
+    if (!(len > 1.0)) return;
+    double nx = -dy / len * 4.0, ny = dx / len * 4.0;
+    double px = ax, py = ay;
+    for (int i = 1; i <= TEETH; i++) {
+        double t = (double)i / TEETH, side = i == TEETH ? 0.0 : (i % 2 ? 1.0 : -1.0);
+        double qx = ax + t * dx + side * nx, qy = ay + t * dy + side * ny;
+        sp_draw_capsule(img, px, py, qx, qy, JOINT_HALF_WIDTH, spring_color);
+        px = qx;
+        py = qy;
+    }
+}
+
+static void draw_joint(sp_image* img, const sp_camera* cam, const cpConstraint* j) {
+    const cpBody* a = cpConstraintGetBodyA(j);
+    const cpBody* b = cpConstraintGetBodyB(j);
+    if (cpConstraintIsPivotJoint(j)) {
+        line(img, cam, a, cpPivotJointGetAnchorA(j), b, cpPivotJointGetAnchorB(j), joint_color);
+        dot(img, cam, a, cpPivotJointGetAnchorA(j));
+        dot(img, cam, b, cpPivotJointGetAnchorB(j));
+    } else if (cpConstraintIsGrooveJoint(j)) {
+        line(img, cam, a, cpGrooveJointGetGrooveA(j), a, cpGrooveJointGetGrooveB(j), joint_color);
+        dot(img, cam, b, cpGrooveJointGetAnchorB(j));
+    } else if (cpConstraintIsPinJoint(j)) {
+        line(img, cam, a, cpPinJointGetAnchorA(j), b, cpPinJointGetAnchorB(j), joint_color);
+        dot(img, cam, a, cpPinJointGetAnchorA(j));
+        dot(img, cam, b, cpPinJointGetAnchorB(j));
+    } else if (cpConstraintIsSlideJoint(j)) {
+        line(img, cam, a, cpSlideJointGetAnchorA(j), b, cpSlideJointGetAnchorB(j), joint_color);
+        dot(img, cam, a, cpSlideJointGetAnchorA(j));
+        dot(img, cam, b, cpSlideJointGetAnchorB(j));
+    } else if (cpConstraintIsDampedSpring(j)) {
+        zigzag(img, cam, j);
+        dot(img, cam, a, cpDampedSpringGetAnchorA(j));
+        dot(img, cam, b, cpDampedSpringGetAnchorB(j));
+    }
+    /* Rotary joints (gear, ratchet, rotary limit and spring, motor) have no anchor points to
+     * draw; their effect shows in the bodies' angles. */
+}
+
+static void draw_contacts(sp_image* img, const sp_camera* cam, const sp_scene_opts* opts) {
+    for (int i = 0; i < opts->contact_count; i++) {
+        double x, y;
+        if (!sp_camera_project(cam, opts->contacts[i].x, opts->contacts[i].y, &x, &y)) continue;
+        sp_draw_capsule(img, x - CONTACT_ARM, y - CONTACT_ARM, x + CONTACT_ARM, y + CONTACT_ARM,
+                        0.75, contact_color);
+        sp_draw_capsule(img, x - CONTACT_ARM, y + CONTACT_ARM, x + CONTACT_ARM, y - CONTACT_ARM,
+                        0.75, contact_color);
+    }
+}
+
+void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
+                   const sp_scene_opts* opts) {
+    sp_scene_opts defaults = sp_default_scene_opts();
+    if (!opts) opts = &defaults;
+    sp_draw_clear(img, background);
+    if (opts->grid) draw_grid(img, cam);
+    int n = sp_world_shape_count(world);
+    /* Terrain first, so moving bodies are never hidden behind the ground they touch. Sensor
+     * shapes (contact detectors) are not matter and are left out. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n; i++) {
+            const cpShape* s = sp_world_shape(world, i);
+            if (cpShapeGetSensor(s)) continue;
+            bool terrain = is_static(cpShapeGetBody(s));
+            if (terrain != (pass == 0)) continue;
+            draw_shape(img, cam, s, terrain ? terrain_color : sp_draw_shape_color(i));
+        }
+    }
+    if (opts->joints) {
+        int m = sp_world_constraint_count(world);
+        for (int i = 0; i < m; i++)
+            draw_joint(img, cam, sp_world_constraint(world, i));
+    }
+    draw_contacts(img, cam, opts);
+}

@@ -1,0 +1,435 @@
+#include "header.h"
+
+#include <limits.h>
+#include <math.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "mp.h"
+#include "sandpit/version.h"
+
+void rp_buf_free(rp_buf* b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+static int buf_write(void* data, const char* p, size_t n) {
+    rp_buf* b = data;
+    if (b->failed) return -1;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t* grown = realloc(b->data, cap);
+        if (!grown) {
+            b->failed = true;
+            return -1;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void pack_str(msgpack_packer* pk, const char* s) {
+    size_t n = strlen(s);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_bool(msgpack_packer* pk, bool v) {
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+/* Header keys, listed once: packed in this order, looked up by name when parsed. */
+#define HEADER_KEYS(X)                                                                             \
+    X(H_SANDPIT, "sandpit")                                                                        \
+    X(H_ENV, "env")                                                                                \
+    X(H_ENV_VERSION, "env_version")                                                                \
+    X(H_DT, "dt")                                                                                  \
+    X(H_ITERATIONS, "iterations")                                                                  \
+    X(H_FRAME_SKIP, "frame_skip")                                                                  \
+    X(H_MAX_STEPS, "max_steps")                                                                    \
+    X(H_SEED, "seed")                                                                              \
+    X(H_SEED_STREAM, "seed_stream")                                                                \
+    X(H_EPISODE, "episode")                                                                        \
+    X(H_SENSORS, "sensors")                                                                        \
+    X(H_SENSOR_NAMES, "sensor_names")                                                              \
+    X(H_ACTION_KIND, "action_kind")                                                                \
+    X(H_ACTIONS, "actions")                                                                        \
+    X(H_ACTUATORS, "actuators")                                                                    \
+    X(H_ACTION_NAMES, "action_names")                                                              \
+    X(H_OBSERVATIONS, "observations")                                                              \
+    X(H_CONFIG, "config")
+
+enum {
+#define HEADER_KEY_ENUM(sym, name) sym,
+    HEADER_KEYS(HEADER_KEY_ENUM)
+#undef HEADER_KEY_ENUM
+        H_COUNT
+};
+
+static const char* const header_keys[H_COUNT] = {
+#define HEADER_KEY_NAME(sym, name) name,
+    HEADER_KEYS(HEADER_KEY_NAME)
+#undef HEADER_KEY_NAME
+};
+
+bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
+    const sp_env_spec* s = in->spec;
+    bool discrete = s->action_kind == SP_ACTION_DISCRETE;
+    b->len = 0;
+    b->failed = false;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, b, buf_write);
+    msgpack_pack_map(&pk, H_COUNT);
+    for (int k = 0; k < H_COUNT; k++) {
+        pack_str(&pk, header_keys[k]);
+        switch (k) {
+        case H_SANDPIT:
+            pack_str(&pk, SP_VERSION_STRING);
+            break;
+        case H_ENV:
+            pack_str(&pk, s->id);
+            break;
+        case H_ENV_VERSION:
+            msgpack_pack_int(&pk, s->version);
+            break;
+        case H_DT:
+            msgpack_pack_double(&pk, s->dt);
+            break;
+        case H_ITERATIONS:
+            msgpack_pack_int(&pk, s->iterations);
+            break;
+        case H_FRAME_SKIP:
+            msgpack_pack_int(&pk, s->frame_skip);
+            break;
+        case H_MAX_STEPS:
+            msgpack_pack_int(&pk, in->max_steps);
+            break;
+        case H_SEED:
+            msgpack_pack_uint64(&pk, in->seed);
+            break;
+        case H_SEED_STREAM:
+            msgpack_pack_array(&pk, 4);
+            for (int i = 0; i < 4; i++)
+                msgpack_pack_uint64(&pk, in->seed_stream.s[i]);
+            break;
+        case H_EPISODE:
+            msgpack_pack_uint64(&pk, in->episode);
+            break;
+        case H_SENSORS:
+            msgpack_pack_int(&pk, s->sensor_count);
+            break;
+        case H_SENSOR_NAMES:
+            msgpack_pack_array(&pk, (size_t)s->sensor_count);
+            for (int i = 0; i < s->sensor_count; i++)
+                pack_str(&pk, s->sensors[i].name);
+            break;
+        case H_ACTION_KIND:
+            pack_str(&pk, discrete ? "discrete" : "continuous");
+            break;
+        case H_ACTIONS:
+            msgpack_pack_int(&pk, discrete ? s->action_count : 0);
+            break;
+        case H_ACTUATORS:
+            msgpack_pack_int(&pk, discrete ? 0 : s->actuator_count);
+            break;
+        case H_ACTION_NAMES: {
+            int n = discrete ? s->action_count : s->actuator_count;
+            msgpack_pack_array(&pk, (size_t)n);
+            for (int i = 0; i < n; i++)
+                pack_str(&pk, discrete ? s->action_names[i] : s->actuators[i].name);
+            break;
+        }
+        case H_OBSERVATIONS:
+            pack_bool(&pk, in->observations);
+            break;
+        case H_CONFIG:
+            /* Verbatim: the recorder checked at creation that it is one map. */
+            if (in->config && in->config_size)
+                buf_write(b, (const char*)in->config, in->config_size);
+            else
+                msgpack_pack_map(&pk, 0);
+            break;
+        }
+    }
+    return !b->failed;
+}
+
+static bool fail(char* err, size_t err_sz, const char* fmt, const char* key) {
+    if (err && err_sz) snprintf(err, err_sz, fmt, key);
+    return false;
+}
+
+static bool as_int(const rp_mp_value* v, long long lo, long long hi, long long* out) {
+    if (v->type == RP_MP_UINT && v->u <= (uint64_t)LLONG_MAX) {
+        *out = (long long)v->u;
+    } else if (v->type == RP_MP_INT) {
+        *out = v->i;
+    } else {
+        return false;
+    }
+    return *out >= lo && *out <= hi;
+}
+
+bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* err, size_t err_sz) {
+    memset(h, 0, sizeof *h);
+    rp_mp_reader r = {data, data + n};
+    rp_mp_value m, key, v;
+    if (!rp_mp_read(&r, &m) || m.type != RP_MP_MAP)
+        return fail(err, err_sz, "header is not a msgpack map%s", "");
+    uint32_t seen = 0;
+    long long names_want[2] = {-1, -1}; /* sensor_names, action_names: checked at the end */
+    long long x = 0;
+    for (uint32_t i = 0; i < m.len; i++) {
+        if (!rp_mp_read(&r, &key) || key.type != RP_MP_STR)
+            return fail(err, err_sz, "header has a key that is not a string%s", "");
+        int k = 0;
+        while (k < H_COUNT && !rp_mp_str_eq(&key, header_keys[k]))
+            k++;
+        if (k == H_COUNT) { /* unknown: from a newer minor version */
+            if (!rp_mp_skip(&r)) return fail(err, err_sz, "header is cut short%s", "");
+            continue;
+        }
+        if (seen & (1u << k))
+            return fail(err, err_sz, "header key '%s' appears twice", header_keys[k]);
+        seen |= 1u << k;
+        const uint8_t* at = r.p;
+        bool ok = true;
+        if (k == H_SENSOR_NAMES || k == H_ACTION_NAMES) {
+            ok = rp_mp_read(&r, &v) && v.type == RP_MP_ARRAY;
+            names_want[k == H_ACTION_NAMES] = ok ? (long long)v.len : -1;
+            for (uint32_t j = 0; ok && j < v.len; j++) {
+                rp_mp_value name;
+                ok = rp_mp_read(&r, &name) && name.type == RP_MP_STR;
+            }
+        } else if (k == H_SEED_STREAM) {
+            ok = rp_mp_read(&r, &v) && v.type == RP_MP_ARRAY && v.len == 4;
+            for (int j = 0; ok && j < 4; j++) {
+                rp_mp_value w;
+                ok = rp_mp_read(&r, &w) && w.type == RP_MP_UINT;
+                h->seed_stream.s[j] = w.u;
+            }
+        } else if (k == H_CONFIG) {
+            ok = rp_mp_read(&r, &v) && v.type == RP_MP_MAP;
+            r.p = at;
+            ok = ok && rp_mp_skip(&r);
+            h->config = at;
+            h->config_size = (size_t)(r.p - at);
+        } else {
+            ok = rp_mp_read(&r, &v);
+        }
+        if (!ok) return fail(err, err_sz, "header key '%s' has a bad value", header_keys[k]);
+        switch (k) {
+        case H_SANDPIT:
+            ok = rp_mp_str_copy(&v, h->sandpit_version, sizeof h->sandpit_version);
+            break;
+        case H_ENV:
+            ok = rp_mp_str_copy(&v, h->env_id, sizeof h->env_id) && h->env_id[0];
+            break;
+        case H_ENV_VERSION:
+            ok = as_int(&v, 0, INT_MAX, &x);
+            h->env_version = (int)x;
+            break;
+        case H_DT:
+            ok = v.type == RP_MP_FLOAT && isfinite(v.f) && v.f > 0;
+            h->dt = v.f;
+            break;
+        case H_ITERATIONS:
+            ok = as_int(&v, 1, INT_MAX, &x);
+            h->iterations = (int)x;
+            break;
+        case H_FRAME_SKIP:
+            ok = as_int(&v, 1, INT_MAX, &x);
+            h->frame_skip = (int)x;
+            break;
+        case H_MAX_STEPS:
+            ok = as_int(&v, 1, INT_MAX, &x);
+            h->max_steps = (int)x;
+            break;
+        case H_SEED:
+            ok = v.type == RP_MP_UINT;
+            h->seed = v.u;
+            break;
+        case H_EPISODE:
+            ok = v.type == RP_MP_UINT;
+            h->episode = v.u;
+            break;
+        case H_SENSORS:
+            ok = as_int(&v, 0, SP_MAX_SENSORS, &x);
+            h->sensor_count = (int)x;
+            break;
+        case H_ACTION_KIND:
+            ok = rp_mp_str_eq(&v, "discrete") || rp_mp_str_eq(&v, "continuous");
+            h->action_kind =
+                rp_mp_str_eq(&v, "discrete") ? SP_ACTION_DISCRETE : SP_ACTION_CONTINUOUS;
+            break;
+        case H_ACTIONS:
+            ok = as_int(&v, 0, INT32_MAX, &x);
+            h->action_count = (int)x;
+            break;
+        case H_ACTUATORS:
+            ok = as_int(&v, 0, SP_MAX_ACTUATORS, &x);
+            h->actuator_count = (int)x;
+            break;
+        case H_OBSERVATIONS:
+            ok = v.type == RP_MP_BOOL;
+            h->observations = v.b;
+            break;
+        default:
+            break; /* names, seed stream, config: read above */
+        }
+        if (!ok) return fail(err, err_sz, "header key '%s' has a bad value", header_keys[k]);
+    }
+    if (r.p != r.end) return fail(err, err_sz, "header has bytes after its map%s", "");
+    for (int k = 0; k < H_COUNT; k++)
+        if (!(seen & (1u << k))) return fail(err, err_sz, "header lacks '%s'", header_keys[k]);
+    bool discrete = h->action_kind == SP_ACTION_DISCRETE;
+    if (discrete ? h->action_count < 1 || h->actuator_count != 0
+                 : h->actuator_count < 1 || h->action_count != 0)
+        return fail(err, err_sz, "header's action counts do not fit its action_kind%s", "");
+    if (names_want[0] != h->sensor_count)
+        return fail(err, err_sz, "header's sensor_names do not match 'sensors'%s", "");
+    if (names_want[1] != (discrete ? h->action_count : h->actuator_count))
+        return fail(err, err_sz, "header's action_names do not match its action counts%s", "");
+    return true;
+}
+
+/* Footer keys, listed once. */
+#define FOOTER_KEYS(X)                                                                             \
+    X(F_STEPS, "steps")                                                                            \
+    X(F_RETURN, "return")                                                                          \
+    X(F_TERMINATED, "terminated")                                                                  \
+    X(F_TRUNCATED, "truncated")                                                                    \
+    X(F_REASON, "reason")                                                                          \
+    X(F_ENDED, "ended")                                                                            \
+    X(F_EVENTS_DROPPED, "events_dropped")
+
+enum {
+#define FOOTER_KEY_ENUM(sym, name) sym,
+    FOOTER_KEYS(FOOTER_KEY_ENUM)
+#undef FOOTER_KEY_ENUM
+        F_COUNT
+};
+
+static const char* const footer_keys[F_COUNT] = {
+#define FOOTER_KEY_NAME(sym, name) name,
+    FOOTER_KEYS(FOOTER_KEY_NAME)
+#undef FOOTER_KEY_NAME
+};
+
+bool rp_pack_footer(rp_buf* b, const sp_replay_footer* f) {
+    b->len = 0;
+    b->failed = false;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, b, buf_write);
+    msgpack_pack_map(&pk, F_COUNT);
+    for (int k = 0; k < F_COUNT; k++) {
+        pack_str(&pk, footer_keys[k]);
+        switch (k) {
+        case F_STEPS:
+            msgpack_pack_int(&pk, f->steps);
+            break;
+        case F_RETURN:
+            msgpack_pack_double(&pk, f->episode_return);
+            break;
+        case F_TERMINATED:
+            pack_bool(&pk, f->terminated);
+            break;
+        case F_TRUNCATED:
+            pack_bool(&pk, f->truncated);
+            break;
+        case F_REASON:
+            if (f->reason[0])
+                pack_str(&pk, f->reason);
+            else
+                msgpack_pack_nil(&pk);
+            break;
+        case F_ENDED:
+            pack_str(&pk, f->ended);
+            break;
+        case F_EVENTS_DROPPED:
+            msgpack_pack_uint64(&pk, f->events_dropped);
+            break;
+        }
+    }
+    return !b->failed;
+}
+
+bool rp_parse_footer(const uint8_t* data, size_t n, sp_replay_footer* f, char* err, size_t err_sz) {
+    memset(f, 0, sizeof *f);
+    rp_mp_reader r = {data, data + n};
+    rp_mp_value m, key, v;
+    if (!rp_mp_read(&r, &m) || m.type != RP_MP_MAP)
+        return fail(err, err_sz, "footer is not a msgpack map%s", "");
+    uint32_t seen = 0;
+    long long x = 0;
+    for (uint32_t i = 0; i < m.len; i++) {
+        if (!rp_mp_read(&r, &key) || key.type != RP_MP_STR)
+            return fail(err, err_sz, "footer has a key that is not a string%s", "");
+        int k = 0;
+        while (k < F_COUNT && !rp_mp_str_eq(&key, footer_keys[k]))
+            k++;
+        if (k == F_COUNT) {
+            if (!rp_mp_skip(&r)) return fail(err, err_sz, "footer is cut short%s", "");
+            continue;
+        }
+        if (seen & (1u << k))
+            return fail(err, err_sz, "footer key '%s' appears twice", footer_keys[k]);
+        seen |= 1u << k;
+        bool ok = rp_mp_read(&r, &v);
+        switch (k) {
+        case F_STEPS:
+            ok = ok && as_int(&v, 0, INT_MAX, &x);
+            f->steps = (int)x;
+            break;
+        case F_RETURN:
+            ok = ok && v.type == RP_MP_FLOAT;
+            f->episode_return = v.f;
+            break;
+        case F_TERMINATED:
+            ok = ok && v.type == RP_MP_BOOL;
+            f->terminated = v.b;
+            break;
+        case F_TRUNCATED:
+            ok = ok && v.type == RP_MP_BOOL;
+            f->truncated = v.b;
+            break;
+        case F_REASON:
+            ok = ok && (v.type == RP_MP_NIL || rp_mp_str_copy(&v, f->reason, sizeof f->reason));
+            break;
+        case F_ENDED:
+            ok = ok &&
+                 (rp_mp_str_eq(&v, "done") || rp_mp_str_eq(&v, "reset") ||
+                  rp_mp_str_eq(&v, "closed")) &&
+                 rp_mp_str_copy(&v, f->ended, sizeof f->ended);
+            break;
+        case F_EVENTS_DROPPED:
+            ok = ok && v.type == RP_MP_UINT;
+            f->events_dropped = v.u;
+            break;
+        }
+        if (!ok) return fail(err, err_sz, "footer key '%s' has a bad value", footer_keys[k]);
+    }
+    if (r.p != r.end) return fail(err, err_sz, "footer has bytes after its map%s", "");
+    for (int k = 0; k < F_COUNT; k++)
+        if (!(seen & (1u << k))) return fail(err, err_sz, "footer lacks '%s'", footer_keys[k]);
+    return true;
+}
+
+bool rp_is_one_map(const uint8_t* data, size_t n) {
+    rp_mp_reader r = {data, data + n};
+    rp_mp_value v;
+    if (!rp_mp_read(&r, &v) || v.type != RP_MP_MAP) return false;
+    r.p = data;
+    return rp_mp_skip(&r) && r.p == r.end;
+}

@@ -18,7 +18,8 @@ static const command commands[] = {
     {"rollout", sp_cmd_rollout,
      "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"
      " [--record DIR [--record-obs]]"},
-    {"replay", sp_cmd_replay, "check and inspect replay files: info FILE [--json] | verify FILE..."},
+    {"replay", sp_cmd_replay,
+     "check, inspect and render replay files: info FILE [--json] | verify FILE... | export FILE ..."},
     {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
 };
 

@@ -16,64 +16,25 @@ Pendulum's mean return beats -400.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+# The controllers live in sandpit.agents (shared with the fault-suite runner); they are
+# re-exported here for code that imported them from the demo.
+from .agents import (  # noqa: F401
+    CARTPOLE_GAINS,
+    cartpole_continuous,
+    cartpole_discrete,
+    make_pendulum_controller,
+)
 from .client import Client
 from .env import SandpitEnv
 from .server import LocalServer
 
 Policy = Callable[[np.ndarray], Any]
-
-# -- controllers ---------------------------------------------------------------------------
-
-# Linear state feedback for the cart-pole, in the textbook convention (pole angle positive
-# when it leans towards +x, force positive towards +x): F ~ K . (x, x', theta, theta').
-# sandpit measures the pole angle counter-clockwise, i.e. positive when leaning towards -x,
-# so the angle terms flip sign.
-CARTPOLE_GAINS = np.array([1.0, 1.5, -18.0, -3.0])
-
-
-def cartpole_discrete(obs: np.ndarray) -> int:
-    """Bang-bang LQR-like push: right (1) when the feedback force is positive."""
-    return int(float(CARTPOLE_GAINS @ obs.astype(np.float64)) > 0.0)
-
-
-def cartpole_continuous(obs: np.ndarray) -> np.ndarray:
-    """The same feedback as a saturated linear force in newtons."""
-    force = 5.0 * float(CARTPOLE_GAINS @ obs.astype(np.float64))
-    return np.array([np.clip(force, -10.0, 10.0)], dtype=np.float32)
-
-
-def make_pendulum_controller(spec: Dict[str, Any]) -> Policy:
-    """Energy-pumping swing-up, then PD once the rod is near the top and slow enough.
-
-    The rod (1 kg, 1 m, pivot at one end, I = m l^2 / 3) has energy relative to upright
-    E = I w^2 / 2 + m g (l / 2) (cos th - 1). Torque u changes it at dE/dt = u w, so
-    u = -k E w pumps energy in while E < 0 (and out when it overshoots).
-    """
-    high = float(np.frombuffer(spec["action"]["high"]["data"], "<f8")[0])
-    m, g, length = 1.0, 9.81, 1.0
-    inertia = m * length * length / 3.0
-    catch_cos = math.cos(0.6)
-
-    def policy(obs: np.ndarray) -> np.ndarray:
-        c, s, w = (float(v) for v in obs[:3])
-        theta = math.atan2(s, c)
-        if c > catch_cos and abs(w) < 4.0:
-            u = -(12.0 * theta + 2.5 * w)
-        else:
-            energy = 0.5 * inertia * w * w + m * g * length / 2.0 * (c - 1.0)
-            u = -2.0 * energy * w if abs(w) > 1e-3 else high
-            if abs(energy) > 0.3:
-                u = math.copysign(high, u)
-        return np.array([np.clip(u, -high, high)], dtype=np.float32)
-
-    return policy
 
 
 def _channels(spec: Dict[str, Any]) -> List[str]:

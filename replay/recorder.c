@@ -154,6 +154,33 @@ oom:
     return NULL;
 }
 
+int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, char* err,
+                           size_t err_sz) {
+    if (config && size && !rp_is_one_map(config, size)) {
+        set_error(err, err_sz, "the recorder's config must be one msgpack map");
+        return SP_E_BAD_ARGUMENT;
+    }
+    if (size > RP_MAX_HEADER_PAYLOAD / 2) {
+        set_error(err, err_sz, "the recorder's config is too large (512 KiB at most)");
+        return SP_E_BAD_ARGUMENT;
+    }
+    if (!config) size = 0;
+    if (size == rec->config_size && (size == 0 || !memcmp(rec->config, config, size)))
+        return SP_OK;
+    uint8_t* copy = NULL;
+    if (size) {
+        if (!(copy = malloc(size))) {
+            set_error(err, err_sz, "out of memory");
+            return SP_E_NO_MEMORY;
+        }
+        memcpy(copy, config, size);
+    }
+    free(rec->config);
+    rec->config = copy;
+    rec->config_size = size;
+    return SP_OK;
+}
+
 /* Stops recording for good: the message says why. The half-written file stays on disk and
  * reads up to its last whole record, like a file cut by a crash. */
 static void fail(sp_recorder* rec, const char* what) {

@@ -265,7 +265,10 @@ static void guard_on_reset(void* self, sp_episode* ep) {
 /* Only what changes the guard's future decisions or what it reports: never a clock reading. */
 static void guard_hash(const void* self, sp_hash* h) {
     const sp_guard* g = self;
-    sp_hash_u64(h, g->trip_digest);
+    /* Only what can change the future: a guard that has not tripped and keeps no rate, budget
+     * or cost state adds nothing, so default guardrails that never trip leave every hash as
+     * it would be without them. */
+    if (g->trip_digest) sp_hash_u64(h, g->trip_digest);
     if (g->rate_on) sp_hash_bytes(h, g->prev, sizeof(float) * (size_t)g->channels);
     if (g->def.budget != SP_GUARD_BUDGET_NONE) {
         sp_hash_f64(h, g->budget_used);

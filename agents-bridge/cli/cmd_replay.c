@@ -12,6 +12,7 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonw.h"
+#include "sandpit/episode_config.h"
 #include "sandpit/export.h"
 #include "sandpit/replay.h"
 
@@ -231,8 +232,12 @@ static int cmd_verify(int argc, char** argv) {
         sp_cli_error("replay verify needs at least one FILE");
         return SP_EXIT_USAGE;
     }
-    sp_verifier* verifier = sp_verifier_create(NULL);
+    /* The recorded guardrails and faults are rebuilt from each header's config. */
+    sp_config_replay* layers = sp_config_replay_create();
+    sp_verify_def vdef = layers ? sp_config_replay_def(layers) : sp_default_verify_def();
+    sp_verifier* verifier = layers ? sp_verifier_create(&vdef) : NULL;
     if (!verifier) {
+        sp_config_replay_destroy(layers);
         sp_cli_error("replay verify: out of memory");
         return EXIT_FAILED;
     }
@@ -244,6 +249,7 @@ static int cmd_verify(int argc, char** argv) {
         fflush(stdout);
     }
     sp_verifier_destroy(verifier);
+    sp_config_replay_destroy(layers);
     return worst;
 }
 

@@ -5,12 +5,19 @@
  * to stdout. Logs go to stderr. SIGINT or SIGTERM stops it: every session is closed and the
  * exit status is 0. */
 
+/* realpath() is XSI. */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
+#include "keyfile.h"
 #include "sandpit/server.h"
 
 static sp_server* volatile running;
@@ -23,7 +30,9 @@ static void on_signal(int sig) {
 static const char usage_text[] =
     "usage: sandpit serve [--bind EP]... [--max-message-bytes N] [--max-sessions N]\n"
     "                     [--max-envs-per-session N] [--max-total-envs N]\n"
-    "                     [--idle-timeout SECONDS] [--threads N] [--log-level error|warn|info]\n"
+    "                     [--idle-timeout SECONDS] [--max-memory-mb N] [--max-step-rate R]\n"
+    "                     [--curve-secret KEYFILE --authorized-keys DIR] [--record-root DIR]\n"
+    "                     [--threads N] [--log-level error|warn|info]\n"
     "\n"
     "  --bind EP                 ZeroMQ endpoint, repeatable (default tcp://127.0.0.1:5555;\n"
     "                            tcp://127.0.0.1:* picks a free port; ipc://PATH works)\n"
@@ -32,6 +41,16 @@ static const char usage_text[] =
     "  --max-envs-per-session N  num_envs of one make (default 4096)\n"
     "  --max-total-envs N        envs over all sessions (default 16384)\n"
     "  --idle-timeout SECONDS    close sessions idle this long, 0 never (default 600)\n"
+    "  --max-memory-mb N         memory ceiling: make is refused past it (default: half the\n"
+    "                            physical memory, at most 4096)\n"
+    "  --max-step-rate R         step and reset requests per second per session; over it\n"
+    "                            rate_limited (default 0: no limit)\n"
+    "  --curve-secret KEYFILE    CurveZMQ: encrypt, and authenticate clients with this server\n"
+    "                            secret key (sandpit keygen; the file must be mode 0600)\n"
+    "  --authorized-keys DIR     with --curve-secret: serve only clients whose public key is\n"
+    "                            in a DIR/*.pub file\n"
+    "  --record-root DIR         clients may have replays recorded below DIR only (make's\n"
+    "                            record.dir is resolved against it); without it, none\n"
     "  --threads N               stepping threads (default: online CPUs, at most 64)\n"
     "  --log-level L             error, warn (default) or info; logs go to stderr\n";
 
@@ -50,8 +69,14 @@ static bool parse_level(const char* v, sp_log_level* out) {
     return false;
 }
 
+/* Key files named by the arguments, read after parsing. */
+typedef struct key_files {
+    const char* secret;
+    const char* authorized_dir;
+} key_files;
+
 /* Fills `def` from the arguments; returns 0, -1 for --help, or SP_EXIT_USAGE. */
-static int parse(int argc, char** argv, sp_server_def* def, const char** binds) {
+static int parse(int argc, char** argv, sp_server_def* def, const char** binds, key_files* keys) {
     int bind_count = 0;
     for (int i = 0; i < argc; i++) {
         const char* arg = argv[i];
@@ -61,7 +86,10 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds) 
         bool known = !strcmp(arg, "--bind") || !strcmp(arg, "--max-message-bytes") ||
                      !strcmp(arg, "--max-sessions") || !strcmp(arg, "--max-envs-per-session") ||
                      !strcmp(arg, "--max-total-envs") || !strcmp(arg, "--idle-timeout") ||
-                     !strcmp(arg, "--threads") || !strcmp(arg, "--log-level");
+                     !strcmp(arg, "--threads") || !strcmp(arg, "--log-level") ||
+                     !strcmp(arg, "--max-memory-mb") || !strcmp(arg, "--max-step-rate") ||
+                     !strcmp(arg, "--curve-secret") || !strcmp(arg, "--authorized-keys") ||
+                     !strcmp(arg, "--record-root");
         if (!known) {
             sp_cli_error("serve: unknown option '%s' (see sandpit serve --help)", arg);
             return SP_EXIT_USAGE;
@@ -86,6 +114,24 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds) 
             ok = sp_arg_int(arg, v, 1, 1 << 26, &def->max_total_envs);
         } else if (!strcmp(arg, "--idle-timeout")) {
             ok = sp_arg_double(arg, v, 0.0, 1e9, &def->idle_timeout_s);
+        } else if (!strcmp(arg, "--max-memory-mb")) {
+            ok = sp_arg_int(arg, v, (int)(SP_SERVER_MIN_MEMORY >> 20), 1 << 24, &n);
+            def->max_memory_bytes = (size_t)n << 20;
+        } else if (!strcmp(arg, "--max-step-rate")) {
+            ok = sp_arg_double(arg, v, 0.0, SP_SERVER_MAX_STEP_RATE, &def->max_step_rate);
+        } else if (!strcmp(arg, "--curve-secret")) {
+            keys->secret = v;
+        } else if (!strcmp(arg, "--authorized-keys")) {
+            keys->authorized_dir = v;
+        } else if (!strcmp(arg, "--record-root")) {
+            /* Resolved once, so that symlinks in the operator's own path are settled and the
+             * prefix check compares like with like. */
+            static char root[PATH_MAX];
+            if (!realpath(v, root)) {
+                sp_cli_error("--record-root: cannot resolve '%s': %s", v, strerror(errno));
+                return SP_EXIT_USAGE;
+            }
+            def->record_root = root;
         } else if (!strcmp(arg, "--threads")) {
             ok = sp_arg_int(arg, v, 1, SP_SERVER_MAX_THREADS, &def->threads);
         } else {
@@ -97,13 +143,18 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds) 
         def->binds = binds;
         def->bind_count = bind_count;
     }
+    if (!keys->secret != !keys->authorized_dir) {
+        sp_cli_error("--curve-secret and --authorized-keys go together (see sandpit serve --help)");
+        return SP_EXIT_USAGE;
+    }
     return 0;
 }
 
 int sp_cmd_serve(int argc, char** argv) {
     sp_server_def def = sp_default_server_def();
     const char* binds[SP_SERVER_MAX_BINDS];
-    int rc = parse(argc, argv, &def, binds);
+    key_files keys = {NULL, NULL};
+    int rc = parse(argc, argv, &def, binds, &keys);
     if (rc < 0) {
         fputs(usage_text, stdout);
         return 0;
@@ -111,7 +162,33 @@ int sp_cmd_serve(int argc, char** argv) {
     if (rc != 0) return rc;
 
     char err[512];
+    sp_key_z85 secret;
+    sp_key_z85* authorized = NULL;
+    const char** authorized_list = NULL;
+    int authorized_count = 0;
+    if (keys.secret) {
+        if (!sp_keyfile_read(keys.secret, true, secret, err, sizeof err) ||
+            !(authorized = sp_keyfile_read_dir(keys.authorized_dir, &authorized_count, err,
+                                               sizeof err))) {
+            sp_cli_error("serve: %s", err);
+            return 1;
+        }
+        authorized_list = calloc(authorized_count ? (size_t)authorized_count : 1,
+                                 sizeof *authorized_list);
+        if (!authorized_list) {
+            free(authorized);
+            sp_cli_error("serve: out of memory");
+            return 1;
+        }
+        for (int i = 0; i < authorized_count; i++) authorized_list[i] = authorized[i];
+        def.curve_secret_key = secret;
+        def.authorized_keys = authorized_list;
+        def.authorized_key_count = authorized_count;
+    }
     sp_server* srv = sp_server_create(&def, err, sizeof err);
+    memset(secret, 0, sizeof secret);
+    free(authorized_list);
+    free(authorized);
     if (!srv) {
         sp_cli_error("serve: %s", err);
         return 1;

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"replay", sp_cmd_replay,
      "check, inspect and render replay files: info FILE [--json] | verify FILE... | export FILE ..."},
     {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
+    {"keygen", sp_cmd_keygen, "write a CURVE key pair for serve and clients  [--out PREFIX]"},
 };
 
 #define COMMAND_COUNT ((int)(sizeof commands / sizeof commands[0]))

@@ -80,8 +80,9 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
     char first_err[160] = "";
     for (uint32_t k = 0; k < top.len; k++) {
         sp_mp_value key, value;
+        const uint8_t* raw = NULL;
         if ((st = sp_mp_read_whole(&r, &key)) != SP_MP_OK ||
-            (st = sp_mp_read_whole(&r, &value)) != SP_MP_OK)
+            (raw = r.p, st = sp_mp_read_whole(&r, &value)) != SP_MP_OK)
             return bad(err, err_sz, "not msgpack: %s", sp_mp_status_text(st));
         if (rc != SP_OK) continue;
         if (key.type != SP_MP_STR) {
@@ -106,6 +107,8 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
         sp_field* f = &req->fields[req->field_count++];
         f->key = key;
         f->value = value;
+        f->raw = raw;
+        f->raw_len = (size_t)(r.p - raw);
     }
     if (r.p != r.end)
         return bad(err, err_sz, "%zu trailing bytes after the request map",

@@ -46,6 +46,8 @@ size_t sp_dtype_size(sp_dtype dtype);
 typedef struct sp_field {
     sp_mp_value key; /* always a string */
     sp_mp_value value;
+    const uint8_t* raw; /* the value's whole msgpack bytes (for nested configs) */
+    size_t raw_len;
 } sp_field;
 
 /* A parsed request: views into the message bytes, valid while they are. */

@@ -52,7 +52,7 @@ int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     sp_pack_cstr(pk, "server");
     sp_pack_cstr(pk, "sandpit " SP_VERSION_STRING);
     sp_pack_cstr(pk, "limits");
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 7);
     sp_pack_cstr(pk, "max_message_bytes");
     msgpack_pack_uint64(pk, svc->def.max_message_bytes);
     sp_pack_cstr(pk, "max_sessions");
@@ -63,16 +63,44 @@ int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     msgpack_pack_int(pk, svc->def.max_total_envs);
     sp_pack_cstr(pk, "idle_timeout_s");
     msgpack_pack_double(pk, svc->def.idle_timeout_s);
+    sp_pack_cstr(pk, "max_memory_bytes");
+    msgpack_pack_uint64(pk, svc->def.max_memory_bytes);
+    sp_pack_cstr(pk, "max_step_rate");
+    msgpack_pack_double(pk, svc->def.max_step_rate);
     sp_pack_cstr(pk, "envs");
     sp_pack_catalogue(pk);
     return SP_OK;
+}
+
+static void count_layers(sp_session* s, void* ctx) {
+    sp_session_cfg_count(s->cfg, ctx);
+}
+
+/* Guardrail trips by reason and fault windows opened by kind, over every session the server
+ * has had (closed ones' counters are kept in the service). Every name is a key, zeros too. */
+static void pack_layer_stats(sp_service* svc, msgpack_packer* pk) {
+    sp_layer_totals t = svc->layer_totals;
+    sp_sessions_each(svc->sessions, count_layers, &t);
+    sp_pack_cstr(pk, "guardrail_trips");
+    msgpack_pack_map(pk, SP_GUARD_REASON_COUNT);
+    for (int r = 1; r <= SP_GUARD_REASON_COUNT; r++) {
+        sp_pack_cstr(pk, sp_guard_reason_name(r));
+        msgpack_pack_uint64(pk, t.guard_trips[r]);
+    }
+    sp_pack_cstr(pk, "fault_windows");
+    msgpack_pack_map(pk, SP_FAULT_KIND_SLOTS - 1);
+    for (int k = 1; k < SP_FAULT_KIND_SLOTS; k++) {
+        sp_pack_cstr(pk, sp_fault_kind_name(k));
+        msgpack_pack_uint64(pk, t.fault_windows[k]);
+    }
 }
 
 int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     int rc = sp_request_only(req, no_keys, err, err_sz);
     if (rc != SP_OK) return rc;
     msgpack_packer* pk = &svc->pk;
-    sp_pack_ok(pk, req, 7);
+    sp_pack_ok(pk, req, 12);
+    pack_layer_stats(svc, pk);
     sp_pack_cstr(pk, "sessions");
     msgpack_pack_int(pk, sp_sessions_open_count(svc->sessions));
     sp_pack_cstr(pk, "envs");
@@ -95,5 +123,11 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
 #undef SP_PACK_ERROR_COUNT
     sp_pack_cstr(pk, "sessions_reaped");
     msgpack_pack_uint64(pk, svc->sessions_reaped);
+    sp_pack_cstr(pk, "duplicates");
+    msgpack_pack_uint64(pk, svc->duplicates);
+    sp_pack_cstr(pk, "replies_delayed");
+    msgpack_pack_uint64(pk, svc->replies_delayed);
+    sp_pack_cstr(pk, "replies_dropped");
+    msgpack_pack_uint64(pk, svc->replies_dropped);
     return SP_OK;
 }

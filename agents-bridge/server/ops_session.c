@@ -4,15 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "catalogue.h"
+#include "layers.h"
+#include "record_path.h"
+#include "transport.h"
 #include "log.h"
 #include "ops.h"
 #include "sandpit/envs.h"
 
 /* ---- make ---- */
 
-static const char* const make_keys[] = {"env",       "num_envs", "seed",   "max_steps",
-                                        "autoreset", "hashes",   NULL};
+static const char* const make_keys[] = {"env",       "num_envs", "seed",       "max_steps",
+                                        "autoreset", "hashes",   "guardrails", "faults",
+                                        "info",      "record",   NULL};
 
 static int find_env(const sp_request* req, const sp_env_class** out, char* err, size_t err_sz) {
     const sp_mp_value* id = NULL;
@@ -49,8 +55,9 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
         (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)))
         return rc;
     if (d->seed > UINT64_MAX - (uint64_t)(d->num_envs - 1)) {
-        snprintf(err, err_sz, "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
-                              "seeded seed + i)");
+        snprintf(err, err_sz,
+                 "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
+                 "seeded seed + i)");
         return SP_E_BAD_REQUEST;
     }
     if (autoreset) {
@@ -61,8 +68,171 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
         } else {
             char q[48];
             sp_quote(q, sizeof q, autoreset->ptr, autoreset->len);
-            snprintf(err, err_sz, "field 'autoreset' must be \"next_step\" or \"disabled\", "
-                                  "got '%s'", q);
+            snprintf(err, err_sz,
+                     "field 'autoreset' must be \"next_step\" or \"disabled\", "
+                     "got '%s'",
+                     q);
+            return SP_E_BAD_REQUEST;
+        }
+    }
+    return SP_OK;
+}
+
+/* ---- the episode config: guardrails, faults, info, record ---- */
+
+/* The whole msgpack bytes of field `key`, or false when absent or nil. */
+static bool field_raw(const sp_request* req, const char* key, const uint8_t** raw, size_t* len) {
+    for (int f = 0; f < req->field_count; f++) {
+        const sp_field* fl = &req->fields[f];
+        if (!sp_mp_str_eq(&fl->key, key) || fl->value.type == SP_MP_NIL) continue;
+        *raw = fl->raw;
+        *len = fl->raw_len;
+        return true;
+    }
+    return false;
+}
+
+/* A `rate: reject` refusal happens inside an env's step, after other envs of the batch moved:
+ * only a one-env session can refuse atomically. (`bounds` and `nonfinite` rejects are checked
+ * before any env moves; see ops_step.c.) */
+static int check_batchable(const sp_episode_config* c, const sp_env_spec* spec, int num_envs,
+                           const char* where, char* err, size_t err_sz) {
+    if (!c->has_guard || num_envs == 1 || spec->action_kind != SP_ACTION_CONTINUOUS) return SP_OK;
+    for (int a = 0; a < spec->actuator_count; a++)
+        if (c->guard.actuators[a].rate == SP_GUARD_POLICY_REJECT &&
+            c->guard.actuators[a].max_delta > 0) {
+            snprintf(err, err_sz,
+                     "%sguardrails.actuators.%s.rate: reject needs num_envs = 1 (a batch cannot "
+                     "be refused once some envs have stepped); use clip or terminate",
+                     where, spec->actuators[a].name);
+            return SP_E_BAD_REQUEST;
+        }
+    return SP_OK;
+}
+
+/* Record: {"dir": str, "observations": bool}. */
+static int read_record(const uint8_t* raw, size_t len, char* dir, size_t dir_sz, bool* obs,
+                       char* err, size_t err_sz) {
+    sp_mp_reader r = sp_mp_reader_make(raw, len);
+    sp_mp_value m;
+    if (sp_mp_read(&r, &m) != SP_MP_OK || m.type != SP_MP_MAP) {
+        snprintf(err, err_sz, "record: must be a map {dir, observations}");
+        return SP_E_BAD_REQUEST;
+    }
+    dir[0] = '\0';
+    *obs = false;
+    for (uint32_t k = 0; k < m.len; k++) {
+        sp_mp_value key, v;
+        if (sp_mp_read_whole(&r, &key) != SP_MP_OK || sp_mp_read_whole(&r, &v) != SP_MP_OK)
+            return SP_E_BAD_REQUEST;
+        if (sp_mp_str_eq(&key, "dir")) {
+            if (v.type != SP_MP_STR || v.len == 0 || v.len >= dir_sz || memchr(v.ptr, 0, v.len)) {
+                snprintf(err, err_sz,
+                         "record.dir: must be a non-empty path of at most %zu bytes "
+                         "without NUL",
+                         dir_sz - 1);
+                return SP_E_BAD_REQUEST;
+            }
+            memcpy(dir, v.ptr, v.len);
+            dir[v.len] = '\0';
+        } else if (sp_mp_str_eq(&key, "observations")) {
+            if (v.type != SP_MP_BOOL) {
+                snprintf(err, err_sz, "record.observations: must be a boolean, got %s",
+                         sp_mp_type_name(&v));
+                return SP_E_BAD_REQUEST;
+            }
+            *obs = v.b;
+        } else {
+            char q[48];
+            sp_quote(q, sizeof q, key.ptr, key.type == SP_MP_STR ? key.len : 0);
+            snprintf(err, err_sz, "record.%s: unknown key (known: dir, observations)", q);
+            return SP_E_BAD_REQUEST;
+        }
+    }
+    if (!dir[0]) {
+        snprintf(err, err_sz, "record.dir: recording needs it");
+        return SP_E_BAD_REQUEST;
+    }
+    return SP_OK;
+}
+
+/* Decodes make's config parts into `c` (cleared). False when the request has none. */
+static int read_make_config(const sp_request* req, const sp_env_spec* spec, int num_envs,
+                            sp_episode_config* c, bool* any, sp_transport** transport, char* err,
+                            size_t err_sz) {
+    const uint8_t* raw;
+    size_t len;
+    int rc = SP_OK;
+    sp_episode_config_clear(c);
+    *any = false;
+    /* Every episode runs inside guardrails unless the client says `guardrails: false`: absent
+     * (or nil) means the env's defaults. Defaults that never trip leave every hash unchanged. */
+    if (!field_raw(req, "guardrails", &raw, &len)) {
+        *any = true;
+        c->guard = sp_default_guard_def(spec);
+        c->has_guard = true;
+    } else if (!(len == 1 && raw[0] == 0xc2)) {
+        *any = true;
+        rc = sp_episode_config_decode_guardrails(c, spec, raw, len, err, err_sz);
+    }
+    if (!rc && field_raw(req, "faults", &raw, &len)) {
+        /* Transport faults are the server's (transport.h): the episode sees the others. */
+        uint8_t* rest = NULL;
+        size_t rest_len = 0;
+        *any = true;
+        rc = sp_transport_split(raw, len, transport, &rest, &rest_len, err, err_sz);
+        if (rc != SP_OK) return rc;
+        rc = sp_episode_config_decode_faults(c, spec, rest ? rest : raw, rest ? rest_len : len,
+                                             err, err_sz);
+        free(rest);
+    }
+    if (!rc && field_raw(req, "info", &raw, &len)) {
+        *any = true;
+        rc = sp_episode_config_decode_info(c, raw, len, err, err_sz);
+    }
+    if (rc) return SP_E_BAD_REQUEST;
+    if (field_raw(req, "record", &raw, &len)) *any = true;
+    return check_batchable(c, spec, num_envs, "", err, err_sz);
+}
+
+static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_episode_config* make) {
+    size_t n = (size_t)d->num_envs;
+    int obs = d->env->spec->sensor_count;
+    sp_session_cfg* c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->num_envs = d->num_envs;
+    c->obs_size = obs;
+    c->make = make;
+    c->overridden = calloc(n, 1);
+    c->layers = calloc(n, sizeof *c->layers);
+    c->recorders = calloc(n, sizeof *c->recorders);
+    c->cost = calloc(n, sizeof *c->cost);
+    c->active = calloc(n, sizeof *c->active);
+    c->valid = calloc(n * (size_t)obs, 1);
+    c->trips = calloc(n, 1);
+    if (!c->overridden || !c->layers || !c->recorders || !c->cost || !c->active || !c->valid ||
+        !c->trips) {
+        c->make = NULL;
+        sp_session_cfg_free(c);
+        return NULL;
+    }
+    memset(c->valid, 1, n * (size_t)obs);
+    c->totals = &svc->layer_totals;
+    return c;
+}
+
+/* Makes env i's recorder ("s<session>-e<i>"), attached at the first reset. */
+static int make_recorders(sp_session* s, const char* dir, bool obs, char* err, size_t err_sz) {
+    sp_session_cfg* c = s->cfg;
+    for (int i = 0; i < s->def.num_envs; i++) {
+        char prefix[64], why[256];
+        snprintf(prefix, sizeof prefix, "s%llu-e%d", (unsigned long long)s->id, i);
+        sp_recorder_def rd = sp_default_recorder_def();
+        rd.directory = dir;
+        rd.prefix = prefix;
+        rd.observations = obs;
+        if (!(c->recorders[i] = sp_recorder_create(&rd, why, sizeof why))) {
+            snprintf(err, err_sz, "record.dir: %s", why);
             return SP_E_BAD_REQUEST;
         }
     }
@@ -73,10 +243,55 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     sp_session_def d;
     int rc = read_make(req, &d, err, err_sz);
     if (rc != SP_OK) return rc;
+    sp_episode_config* cfg = sp_episode_config_create();
+    if (!cfg) {
+        snprintf(err, err_sz, "out of memory");
+        return SP_E_NO_MEMORY;
+    }
+    bool any = false, record_obs = false;
+    char record_dir[1024] = "";
+    const uint8_t* raw;
+    size_t len;
+    sp_transport* transport = NULL;
+    rc = read_make_config(req, d.env->spec, d.num_envs, cfg, &any, &transport, err, err_sz);
+    if (!rc && field_raw(req, "record", &raw, &len))
+        rc = read_record(raw, len, record_dir, sizeof record_dir, &record_obs, err, err_sz);
+    if (!rc && record_dir[0]) {
+        char resolved[sizeof record_dir];
+        rc = sp_record_path_resolve(svc->def.record_root, record_dir, resolved, sizeof resolved,
+                                    err, err_sz);
+        if (!rc) memcpy(record_dir, resolved, sizeof record_dir);
+    }
+    if (rc != SP_OK || !any) {
+        sp_episode_config_destroy(cfg);
+        if (rc != SP_OK) {
+            free(transport);
+            return rc;
+        }
+        cfg = NULL;
+    }
     sp_session* s;
-    if ((rc = sp_sessions_open(svc->sessions, &d, svc->now, &s, err, err_sz)) != SP_OK) return rc;
-    SP_LOG(svc->def.log_level, SP_LOG_INFO, "session %llu: made %d x %s",
-           (unsigned long long)s->id, d.num_envs, d.env->spec->id);
+    if ((rc = sp_sessions_open(svc->sessions, &d, svc->now, &s, err, err_sz)) != SP_OK) {
+        sp_episode_config_destroy(cfg);
+        free(transport);
+        return rc;
+    }
+    s->transport = transport;
+    if (cfg) {
+        if (!(s->cfg = new_cfg(svc, &d, cfg))) {
+            sp_episode_config_destroy(cfg);
+            sp_sessions_close(svc->sessions, s);
+            snprintf(err, err_sz, "out of memory");
+            return SP_E_NO_MEMORY;
+        }
+        if (record_dir[0] && (rc = make_recorders(s, record_dir, record_obs, err, err_sz))) {
+            s->cfg->totals = NULL;
+            sp_sessions_close(svc->sessions, s);
+            return rc;
+        }
+    }
+    SP_LOG(svc->def.log_level, SP_LOG_INFO, "session %llu: made %d x %s", (unsigned long long)s->id,
+           d.num_envs, d.env->spec->id);
     msgpack_packer* pk = &svc->pk;
     sp_pack_ok(pk, req, 3);
     sp_pack_cstr(pk, "session");
@@ -90,7 +305,7 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 
 /* ---- reset ---- */
 
-static const char* const reset_keys[] = {"session", "seed", NULL};
+static const char* const reset_keys[] = {"session", "seed", "options", NULL};
 
 /* Reads "seed" into s->seeds, with s->seed_given[i] = 1 where env i is given one. */
 static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
@@ -101,8 +316,9 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
     uint64_t seed;
     if (sp_mp_as_u64(v, &seed)) {
         if (seed > UINT64_MAX - (uint64_t)(n - 1)) {
-            snprintf(err, err_sz, "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
-                                  "reseeded seed + i)");
+            snprintf(err, err_sz,
+                     "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
+                     "reseeded seed + i)");
             return SP_E_BAD_REQUEST;
         }
         for (int i = 0; i < n; i++) {
@@ -134,6 +350,194 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
     return SP_OK;
 }
 
+/* ---- reset options and the layers ---- */
+
+/* Gives `c` the layers the session has (a guard at its defaults, an empty fault list), so that
+ * its canonical encoding, which replay headers store, says what runs. */
+static void normalize(const sp_session_cfg* sc, sp_episode_config* c, const sp_env_spec* spec) {
+    if (sc->has_guard && !c->has_guard) {
+        c->guard = sp_default_guard_def(spec);
+        c->constraint.sensor = -1;
+        c->has_guard = true;
+    }
+    if (sc->has_faults) c->has_faults = true;
+}
+
+static int encode(const sp_episode_config* c, const sp_env_spec* spec, uint8_t** out, size_t* size,
+                  char* err, size_t err_sz) {
+    uint8_t* canon = sp_episode_config_encode(c, spec, size);
+    if (!canon) {
+        snprintf(err, err_sz, "out of memory");
+        return SP_E_NO_MEMORY;
+    }
+    free(*out);
+    *out = canon;
+    return SP_OK;
+}
+
+/* Attaches every env's layers, in the runtime's order (guard, faults, recorder), before the
+ * first reset: the make-time config's, plus any the first reset's options need. */
+static int attach_layers(sp_session* s, bool want_guard, bool want_faults, char* err,
+                         size_t err_sz) {
+    sp_session_cfg* c = s->cfg;
+    const sp_env_spec* spec = s->def.env->spec;
+    c->attached = true;
+    c->has_guard = want_guard;
+    c->has_faults = want_faults;
+    normalize(c, c->make, spec);
+    int rc = encode(c->make, spec, &c->make_canon, &c->make_canon_size, err, err_sz);
+    if (rc) return rc;
+    sp_guard_def gd = sp_episode_config_guard_def(c->make);
+    const sp_fault_def* faults = sp_episode_config_fault_defs(c->make);
+    for (int i = 0; i < s->def.num_envs; i++) {
+        sp_episode_layers* l = &c->layers[i];
+        sp_episode* ep = s->eps[i];
+        if (want_guard && (!(l->guard = sp_guard_create(&gd, spec, err, err_sz)) ||
+                           sp_guard_attach(l->guard, ep) != SP_OK))
+            goto fail;
+        if (want_faults &&
+            (!(l->faults = sp_faults_create(faults, c->make->fault_count, spec, err, err_sz)) ||
+             sp_faults_attach(l->faults, ep) != SP_OK))
+            goto fail;
+        if (c->recorders[i]) {
+            if ((rc = sp_recorder_set_config(c->recorders[i], c->make_canon, c->make_canon_size,
+                                             err, err_sz)) ||
+                sp_recorder_attach(c->recorders[i], ep) != SP_OK)
+                goto fail;
+            l->recorder = c->recorders[i];
+        }
+    }
+    return SP_OK;
+fail:
+    if (!err[0]) snprintf(err, err_sz, "cannot attach the episode layers");
+    return SP_E_NO_MEMORY;
+}
+
+/* Decodes `options` ({"guardrails", "faults"}) over the make-time config into c->scratch. */
+static int read_options(sp_session* s, const uint8_t* raw, size_t len, bool* any, char* err,
+                        size_t err_sz) {
+    sp_session_cfg* c = s->cfg;
+    const sp_env_spec* spec = s->def.env->spec;
+    sp_mp_reader r = sp_mp_reader_make(raw, len);
+    sp_mp_value m;
+    *any = false;
+    if (sp_mp_read(&r, &m) != SP_MP_OK || m.type != SP_MP_MAP) {
+        snprintf(err, err_sz, "options: must be a map {guardrails, faults}, got %s",
+                 sp_mp_type_name(&m));
+        return SP_E_BAD_REQUEST;
+    }
+    sp_episode_config_copy(c->scratch, c->make);
+    for (uint32_t k = 0; k < m.len; k++) {
+        sp_mp_value key, v;
+        if (sp_mp_read_whole(&r, &key) != SP_MP_OK) return SP_E_BAD_REQUEST;
+        const uint8_t* start = r.p;
+        if (sp_mp_read_whole(&r, &v) != SP_MP_OK) return SP_E_BAD_REQUEST;
+        size_t vlen = (size_t)(r.p - start);
+        if (v.type == SP_MP_NIL) continue;
+        int rc;
+        if (sp_mp_str_eq(&key, "guardrails")) {
+            rc = sp_episode_config_decode_guardrails(c->scratch, spec, start, vlen, err, err_sz);
+            if (!rc && c->attached && !c->has_guard) {
+                snprintf(err, err_sz,
+                         "options.guardrails: this session's episodes run without "
+                         "a guardrail layer (give guardrails, e.g. {}, at make or "
+                         "at the first reset to change them per reset)");
+                rc = SP_E_BAD_ARGUMENT;
+            }
+        } else if (sp_mp_str_eq(&key, "faults")) {
+            sp_transport* tr = NULL;
+            uint8_t* rest = NULL;
+            size_t rest_len = 0;
+            rc = sp_transport_split(start, vlen, &tr, &rest, &rest_len, err, err_sz);
+            if (rc == SP_OK && tr) {
+                snprintf(err, err_sz,
+                         "options.faults: transport faults (reply_delay, reply_drop) are "
+                         "declared at make only");
+                rc = SP_E_BAD_REQUEST;
+            }
+            free(tr);
+            free(rest);
+            if (rc != SP_OK) return rc;
+            rc = sp_episode_config_decode_faults(c->scratch, spec, start, vlen, err, err_sz);
+            if (!rc && c->attached && !c->has_faults) {
+                snprintf(err, err_sz,
+                         "options.faults: this session's episodes run without a "
+                         "fault layer (give faults, e.g. [], at make or at the "
+                         "first reset to change them per reset)");
+                rc = SP_E_BAD_ARGUMENT;
+            }
+        } else {
+            char q[48];
+            sp_quote(q, sizeof q, key.ptr, key.type == SP_MP_STR ? key.len : 0);
+            snprintf(err, err_sz, "options.%s: unknown key (known: guardrails, faults)", q);
+            rc = SP_E_BAD_ARGUMENT;
+        }
+        if (rc) return SP_E_BAD_REQUEST;
+        *any = true;
+    }
+    return check_batchable(c->scratch, spec, s->def.num_envs, "options.", err, err_sz);
+}
+
+/* Applies the reset's options (or, without any, restores the make-time config where an
+ * override ran) before the envs are reset. */
+static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req, char* err,
+                          size_t err_sz) {
+    const uint8_t* raw;
+    size_t len;
+    bool has_options = field_raw(req, "options", &raw, &len);
+    const sp_env_spec* spec = s->def.env->spec;
+    if (has_options && !s->cfg) {
+        sp_episode_config* make = sp_episode_config_create();
+        if (!make || !(s->cfg = new_cfg(svc, &s->def, make))) {
+            sp_episode_config_destroy(make);
+            snprintf(err, err_sz, "out of memory");
+            return SP_E_NO_MEMORY;
+        }
+    }
+    sp_session_cfg* c = s->cfg;
+    if (!c) return SP_OK;
+    bool any = false;
+    int rc;
+    if (has_options) {
+        if ((!c->scratch && !(c->scratch = sp_episode_config_create())) ||
+            (!c->over && !(c->over = sp_episode_config_create()))) {
+            snprintf(err, err_sz, "out of memory");
+            return SP_E_NO_MEMORY;
+        }
+        if ((rc = read_options(s, raw, len, &any, err, err_sz))) return rc;
+    }
+    /* A fault layer is always attached, empty unless faults were given: an empty one changes
+     * no hash and costs little, and it lets any later reset's options add faults. */
+    if (!c->attached &&
+        (rc = attach_layers(s, c->make->has_guard || (any && c->scratch->has_guard), true, err,
+                            err_sz)))
+        return rc;
+    int n = s->def.num_envs;
+    if (any) {
+        sp_episode_config_copy(c->over, c->scratch);
+        normalize(c, c->over, spec);
+        if ((rc = encode(c->over, spec, &c->over_canon, &c->over_canon_size, err, err_sz)))
+            return rc;
+        for (int i = 0; i < n; i++) {
+            if ((rc = sp_episode_layers_set(&c->layers[i], c->over, c->over_canon,
+                                            c->over_canon_size, err, err_sz)))
+                return sp_wire_code(rc);
+            c->overridden[i] = 1;
+        }
+        c->overridden_count = n;
+    } else if (c->overridden_count > 0) {
+        for (int i = 0; i < n; i++) {
+            if (!c->overridden[i]) continue;
+            if ((rc = sp_episode_layers_set(&c->layers[i], c->make, c->make_canon,
+                                            c->make_canon_size, err, err_sz)))
+                return sp_wire_code(rc);
+            c->overridden[i] = 0;
+        }
+        c->overridden_count = 0;
+    }
+    return SP_OK;
+}
+
 typedef struct reset_job {
     sp_service* svc;
     sp_session* s;
@@ -155,6 +559,7 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
             return;
         }
         memcpy(s->obs + (size_t)i * (size_t)n, sp_episode_obs(ep), (size_t)n * sizeof(float));
+        if (s->cfg) sp_session_cfg_collect(s->cfg, i, ep, false);
         s->seeds[i] = sp_episode_seed(ep);
         if (s->def.hashes) s->hash[i] = sp_episode_hash(ep);
     }
@@ -167,6 +572,11 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
         (rc = read_seeds(req, s, err, err_sz)) != SP_OK)
         return rc;
+    if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
+        /* Nothing was reset; options that failed half-way leave envs on mixed configs. */
+        if (rc != SP_E_BAD_REQUEST) s->started = false;
+        return rc;
+    }
     int n = s->def.num_envs;
     int chunks = sp_service_chunks(svc, n);
     reset_job job = {svc, s};
@@ -183,7 +593,8 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
 
     msgpack_packer* pk = &svc->pk;
     uint32_t shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};
-    sp_pack_ok(pk, req, s->def.hashes ? 3 : 2);
+    uint32_t extra = s->cfg ? sp_session_cfg_reply_keys(s->cfg, false) : 0;
+    sp_pack_ok(pk, req, (s->def.hashes ? 3 : 2) + extra);
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->obs);
     sp_pack_cstr(pk, "seeds");
@@ -192,6 +603,7 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         sp_pack_cstr(pk, "hash");
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);
     }
+    if (extra) sp_session_cfg_pack(s->cfg, pk, s->eps, false);
     return SP_OK;
 }
 

@@ -6,12 +6,75 @@
  * the pool's threads; each range writes only its own envs' slots of the session's buffers, so
  * the reply is the same bytes whatever the number of threads. Nothing here allocates. */
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "ops.h"
+#include "transport.h"
 
-static const char* const step_keys[] = {"session", "actions", NULL};
+static const char* const step_keys[] = {"session", "actions", "seq", NULL};
+
+/* Exactly-once steps. A step that carries "seq" (per session, increasing) has its reply's
+ * body kept in the session; a resend of the same seq is answered from that copy without
+ * stepping, and a lower seq is refused. Requests without seq pay nothing. */
+static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64_t* seq,
+                     bool* duplicate, char* err, size_t err_sz) {
+    const sp_mp_value* v = sp_request_get(req, "seq");
+    *has_seq = v && v->type != SP_MP_NIL;
+    *duplicate = false;
+    if (!*has_seq) return SP_OK;
+    int rc = sp_field_u64(req, "seq", true, 0, UINT64_MAX, seq, err, err_sz);
+    if (rc != SP_OK) return rc;
+    if (!s->has_seq || *seq > s->last_seq) return SP_OK;
+    if (*seq < s->last_seq) {
+        snprintf(err, err_sz, "stale seq %llu: session %llu has already stepped seq %llu",
+                 (unsigned long long)*seq, (unsigned long long)s->id,
+                 (unsigned long long)s->last_seq);
+        return SP_E_BAD_REQUEST;
+    }
+    if (s->seq_reply_len == SIZE_MAX) {
+        snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory)",
+                 (unsigned long long)*seq);
+        return SP_E_NO_MEMORY;
+    }
+    *duplicate = true;
+    return SP_OK;
+}
+
+/* The kept reply, under this request's id. */
+static int answer_duplicate(sp_service* svc, const sp_request* req, const sp_session* s) {
+    sp_pack_ok(&svc->pk, req, s->seq_keys);
+    msgpack_pack_bin_body(&svc->pk, s->seq_reply, s->seq_reply_len);
+    svc->duplicates++;
+    return SP_OK;
+}
+
+/* Keeps the reply's body (from `head` on) as the copy for `seq`; the buffer only grows. */
+static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head, uint32_t keys) {
+    s->has_seq = true;
+    s->last_seq = seq;
+    s->seq_keys = keys;
+    size_t len = svc->reply.size - head;
+    if (svc->pack_failed) {
+        s->seq_reply_len = SIZE_MAX;
+        return;
+    }
+    if (len > s->seq_reply_cap) {
+        uint8_t* p = realloc(s->seq_reply, len);
+        if (!p) {
+            s->seq_reply_len = SIZE_MAX; /* a resend is refused rather than stepped twice */
+            return;
+        }
+        s->seq_reply = p;
+        s->seq_reply_cap = len;
+    }
+    memcpy(s->seq_reply, svc->reply.data + head, len);
+    s->seq_reply_len = len;
+}
 
 int sp_wire_code(int rc) {
     switch (rc) {
@@ -30,6 +93,47 @@ static void describe_shape(const sp_array_view* a, char* buf, size_t sz) {
         used += (size_t)snprintf(buf + used, sz - used, d ? ", %llu" : "%llu",
                                  (unsigned long long)a->shape[d]);
     if (used < sz) snprintf(buf + used, sz - used, "]");
+}
+
+/* With guardrails the layers see continuous values as sent, NaN included: the guard decides.
+ * What it would refuse with `reject` (NaN/Inf, out of bounds) is refused here, before any env
+ * moves, as it would be per channel in the guard's order (NaN, bounds; the first reject or
+ * terminate ends the checks). A one-env session leaves it all to the guard itself. */
+static int guard_precheck(const sp_session* s, int i, const sp_action* act, char* err,
+                          size_t err_sz) {
+    const sp_session_cfg* c = s->cfg;
+    const sp_env_spec* spec = s->def.env->spec;
+    if (s->def.num_envs == 1) return SP_OK;
+    const sp_guard_def* d = (c->overridden[i] ? c->over : c->make)->has_guard
+                                ? &(c->overridden[i] ? c->over : c->make)->guard
+                                : NULL;
+    for (int a = 0; a < spec->actuator_count; a++) {
+        float v = act->value[a];
+        sp_guard_policy nonfinite = d ? d->actuators[a].nonfinite : SP_GUARD_POLICY_REJECT;
+        sp_guard_policy bounds = d ? d->actuators[a].bounds : SP_GUARD_POLICY_CLIP;
+        if (!isfinite(v)) {
+            if (nonfinite == SP_GUARD_POLICY_REJECT) {
+                snprintf(err, err_sz,
+                         "env %d: %s is %s: refused by guardrail action_nan "
+                         "(policy reject)",
+                         i, spec->actuators[a].name, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+                return SP_E_BAD_ACTION;
+            }
+            return SP_OK;
+        }
+        if (v < (float)spec->actuators[a].low || v > (float)spec->actuators[a].high) {
+            if (bounds == SP_GUARD_POLICY_REJECT) {
+                snprintf(err, err_sz,
+                         "env %d: %s = %g is outside [%g, %g]: refused by guardrail "
+                         "action_out_of_bounds (policy reject)",
+                         i, spec->actuators[a].name, v, spec->actuators[a].low,
+                         spec->actuators[a].high);
+                return SP_E_BAD_ACTION;
+            }
+            if (bounds == SP_GUARD_POLICY_TERMINATE) return SP_OK;
+        }
+    }
+    return SP_OK;
 }
 
 /* Decodes the actions straight from the request's bytes into s->actions and checks each.
@@ -59,8 +163,8 @@ static int read_actions(const sp_request* req, sp_session* s, char* err, size_t 
             snprintf(err, err_sz, "actions must be int32 [%d] for %s (discrete), got %s", n,
                      spec->id, got);
         else
-            snprintf(err, err_sz, "actions must be float32 [%d, %d] for %s (continuous), got %s",
-                     n, k, spec->id, got);
+            snprintf(err, err_sz, "actions must be float32 [%d, %d] for %s (continuous), got %s", n,
+                     k, spec->id, got);
         return SP_E_BAD_ACTION;
     }
     /* The bin is unaligned inside the message, hence memcpy; host order is little-endian
@@ -76,6 +180,10 @@ static int read_actions(const sp_request* req, sp_session* s, char* err, size_t 
          * may have its own bounds policy), and the runtime clips after them. */
         sp_action checked = *act;
         char why[256];
+        if (!discrete && s->cfg && s->cfg->has_guard) {
+            if ((rc = guard_precheck(s, i, act, err, err_sz)) != SP_OK) return rc;
+            continue;
+        }
         if (sp_action_check(spec, &checked, why, sizeof why) != SP_OK) {
             snprintf(err, err_sz, "env %d: %s", i, why);
             return SP_E_BAD_ACTION;
@@ -92,8 +200,10 @@ static int check_ready(const sp_session* s, char* err, size_t err_sz) {
     if (s->def.autoreset) return SP_OK;
     for (int i = 0; i < s->def.num_envs; i++) {
         if (sp_episode_done(s->eps[i])) {
-            snprintf(err, err_sz, "env %d's episode has ended and autoreset is disabled: reset "
-                                  "the session first", i);
+            snprintf(err, err_sz,
+                     "env %d's episode has ended and autoreset is disabled: reset "
+                     "the session first",
+                     i);
             return SP_E_NEEDS_RESET;
         }
     }
@@ -111,12 +221,20 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
     sp_chunk_error* e = &job->svc->chunk_errors[chunk];
     size_t n = (size_t)s->obs_size;
     bool hashes = s->def.hashes;
+    sp_session_cfg* cfg = s->cfg;
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         int rc;
         if (s->def.autoreset && sp_episode_done(ep)) {
-            /* Gymnasium's next_step autoreset: this step starts the next episode instead. */
-            rc = sp_episode_reset(ep, NULL);
+            /* Gymnasium's next_step autoreset: this step starts the next episode instead, under
+             * the make-time config when a reset's options ran the last one. */
+            rc = SP_OK;
+            if (cfg && cfg->overridden[i]) {
+                rc = sp_episode_layers_set(&cfg->layers[i], cfg->make, cfg->make_canon,
+                                           cfg->make_canon_size, e->message, sizeof e->message);
+                cfg->overridden[i] = 0;
+            }
+            if (rc == SP_OK) rc = sp_episode_reset(ep, NULL);
             if (rc != SP_OK) {
                 snprintf(e->message, sizeof e->message, "env %d: autoreset failed: %s", i,
                          sp_error_name(rc));
@@ -141,8 +259,8 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
                 if (s->ended[i]) {
                     s->final_return[i] = r.episode_return;
                     s->final_length[i] = r.step;
-                    s->final_reason[i] = r.reason ? r.reason
-                                                  : (r.terminated ? "terminated" : "truncated");
+                    s->final_reason[i] =
+                        r.reason ? r.reason : (r.terminated ? "terminated" : "truncated");
                     s->final_seed[i] = sp_episode_seed(ep);
                 }
             }
@@ -154,6 +272,7 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
             return;
         }
         memcpy(s->obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+        if (cfg) sp_session_cfg_collect(cfg, i, ep, !s->reset_now[i]);
     }
 }
 
@@ -185,7 +304,8 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_length);
     sp_pack_cstr(pk, "reason");
     msgpack_pack_array(pk, (size_t)m);
-    for (int j = 0; j < m; j++) sp_pack_cstr(pk, s->final_reason[j]);
+    for (int j = 0; j < m; j++)
+        sp_pack_cstr(pk, s->final_reason[j]);
     sp_pack_cstr(pk, "seed");
     sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, s->final_seed);
 }
@@ -193,9 +313,14 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_session* s;
     int rc;
+    bool has_seq, duplicate;
+    uint64_t seq = 0;
     if ((rc = sp_request_only(req, step_keys, err, err_sz)) != SP_OK ||
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = read_actions(req, s, err, err_sz)) != SP_OK ||
+        (rc = check_seq(req, s, &has_seq, &seq, &duplicate, err, err_sz)) != SP_OK)
+        return rc;
+    if (duplicate) return answer_duplicate(svc, req, s);
+    if ((rc = read_actions(req, s, err, err_sz)) != SP_OK ||
         (rc = check_ready(s, err, err_sz)) != SP_OK)
         return rc;
 
@@ -215,7 +340,16 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     gather(s, &m, &r);
     msgpack_packer* pk = &svc->pk;
     uint32_t obs_shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};
-    sp_pack_ok(pk, req, 4 + (m > 0) + (r > 0) + s->def.hashes);
+    sp_session_cfg* cfg = s->cfg;
+    if (cfg && cfg->overridden_count > 0) {
+        cfg->overridden_count = 0; /* autoresets restored some envs to the make-time config */
+        for (int i = 0; i < n; i++)
+            cfg->overridden_count += cfg->overridden[i];
+    }
+    uint32_t extra = cfg ? sp_session_cfg_reply_keys(cfg, true) : 0;
+    uint32_t keys = 4 + (m > 0) + (r > 0) + s->def.hashes + extra;
+    sp_pack_ok(pk, req, keys);
+    size_t head = svc->reply.size;
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
     sp_pack_cstr(pk, "reward");
@@ -236,5 +370,8 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         sp_pack_cstr(pk, "hash");
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);
     }
+    if (extra) sp_session_cfg_pack(cfg, pk, s->eps, true);
+    if (has_seq) keep_reply(svc, s, seq, head, keys);
+    if (s->transport) sp_transport_apply(svc, s);
     return SP_OK;
 }

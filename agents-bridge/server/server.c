@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "log.h"
 #include "service.h"
 #include "sandpit/world.h"
@@ -30,7 +31,13 @@
 #define MAX_BATCH 256
 #define MIN_MESSAGE_BYTES 64
 #define MAX_MESSAGE_BYTES ((size_t)1 << 30)
+/* Requests queued per connection before libzmq stops reading it (backpressure): with the
+ * frame cap this bounds what one connection can make the server hold. */
+#define RECEIVE_HWM 64
+/* The default memory ceiling: half the physical memory, at most this. */
+#define DEFAULT_MEMORY_CAP ((size_t)4 << 30)
 
+#define MAX_DELAYED_SLOTS 256
 struct sp_server {
     sp_server_def def;
     char** binds;     /* copies of def.binds */
@@ -38,8 +45,22 @@ struct sp_server {
     void* ctx;
     void* router;
     sp_service* svc;
-    int wake[2];               /* self-pipe: sp_server_stop writes, the loop polls */
+    sp_auth* auth; /* NULL without CURVE */
+    int wake[2];   /* self-pipe: sp_server_stop writes, the loop polls */
     volatile sig_atomic_t stop;
+    struct delayed* delayed; /* [MAX_DELAYED] slots of replies held by reply_delay faults */
+    int order[MAX_DELAYED_SLOTS]; /* the held slots, by due time */
+    int delayed_count;
+};
+
+/* A reply held back by a reply_delay fault (transport.h): its envelope and bytes, sent by
+ * the loop when due, so other clients are served meanwhile. The queue is bounded; a reply
+ * that finds it full is sent at once. */
+#define MAX_DELAYED MAX_DELAYED_SLOTS
+struct delayed {
+    double due;
+    int envelope;
+    zmq_msg_t frames[MAX_FRAMES + 1]; /* the envelope, then the reply */
 };
 
 sp_server_def sp_default_server_def(void) {
@@ -47,6 +68,10 @@ sp_server_def sp_default_server_def(void) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus < 1) cpus = 1;
     if (cpus > SP_SERVER_MAX_THREADS) cpus = SP_SERVER_MAX_THREADS;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    size_t memory = (pages > 0 && page > 0) ? (size_t)pages * (size_t)page / 2 : DEFAULT_MEMORY_CAP;
+    if (memory > DEFAULT_MEMORY_CAP) memory = DEFAULT_MEMORY_CAP;
+    if (memory < SP_SERVER_MIN_MEMORY) memory = SP_SERVER_MIN_MEMORY;
     sp_server_def def = {
         .binds = default_binds,
         .bind_count = 1,
@@ -57,6 +82,8 @@ sp_server_def sp_default_server_def(void) {
         .idle_timeout_s = 600.0,
         .threads = (int)cpus,
         .log_level = SP_LOG_WARN,
+        .max_memory_bytes = memory,
+        .max_step_rate = 0.0,
     };
     return def;
 }
@@ -79,6 +106,19 @@ static int check_def(const sp_server_def* d, char* err, size_t err_sz) {
         why = "threads must be in [1, 64]";
     else if (d->log_level < SP_LOG_ERROR || d->log_level > SP_LOG_INFO)
         why = "log_level must be error, warn or info";
+    else if (d->max_memory_bytes < SP_SERVER_MIN_MEMORY ||
+             d->max_memory_bytes > SP_SERVER_MAX_MEMORY)
+        why = "max_memory_bytes must be in [16 MiB, 16 TiB]";
+    else if (!(d->max_step_rate >= 0.0 && d->max_step_rate <= SP_SERVER_MAX_STEP_RATE))
+        why = "max_step_rate must be in [0, 1e9]";
+    else if (!d->curve_secret_key && d->authorized_key_count != 0)
+        why = "authorized keys need a CURVE secret key";
+    else if (d->curve_secret_key && !zmq_has("curve"))
+        why = "this libzmq has no CURVE support";
+    else if (d->curve_secret_key &&
+             (strlen(d->curve_secret_key) != 40 || d->authorized_key_count < 0 ||
+              (d->authorized_key_count > 0 && !d->authorized_keys)))
+        why = "the CURVE secret key must be 40 Z85 characters, with a list of authorized keys";
     for (int i = 0; !why && i < d->bind_count; i++)
         if (!d->binds[i] || !d->binds[i][0]) why = "a bind endpoint is empty";
     if (why) {
@@ -100,11 +140,37 @@ static int set_int_option(void* sock, int option, int value) {
     return zmq_setsockopt(sock, option, &value, sizeof value);
 }
 
+/* CURVE on the ROUTER, with the ZAP handler bound first: libzmq must find it before the
+ * first handshake, or it would admit every key. */
+static int enable_curve(sp_server* srv, char* err, size_t err_sz) {
+    const sp_server_def* d = &srv->def;
+    if (!(srv->auth = sp_auth_create(srv->ctx, d->authorized_keys, d->authorized_key_count,
+                                     d->log_level, err, err_sz)))
+        return -1;
+    static const char domain[] = "sandpit";
+    if (set_int_option(srv->router, ZMQ_CURVE_SERVER, 1) != 0 ||
+        zmq_setsockopt(srv->router, ZMQ_CURVE_SECRETKEY, d->curve_secret_key, 40) != 0 ||
+        zmq_setsockopt(srv->router, ZMQ_ZAP_DOMAIN, domain, sizeof domain - 1) != 0) {
+        snprintf(err, err_sz, "cannot enable CURVE (is the secret key valid Z85?): %s",
+                 zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (sp_auth_watch(srv->auth, srv->router, err, err_sz) != 0) return -1;
+    char public_key[41];
+    if (zmq_curve_public(public_key, d->curve_secret_key) == 0)
+        SP_LOG(d->log_level, SP_LOG_INFO, "CURVE on: server key %s, %d authorized client key%s",
+               public_key, d->authorized_key_count, d->authorized_key_count == 1 ? "" : "s");
+    if (d->authorized_key_count == 0)
+        SP_LOG(d->log_level, SP_LOG_WARN, "no authorized keys: every client will be refused");
+    return 0;
+}
+
 static int open_socket(sp_server* srv, char* err, size_t err_sz) {
     if (!(srv->ctx = zmq_ctx_new()) || !(srv->router = zmq_socket(srv->ctx, ZMQ_ROUTER))) {
         snprintf(err, err_sz, "cannot create a ZeroMQ socket: %s", zmq_strerror(zmq_errno()));
         return -1;
     }
+    if (srv->def.curve_secret_key && enable_curve(srv, err, err_sz) != 0) return -1;
     /* libzmq drops a peer that sends a frame over this, without our reading it; requests
      * between max_message_bytes and this get a too_large reply instead. */
     int64_t hard_cap = 2 * (int64_t)srv->def.max_message_bytes;
@@ -113,6 +179,7 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
     if (zmq_setsockopt(srv->router, ZMQ_MAXMSGSIZE, &hard_cap, sizeof hard_cap) != 0 ||
         set_int_option(srv->router, ZMQ_SNDTIMEO, 0) != 0 ||
         set_int_option(srv->router, ZMQ_LINGER, 0) != 0 ||
+        set_int_option(srv->router, ZMQ_RCVHWM, RECEIVE_HWM) != 0 ||
         set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0) {
         snprintf(err, err_sz, "cannot set socket options: %s", zmq_strerror(zmq_errno()));
         return -1;
@@ -130,9 +197,15 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
             snprintf(err, err_sz, "cannot read the endpoint bound for %s", ep);
             return -1;
         }
-        if (!is_loopback_tcp(actual))
+        if (!is_loopback_tcp(actual) && !srv->auth)
             SP_LOG(srv->def.log_level, SP_LOG_WARN,
-                   "%s is reachable from other hosts and has no authentication", actual);
+                   "%s is reachable from other hosts and has no authentication "
+                   "(see --curve-secret and docs/SECURITY.md)",
+                   actual);
+        else if (!is_loopback_tcp(actual))
+            SP_LOG(srv->def.log_level, SP_LOG_INFO,
+                   "%s is reachable from other hosts; CURVE admits only the authorized keys",
+                   actual);
     }
     return 0;
 }
@@ -164,6 +237,8 @@ sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) 
     for (int i = 0; copied && i < def->bind_count; i++)
         copied = (srv->binds[i] = strdup(def->binds[i])) != NULL;
     srv->def.binds = (const char* const*)srv->binds;
+    copied = copied && (srv->delayed = calloc(MAX_DELAYED, sizeof *srv->delayed)) != NULL;
+    /* The keys are read during create only (sp_auth keeps its own decoded copy). */
     if (!copied) {
         snprintf(err, err_sz, "out of memory");
         goto fail;
@@ -174,6 +249,8 @@ sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) 
     }
     if (!(srv->svc = sp_service_create(&srv->def, err, err_sz))) goto fail;
     if (open_socket(srv, err, err_sz) != 0) goto fail;
+    srv->def.curve_secret_key = NULL;
+    srv->def.authorized_keys = NULL;
     return srv;
 fail:
     sp_server_destroy(srv);
@@ -199,7 +276,12 @@ void sp_server_stop(sp_server* srv) {
 
 void sp_server_destroy(sp_server* srv) {
     if (!srv) return;
+    for (int d = 0; d < srv->delayed_count; d++)
+        for (int i = 0; i <= srv->delayed[srv->order[d]].envelope; i++)
+            zmq_msg_close(&srv->delayed[srv->order[d]].frames[i]);
+    free(srv->delayed);
     if (srv->router) zmq_close(srv->router);
+    sp_auth_destroy(srv->auth);
     if (srv->ctx) zmq_ctx_term(srv->ctx);
     sp_service_destroy(srv->svc);
     for (int i = 0; i < 2; i++)
@@ -268,6 +350,34 @@ static void send_reply(sp_server* srv, message* m, int envelope, const void* rep
         SP_LOG(srv->def.log_level, SP_LOG_WARN, "reply dropped: %s", zmq_strerror(zmq_errno()));
 }
 
+/* Queues a copy of the reply (and its envelope) for later; false when the queue is full or
+ * out of memory (the reply is then sent now). */
+static bool hold_reply(sp_server* srv, message* m, int envelope, const void* reply, size_t len) {
+    if (srv->delayed_count == MAX_DELAYED) return false;
+    /* A free slot: one not in the order list. Slots never move (zmq_msg_t must not be copied
+     * by value); only their indices are kept sorted. */
+    bool used[MAX_DELAYED] = {false};
+    for (int k = 0; k < srv->delayed_count; k++) used[srv->order[k]] = true;
+    int slot = 0;
+    while (used[slot]) slot++;
+    struct delayed* d = &srv->delayed[slot];
+    if (zmq_msg_init_size(&d->frames[envelope], len) != 0) return false;
+    memcpy(zmq_msg_data(&d->frames[envelope]), reply, len);
+    for (int i = 0; i < envelope; i++) {
+        zmq_msg_init(&d->frames[i]);
+        zmq_msg_copy(&d->frames[i], &m->frames[i]);
+    }
+    d->envelope = envelope;
+    d->due = sp_monotonic_seconds() + srv->svc->reply_delay_s;
+    int at = srv->delayed_count;
+    while (at > 0 && srv->delayed[srv->order[at - 1]].due > d->due) at--;
+    memmove(srv->order + at + 1, srv->order + at, (size_t)(srv->delayed_count - at) * sizeof(int));
+    srv->order[at] = slot;
+    srv->delayed_count++;
+    srv->svc->replies_delayed++;
+    return true;
+}
+
 static void handle(sp_server* srv, message* m) {
     /* Frames up to and including the first empty one are the envelope; ROUTER always puts the
      * identity first. Without a delimiter, the identity alone is. */
@@ -283,8 +393,10 @@ static void handle(sp_server* srv, message* m) {
     size_t reply_len;
     if (payloads == 1) {
         zmq_msg_t* p = &m->frames[envelope];
-        sp_service_handle(srv->svc, zmq_msg_data(p), zmq_msg_size(p), sp_monotonic_seconds(),
-                          &reply, &reply_len);
+        /* With CURVE, the ZAP handler named the peer by its key; sessions are bound to it. */
+        const char* peer = srv->auth ? zmq_msg_gets(p, "User-Id") : NULL;
+        sp_service_handle_as(srv->svc, peer ? peer : "", zmq_msg_data(p), zmq_msg_size(p),
+                             sp_monotonic_seconds(), &reply, &reply_len);
     } else {
         char why[128];
         snprintf(why, sizeof why,
@@ -297,7 +409,36 @@ static void handle(sp_server* srv, message* m) {
         }
         sp_service_refuse(srv->svc, first, first_len, SP_E_BAD_REQUEST, why, &reply, &reply_len);
     }
+    if (srv->svc->reply_drop) {
+        srv->svc->replies_dropped++; /* kept as the seq copy: the client's resend gets it */
+        return;
+    }
+    if (srv->svc->reply_delay_s > 0 && hold_reply(srv, m, envelope, reply, reply_len)) return;
     send_reply(srv, m, envelope, reply, reply_len);
+}
+
+/* Sends every held reply that is due; returns the ms until the next one (-1: none). */
+static long send_due(sp_server* srv, double now) {
+    int sent = 0;
+    while (sent < srv->delayed_count && srv->delayed[srv->order[sent]].due <= now) {
+        struct delayed* d = &srv->delayed[srv->order[sent++]];
+        for (int i = 0; i <= d->envelope; i++) {
+            int more = i < d->envelope ? ZMQ_SNDMORE : 0;
+            if (zmq_msg_send(&d->frames[i], srv->router, more | ZMQ_DONTWAIT) < 0) {
+                SP_LOG(srv->def.log_level, SP_LOG_WARN, "delayed reply dropped: %s",
+                       zmq_strerror(zmq_errno()));
+                for (; i <= d->envelope; i++) zmq_msg_close(&d->frames[i]);
+                break;
+            }
+        }
+    }
+    if (sent) {
+        srv->delayed_count -= sent;
+        memmove(srv->order, srv->order + sent, (size_t)srv->delayed_count * sizeof(int));
+    }
+    if (!srv->delayed_count) return -1;
+    double ms = (srv->delayed[srv->order[0]].due - now) * 1000.0;
+    return ms < 1 ? 1 : (long)ms + 1;
 }
 
 static void drain_wake_pipe(sp_server* srv) {
@@ -318,11 +459,15 @@ int sp_server_run(sp_server* srv) {
     SP_LOG(srv->def.log_level, SP_LOG_INFO, "serving with %d thread%s", srv->def.threads,
            srv->def.threads == 1 ? "" : "s");
     while (!srv->stop) {
-        zmq_pollitem_t items[2] = {
+        zmq_pollitem_t items[4] = {
             {srv->router, 0, ZMQ_POLLIN, 0},
             {NULL, srv->wake[0], ZMQ_POLLIN, 0},
+            {srv->auth ? sp_auth_zap_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
+            {srv->auth ? sp_auth_monitor_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
         };
-        int rc = zmq_poll(items, 2, timeout_ms);
+        long wait_ms = send_due(srv, sp_monotonic_seconds());
+        if (wait_ms < 0 || wait_ms > timeout_ms) wait_ms = timeout_ms;
+        int rc = zmq_poll(items, srv->auth ? 4 : 2, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
             SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
                    zmq_strerror(zmq_errno()));
@@ -330,6 +475,8 @@ int sp_server_run(sp_server* srv) {
             break;
         }
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) drain_wake_pipe(srv);
+        if (rc > 0 && ((items[2].revents | items[3].revents) & ZMQ_POLLIN))
+            sp_auth_serve(srv->auth, sp_monotonic_seconds());
         for (int n = 0; rc > 0 && !srv->stop && n < MAX_BATCH; n++) {
             int got = receive(srv->router, &m);
             if (got < 0) {

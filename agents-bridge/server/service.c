@@ -9,13 +9,15 @@
 #include "ops.h"
 
 /* Every op, listed once: dispatch, the unknown_op message and the docs follow this table. */
+/* `metered` ops take a token of their session's step-rate bucket (--max-step-rate). */
 static const struct {
     const char* name;
     sp_op_fn run;
+    bool metered;
 } ops[] = {
-    {"ping", sp_op_ping},   {"hello", sp_op_hello}, {"make", sp_op_make},
-    {"reset", sp_op_reset}, {"step", sp_op_step},   {"close", sp_op_close},
-    {"stats", sp_op_stats},
+    {"ping", sp_op_ping, false},   {"hello", sp_op_hello, false}, {"make", sp_op_make, false},
+    {"reset", sp_op_reset, true},  {"step", sp_op_step, true},    {"close", sp_op_close, false},
+    {"stats", sp_op_stats, false},
 };
 
 #define OP_COUNT ((int)(sizeof ops / sizeof ops[0]))
@@ -40,10 +42,13 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     if (!svc) goto oom;
     svc->def = *def;
     svc->def.binds = NULL;
+    svc->def.curve_secret_key = NULL;
+    svc->def.authorized_keys = NULL;
+    svc->peer = "";
     msgpack_sbuffer_init(&svc->reply);
     msgpack_packer_init(&svc->pk, svc, write_reply);
     sp_session_limits limits = {def->max_sessions, def->max_envs_per_session,
-                                def->max_total_envs};
+                                def->max_total_envs, def->max_memory_bytes};
     svc->sessions = sp_sessions_create(&limits);
     svc->chunk_errors = calloc((size_t)def->threads, sizeof *svc->chunk_errors);
     if (!svc->sessions || !svc->chunk_errors) goto oom;
@@ -118,8 +123,12 @@ static int dispatch(sp_service* svc, const sp_request* req, char* err, size_t er
         snprintf(err, err_sz, "field 'op' must be a string, got %s", sp_mp_type_name(req->op));
         return SP_E_BAD_REQUEST;
     }
-    for (int i = 0; i < OP_COUNT; i++)
-        if (sp_mp_str_eq(req->op, ops[i].name)) return ops[i].run(svc, req, err, err_sz);
+    for (int i = 0; i < OP_COUNT; i++) {
+        if (sp_mp_str_eq(req->op, ops[i].name)) {
+            svc->metered = ops[i].metered;
+            return ops[i].run(svc, req, err, err_sz);
+        }
+    }
     char q[48];
     size_t used = 0;
     sp_quote(q, sizeof q, req->op->ptr, req->op->len);
@@ -132,10 +141,20 @@ static int dispatch(sp_service* svc, const sp_request* req, char* err, size_t er
 
 void sp_service_handle(sp_service* svc, const void* data, size_t len, double now,
                        const void** reply, size_t* reply_len) {
+    sp_service_handle_as(svc, "", data, len, now, reply, reply_len);
+}
+
+void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, size_t len,
+                          double now, const void** reply, size_t* reply_len) {
     char err[SP_ERR_MAX];
     sp_request req;
     svc->requests++;
     svc->now = now;
+    svc->peer = peer ? peer : "";
+    svc->metered = false;
+    svc->reply_delay_s = 0.0;
+    svc->reply_drop = false;
+    sp_sessions_set_requester(svc->sessions, svc->peer);
     begin_reply(svc);
     int rc = sp_request_parse(data, len, &req, err, sizeof err);
     if (len > svc->def.max_message_bytes) {
@@ -154,6 +173,8 @@ void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code,
     char err[SP_ERR_MAX];
     sp_request req;
     svc->requests++;
+    svc->reply_delay_s = 0.0;
+    svc->reply_drop = false;
     sp_request_parse(data, len, &req, err, sizeof err);
     pack_error_reply(svc, req.has_id, req.id, code, message);
     finish_reply(svc, &req, reply, reply_len);
@@ -192,12 +213,38 @@ const sp_chunk_error* sp_service_first_chunk_error(const sp_service* svc, int ch
     return NULL;
 }
 
+/* The session's step-rate bucket: it holds at most one second's worth of requests (at least
+ * one) and refills continuously on the monotonic clock. Over the rate the request is refused
+ * at once; the loop never sleeps on a client's behalf. */
+static int take_token(sp_service* svc, sp_session* s, char* err, size_t err_sz) {
+    double rate = svc->def.max_step_rate;
+    double cap = rate < 1.0 ? 1.0 : rate;
+    if (s->tokens_at <= 0.0) {
+        s->tokens = cap;
+    } else if (svc->now > s->tokens_at) {
+        s->tokens += (svc->now - s->tokens_at) * rate;
+        if (s->tokens > cap) s->tokens = cap;
+    }
+    s->tokens_at = svc->now;
+    if (s->tokens >= 1.0) {
+        s->tokens -= 1.0;
+        return SP_OK;
+    }
+    snprintf(err, err_sz,
+             "session %" PRIu64 " is over this server's rate of %g step and reset requests per "
+             "second (--max-step-rate); retry in %.0f ms",
+             s->id, rate, 1000.0 * (1.0 - s->tokens) / rate);
+    return SP_E_RATE_LIMITED;
+}
+
 int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out, char* err,
                        size_t err_sz) {
     uint64_t id = 0;
     int rc = sp_field_u64(req, "session", true, 0, UINT64_MAX, &id, err, err_sz);
     if (rc != SP_OK) return rc;
     sp_session* s = sp_sessions_find(svc->sessions, id);
+    /* Another key's session answers as if it did not exist: ids are not capabilities. */
+    if (s && strcmp(s->owner, svc->peer) != 0) s = NULL;
     if (!s) {
         snprintf(err, err_sz,
                  "no session %" PRIu64 ": it was never made, was closed, or was reaped after "
@@ -206,6 +253,10 @@ int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out,
         return SP_E_UNKNOWN_SESSION;
     }
     s->last_used = svc->now;
+    if (svc->metered && svc->def.max_step_rate > 0) {
+        rc = take_token(svc, s, err, err_sz);
+        if (rc != SP_OK) return rc;
+    }
     *out = s;
     return SP_OK;
 }

@@ -15,6 +15,7 @@
 #include "sandpit/error.h"
 #include "sandpit/server.h"
 #include "sessions.h"
+#include "layers.h"
 
 /* Enough for any message the server writes (they quote at most a few short client strings). */
 #define SP_ERR_MAX 512
@@ -43,13 +44,24 @@ typedef struct sp_service {
     msgpack_packer pk;
     bool pack_failed;
 
-    double now; /* monotonic seconds at which the current request arrived */
+    double now;       /* monotonic seconds at which the current request arrived */
+    const char* peer; /* who sent it: its CURVE key (Z85), "" without CURVE */
+    bool metered;     /* its op takes a step-rate token */
 
     uint64_t requests;
     uint64_t steps;
     uint64_t errors;
     uint64_t sessions_reaped;
+    uint64_t duplicates;      /* steps answered from their session's last reply (seq) */
+    uint64_t replies_delayed; /* transport faults (transport.h) */
+    uint64_t replies_dropped;
+
+    /* What the transport does with the current reply, set by the step op from the session's
+     * transport faults: send it `reply_delay_s` late (0: now), or not at all. */
+    double reply_delay_s;
+    bool reply_drop;
     uint64_t errors_by_code[SP_ERROR_KINDS];
+    sp_layer_totals layer_totals; /* guardrail trips and fault windows of closed sessions */
 } sp_service;
 
 /* Creates a service for a validated def (see sp_server_create). Returns NULL and a message
@@ -63,6 +75,11 @@ void sp_service_destroy(sp_service* svc);
  * `*reply`/`*reply_len`, owned by the service and valid until the next call. */
 void sp_service_handle(sp_service* svc, const void* data, size_t len, double now,
                        const void** reply, size_t* reply_len);
+
+/* The same for a request from `peer` (its CURVE key in Z85, "" without CURVE): sessions it
+ * makes belong to it, and it may use no other's. */
+void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, size_t len,
+                          double now, const void** reply, size_t* reply_len);
 
 /* An error reply to a message the transport refused before handling (e.g. several payload
  * frames): counted like any request, echoing the id found in `data` if there is one. */
@@ -85,7 +102,8 @@ void sp_service_clear_chunk_errors(sp_service* svc, int chunks);
 const sp_chunk_error* sp_service_first_chunk_error(const sp_service* svc, int chunks);
 
 /* The open session named by the request's "session" field, marked used now. Errors:
- * SP_E_BAD_REQUEST (missing, mistyped) and SP_E_UNKNOWN_SESSION. */
+ * SP_E_BAD_REQUEST (missing, mistyped), SP_E_UNKNOWN_SESSION (also: made by another CURVE
+ * key) and, for metered ops (reset, step), SP_E_RATE_LIMITED. */
 int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out, char* err,
                        size_t err_sz);
 

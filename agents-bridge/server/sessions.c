@@ -2,9 +2,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "invariant.h"
+#include "layers.h"
 #include "sandpit/error.h"
 
 #define MAX_GENERATION 0x7fffffffu
@@ -21,6 +27,8 @@ struct sp_sessions {
     int free_count;
     int open_count;
     int total_envs;
+    size_t memory_bytes; /* sum of the open sessions' cost_bytes */
+    char requester[SP_SESSION_OWNER_MAX];
 };
 
 double sp_monotonic_seconds(void) {
@@ -53,6 +61,7 @@ static void free_session(sp_session* s) {
     if (!s) return;
     if (s->eps)
         for (int i = 0; i < s->def.num_envs; i++) sp_episode_destroy(s->eps[i]);
+    sp_session_cfg_free(s->cfg); /* its layers, after their episodes */
     free(s->eps);
     free(s->actions);
     free(s->obs);
@@ -70,6 +79,8 @@ static void free_session(sp_session* s) {
     free(s->final_seed);
     free(s->final_index);
     free(s->reset_index);
+    free(s->seq_reply);
+    free(s->transport);
     free(s);
 }
 
@@ -81,6 +92,57 @@ void sp_sessions_destroy(sp_sessions* t) {
     free(t->slots);
     free(t->free_slots);
     free(t);
+}
+
+size_t sp_session_cost(int num_envs, int obs_size) {
+    /* Every [N] buffer of new_session, byte for byte, plus the episode estimate. */
+    size_t per_env = sizeof(sp_episode*) + sizeof(sp_action) + (size_t)obs_size * sizeof(float) +
+                     sizeof(double) + 2 * sizeof(uint8_t) + 2 * sizeof(uint64_t) +
+                     3 * sizeof(uint8_t) + sizeof(double) + sizeof(int32_t) + sizeof(const char*) +
+                     sizeof(uint64_t) + 2 * sizeof(int32_t) + SP_ENV_COST_BYTES;
+    return sizeof(sp_session) + (size_t)num_envs * per_env;
+}
+
+/* The process's resident set in bytes, or 0 when it cannot be read (not Linux). */
+static size_t resident_bytes(void) {
+    FILE* f = fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long size = 0, resident = 0;
+    int got = fscanf(f, "%lu %lu", &size, &resident);
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return (got == 2 && page > 0) ? (size_t)resident * (size_t)page : 0;
+}
+
+/* Refuses a session whose cost would take the server past its memory ceiling: by the sum of
+ * the estimates (deterministic: what a client can be told in advance), and by the resident
+ * set (what the estimates miss: the allocator's slack, sockets' queues). */
+static int check_memory(sp_sessions* t, size_t cost, int num_envs, char* err, size_t err_sz) {
+    size_t cap = t->limits.max_memory_bytes;
+    double mib = 1.0 / (1 << 20);
+    if (cost > cap || t->memory_bytes > cap - cost) {
+        snprintf(err, err_sz,
+                 "memory ceiling: %d envs are estimated at %.1f MiB and the open sessions at "
+                 "%.1f MiB, over this server's ceiling of %.0f MiB (--max-memory-mb)",
+                 num_envs, (double)cost * mib, (double)t->memory_bytes * mib, (double)cap * mib);
+        return SP_E_LIMIT;
+    }
+    size_t rss = resident_bytes();
+#if defined(__GLIBC__)
+    /* Closed sessions' memory may still be held by malloc: give it back before judging. */
+    if (rss > cap - cost) {
+        malloc_trim(0);
+        rss = resident_bytes();
+    }
+#endif
+    if (rss > cap - cost) {
+        snprintf(err, err_sz,
+                 "memory ceiling: the server's resident memory (%.1f MiB) plus %d envs "
+                 "(estimated at %.1f MiB) would pass its ceiling of %.0f MiB (--max-memory-mb)",
+                 (double)rss * mib, num_envs, (double)cost * mib, (double)cap * mib);
+        return SP_E_LIMIT;
+    }
+    return SP_OK;
 }
 
 /* Builds a session's episodes and buffers; NULL when out of memory, nothing left behind. */
@@ -148,8 +210,13 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
                  def->num_envs, lim->max_total_envs, t->total_envs);
         return SP_E_LIMIT;
     }
+    size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count);
+    int rc = check_memory(t, cost, def->num_envs, err, err_sz);
+    if (rc != SP_OK) return rc;
     sp_session* s = new_session(def, err, err_sz);
     if (!s) return SP_E_NO_MEMORY;
+    s->cost_bytes = cost;
+    memcpy(s->owner, t->requester, sizeof s->owner);
     int index = t->free_slots[--t->free_count];
     slot* sl = &t->slots[index];
     SP_ASSERT(!sl->session);
@@ -158,6 +225,7 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
     s->last_used = now;
     t->open_count++;
     t->total_envs += def->num_envs;
+    t->memory_bytes += cost;
     *out = s;
     return SP_OK;
 }
@@ -177,6 +245,7 @@ void sp_sessions_close(sp_sessions* t, sp_session* s) {
     SP_ASSERT(sl->session == s);
     t->open_count--;
     t->total_envs -= s->def.num_envs;
+    t->memory_bytes -= s->cost_bytes;
     sl->session = NULL;
     free_session(s);
     /* The next session in this slot gets a new id; a slot out of generations is retired. */
@@ -196,6 +265,19 @@ int sp_sessions_reap(sp_sessions* t, double now, double idle_s) {
         }
     }
     return reaped;
+}
+
+void sp_sessions_set_requester(sp_sessions* t, const char* owner) {
+    snprintf(t->requester, sizeof t->requester, "%s", owner ? owner : "");
+}
+
+size_t sp_sessions_memory(const sp_sessions* t) {
+    return t->memory_bytes;
+}
+
+void sp_sessions_each(sp_sessions* t, void (*fn)(sp_session* s, void* ctx), void* ctx) {
+    for (int i = 0; i < t->limits.max_sessions; i++)
+        if (t->slots[i].session) fn(t->slots[i].session, ctx);
 }
 
 int sp_sessions_open_count(const sp_sessions* t) {

@@ -9,9 +9,13 @@
  * generation would pass 2^31 - 1 is retired, which keeps every id at most 2^63 - 1. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sandpit/episode.h"
+
+/* A CURVE public key in Z85 (40 characters) and its NUL. */
+#define SP_SESSION_OWNER_MAX 41
 
 typedef struct sp_session_def {
     const sp_env_class* env;
@@ -48,13 +52,46 @@ typedef struct sp_session {
     uint64_t* final_seed;
     int32_t* final_index;
     int32_t* reset_index;
+
+    /* Server limits (sessions.c, service.c). */
+    size_t cost_bytes;                /* sp_session_cost at make: counted against the ceiling */
+    char owner[SP_SESSION_OWNER_MAX]; /* who made it (CURVE key, Z85); "" without CURVE */
+    double tokens;                    /* step-rate bucket: requests it may still send now */
+    double tokens_at;                 /* monotonic seconds when `tokens` was last refilled */
+
+    /* Guardrails, faults, info and recording (layers.h, ops_session.c); NULL: none asked. */
+    struct sp_session_cfg* cfg;
+
+    /* Exactly-once steps (ops_step.c): the seq of the last step that carried one and its
+     * reply's body (the bytes after the "ok"/"id" head, with the map's other key count), to
+     * answer a resend without stepping. The buffer only grows. */
+    bool has_seq;
+    uint64_t last_seq;
+    uint32_t seq_keys;
+    uint8_t* seq_reply;
+    size_t seq_reply_len;
+    size_t seq_reply_cap;
+
+    /* Transport faults (transport.h); NULL: none declared. */
+    struct sp_transport* transport;
 } sp_session;
 
 typedef struct sp_session_limits {
     int max_sessions;
     int max_envs_per_session;
     int max_total_envs;
+    /* Ceiling on the memory of all sessions: the sum of their sp_session_cost, and the
+     * process's resident size plus a new session's cost, must both stay under it. */
+    size_t max_memory_bytes;
 } sp_session_limits;
+
+/* What a session of `num_envs` envs whose observations have `obs_size` floats is counted for
+ * against the memory ceiling: its buffers exactly, plus SP_ENV_COST_BYTES per env for the
+ * episode (measured: a Chipmunk space after reset is 70 to 205 KiB in the current envs). An
+ * estimate fixed at make, so the ceiling does not depend on when the allocator returns memory. */
+size_t sp_session_cost(int num_envs, int obs_size);
+
+#define SP_ENV_COST_BYTES ((size_t)256 << 10)
 
 typedef struct sp_sessions sp_sessions;
 
@@ -64,9 +101,10 @@ sp_sessions* sp_sessions_create(const sp_session_limits* limits);
 /* Closes every session and frees the table. NULL is allowed. */
 void sp_sessions_destroy(sp_sessions* t);
 
-/* Opens a session. Every limit is checked before anything is allocated: SP_E_LIMIT when one
- * would be exceeded, SP_E_NO_MEMORY when allocation fails (nothing is left behind), with a
- * message in `err`. The table owns the session. */
+/* Opens a session owned by the requester (sp_sessions_set_requester). Every limit is checked
+ * before anything is allocated: SP_E_LIMIT when one would be exceeded (sessions, envs per
+ * session, total envs, memory), SP_E_NO_MEMORY when allocation fails (nothing is left
+ * behind), with a message in `err`. The table owns the session. */
 int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_session** out,
                      char* err, size_t err_sz);
 
@@ -79,7 +117,16 @@ void sp_sessions_close(sp_sessions* t, sp_session* s);
 /* Closes every session unused since `now - idle_s`. Returns how many. */
 int sp_sessions_reap(sp_sessions* t, double now, double idle_s);
 
+/* Who sends the requests being handled: sessions opened from now on belong to `owner` (copied;
+ * "" without CURVE). The service sets it before each request. */
+void sp_sessions_set_requester(sp_sessions* t, const char* owner);
+
+/* Calls `fn` on every open session, in slot order. */
+void sp_sessions_each(sp_sessions* t, void (*fn)(sp_session* s, void* ctx), void* ctx);
+
 int sp_sessions_open_count(const sp_sessions* t);
+/* The sum of the open sessions' sp_session_cost. */
+size_t sp_sessions_memory(const sp_sessions* t);
 int sp_sessions_total_envs(const sp_sessions* t);
 
 /* Seconds on CLOCK_MONOTONIC, for idle reaping. The wall clock never reaches simulated state. */

@@ -19,7 +19,8 @@
     X(SP_E_LIMIT, -10, "limit_exceeded")                                                          \
     X(SP_E_VERSION, -11, "version_mismatch")                                                      \
     X(SP_E_INTERNAL, -12, "internal")                                                             \
-    X(SP_E_IO, -13, "io_error")
+    X(SP_E_IO, -13, "io_error")                                                               \
+    X(SP_E_RATE_LIMITED, -14, "rate_limited")
 
 typedef enum sp_error {
 #define SP_ERROR_ENUM(sym, num, name) sym = num,

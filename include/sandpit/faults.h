@@ -252,6 +252,10 @@ sp_fault_domain sp_fault_kind_domain(sp_fault_kind kind);
 /* Schedule type for a wire name, or -1; wire name for a type, or NULL. */
 int sp_fault_schedule_type_from_name(const char* name);
 const char* sp_fault_schedule_type_name(int type);
+/* Checks a schedule's fields (messages name "faults[index].schedule.<field>"), and the
+ * active steps per period of a periodic one; also used by the server's transport faults. */
+int sp_fault_schedule_check(const sp_fault_schedule* s, int index, char* err, size_t err_sz);
+int sp_fault_schedule_duty(const sp_fault_schedule* s);
 
 /* The standard normal draw of every fault that adds noise or walks (a ziggurat: one 64-bit
  * draw from `rng` in 99% of calls). Public so that a tool or a test can reproduce a fault's

@@ -59,6 +59,12 @@ int sp_recorder_attach(sp_recorder* rec, sp_episode* ep);
 sp_recorder* sp_recorder_attach_new(sp_episode* ep, const sp_recorder_def* def, char* err,
                                     size_t err_sz);
 
+/* Replaces the config stored in the headers of the files started from now on (a reset with
+ * other guardrails or faults). Copied. Returns 0, SP_E_BAD_ARGUMENT (not one map, too large)
+ * or SP_E_NO_MEMORY; the old config stays on error. */
+int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, char* err,
+                           size_t err_sz);
+
 /* Pushes buffered records of the current file to the operating system (fflush; no fsync).
  * A process that dies after this leaves a file that verifies up to here. Returns 0 or
  * SP_E_IO. */

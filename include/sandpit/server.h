@@ -23,6 +23,10 @@ typedef enum sp_log_level { SP_LOG_ERROR = 0, SP_LOG_WARN = 1, SP_LOG_INFO = 2 }
 
 #define SP_SERVER_MAX_BINDS 16
 #define SP_SERVER_MAX_THREADS 64
+/* Bounds of max_memory_bytes. */
+#define SP_SERVER_MIN_MEMORY ((size_t)16 << 20)
+#define SP_SERVER_MAX_MEMORY ((size_t)1 << 44)
+#define SP_SERVER_MAX_STEP_RATE 1e9
 
 typedef struct sp_server_def {
     /* ZeroMQ endpoints to bind: "tcp://127.0.0.1:5555", "tcp://127.0.0.1:*" (a free port,
@@ -36,11 +40,29 @@ typedef struct sp_server_def {
     double idle_timeout_s;     /* sessions idle this long are closed; 0 never */
     int threads;               /* stepping threads, the loop's own included */
     sp_log_level log_level;
+    /* Memory ceiling: `make` is refused (limit_exceeded) when the estimated cost of all
+     * sessions, or the resident size plus a new session's estimate, would pass it. */
+    size_t max_memory_bytes;
+    /* `step` and `reset` requests per second per session (a token bucket holding one second's
+     * worth); over it a request gets `rate_limited`. 0: no limit. */
+    double max_step_rate;
+    /* CurveZMQ: the server's secret key in Z85 (40 characters), or NULL for no encryption and
+     * no authentication. With it, only clients whose public key (Z85) is one of
+     * `authorized_keys` are served, and a session answers only the key that made it. The
+     * strings are copied. */
+    const char* curve_secret_key;
+    const char* const* authorized_keys;
+    int authorized_key_count;
+    /* The only directory below which clients may have replays recorded (`make`'s
+     * `record.dir` is resolved against it; `..` and absolute paths outside it are refused).
+     * NULL: recording over the wire is refused. Not copied: it must outlive the server. */
+    const char* record_root;
 } sp_server_def;
 
 /* tcp://127.0.0.1:5555, 8 MiB messages, 256 sessions, 4096 envs per session, 16384 envs in
  * all, 600 s idle timeout, one thread per online CPU (at most SP_SERVER_MAX_THREADS),
- * log level warn. */
+ * log level warn, a memory ceiling of half the physical memory but at most 4 GiB, no step
+ * rate limit, no CURVE. */
 sp_server_def sp_default_server_def(void);
 
 typedef struct sp_server sp_server;

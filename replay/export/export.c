@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandpit/episode_config.h"
 #include "sandpit/error.h"
 #include "sandpit/export.h"
 #include "sandpit/playback.h"
@@ -320,8 +321,11 @@ int sp_replay_export_main(int argc, char** argv) {
         return 1;
     }
     char err[PATH_MAX + 256];
-    sp_playback* pb = sp_playback_load(o.file, NULL, err, sizeof err);
+    sp_config_replay* layers = sp_config_replay_create();
+    sp_verify_def vdef = layers ? sp_config_replay_def(layers) : sp_default_verify_def();
+    sp_playback* pb = sp_playback_load(o.file, layers ? &vdef : NULL, err, sizeof err);
     if (!pb) {
+        sp_config_replay_destroy(layers);
         fail("%s", err);
         return EXIT_USAGE;
     }
@@ -347,5 +351,6 @@ int sp_replay_export_main(int argc, char** argv) {
     sp_png_encoder_destroy(out.png);
     free(out.pixels);
     sp_playback_destroy(pb);
+    sp_config_replay_destroy(layers);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandpit/episode_config.h"
 #include "sandpit/export.h"
 #include "sandpit/playback.h"
 #include "script.h"
@@ -254,13 +255,19 @@ int main(int argc, char** argv) {
     }
 
     sp_playback* pbs[VIEW_MAX_FILES] = {NULL};
+    /* One context per file: each rebuilds the recorded guardrails and faults of its episode. */
+    sp_config_replay* layers[VIEW_MAX_FILES] = {NULL};
     const char* names[VIEW_MAX_FILES];
     for (int i = 0; i < o.file_count; i++) {
-        pbs[i] = sp_playback_load(o.files[i], NULL, err, sizeof err);
+        layers[i] = sp_config_replay_create();
+        sp_verify_def vdef = layers[i] ? sp_config_replay_def(layers[i]) : sp_default_verify_def();
+        pbs[i] = sp_playback_load(o.files[i], layers[i] ? &vdef : NULL, err, sizeof err);
         if (!pbs[i]) {
             fprintf(stderr, "sandpit-view: %s\n", err);
-            for (int j = 0; j < i; j++)
+            for (int j = 0; j <= i; j++) {
                 sp_playback_destroy(pbs[j]);
+                sp_config_replay_destroy(layers[j]);
+            }
             script_free(&s);
             return EXIT_USAGE;
         }
@@ -279,8 +286,10 @@ int main(int argc, char** argv) {
     }
     close_window(&w);
     free(pixels);
-    for (int i = 0; i < o.file_count; i++)
+    for (int i = 0; i < o.file_count; i++) {
         sp_playback_destroy(pbs[i]);
+        sp_config_replay_destroy(layers[i]);
+    }
     script_free(&s);
     return rc;
 }

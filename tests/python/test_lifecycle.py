@@ -16,7 +16,9 @@ from sandpit import server as local
 def test_sigkill_mid_episode_raises_connection_lost_within_timeout(server_factory):
     srv = server_factory()
     timeout = 1.0
-    env = sandpit.make("CartPole-v0", srv.endpoint, timeout=timeout)
+    # retries=0: a step is otherwise resent twice (each with the full timeout) before
+    # ConnectionLost (tests/python/test_transport.py).
+    env = sandpit.make("CartPole-v0", srv.endpoint, timeout=timeout, retries=0)
     env.reset(seed=0)
     for _ in range(5):
         env.step(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import keys
 from .catalogue import ENV_IDS, register_envs
 from .client import Client
 from .env import SandpitEnv, make
@@ -45,6 +46,7 @@ __all__ = [
     "ProtocolError",
     "ServerStartError",
     "InvalidAction",
+    "keys",
 ]
 
 register_envs()

@@ -27,6 +27,14 @@ DEFAULT_TIMEOUT = 10.0
 
 # Waiting is sliced so that a dead local server is noticed long before the timeout.
 _POLL_SLICE_S = 0.05
+# Without a liveness hook, the slice only bounds one blocking receive (the deadline is
+# checked between slices).
+_WAIT_SLICE_S = 1.0
+_SNDMORE_NOBLOCK = zmq.SNDMORE | zmq.NOBLOCK
+
+
+class _NoReply(Exception):
+    """A wait that timed out with resends left (the socket is kept for the resend)."""
 
 
 def _check_timeout(timeout: float) -> float:
@@ -46,6 +54,11 @@ class Client:
         liveness: Optional callable returning an error string when the server is known to
             be dead (e.g. a local server process that exited), ``None`` while it may be
             alive. It is polled while waiting so such deaths are reported at once.
+        server_key: For a CURVE server (``sandpit serve --curve-secret``): its public key, a
+            Z85 string or the path of a ``.pub`` file. Needs ``client_key``.
+        client_key: This client's CURVE key pair (see :mod:`sandpit.keys` for the forms it
+            takes). A server that does not know the key never answers: requests raise
+            :class:`ConnectionLost` after ``timeout``.
 
     A client is safe to share between threads (requests are serialized by a lock), but one
     client per thread is faster.
@@ -57,13 +70,28 @@ class Client:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         liveness: Optional[Callable[[], Optional[str]]] = None,
+        server_key: Any = None,
+        client_key: Any = None,
     ) -> None:
         if not isinstance(endpoint, str) or "://" not in endpoint:
             raise ValueError(f"endpoint must look like 'tcp://host:port', got {endpoint!r}")
+        if (server_key is None) != (client_key is None):
+            raise ValueError("server_key and client_key go together (CURVE needs both)")
+        self._curve: Optional[tuple[bytes, bytes, bytes]] = None
+        if server_key is not None:
+            from .keys import client_keypair, server_public_key
+
+            pair = client_keypair(client_key)
+            self._curve = (
+                server_public_key(server_key).encode("ascii"),
+                pair.public.encode("ascii"),
+                pair.secret.encode("ascii"),
+            )
         self.endpoint = endpoint
         self.timeout = _check_timeout(timeout)
         self._liveness = liveness
         self._socket: Optional[zmq.Socket] = None
+        self._rcvtimeo_ms = -1  # the socket's ZMQ_RCVTIMEO, set lazily (see _receive)
         self._next_id = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -91,8 +119,16 @@ class Client:
         """The server's env specs by id, in catalogue order."""
         return {spec["id"]: spec for spec in self.server_info["envs"]}
 
-    def request(self, op: str, *, timeout: Optional[float] = None, **fields: Any) -> dict[str, Any]:
+    def request(
+        self, op: str, *, timeout: Optional[float] = None, retries: int = 0, **fields: Any
+    ) -> dict[str, Any]:
         """Sends ``{"op": op, **fields}`` and returns the successful reply map.
+
+        ``retries``: when no reply comes within the timeout, the very same request (same
+        ``id``) is sent again, up to this many times, each with the same timeout, before
+        ConnectionLost. Only for requests the server answers exactly once (a ``step`` with
+        ``seq``); a late reply to an earlier send carries the same ``id``, and whichever
+        comes second is discarded as stale by the next request.
 
         Raises:
             ServerError: The server replied with an error (``.code`` names it).
@@ -106,8 +142,9 @@ class Client:
                 raise SandpitError("the client is closed")
             # One deadline for the whole call, connecting (hello) included.
             deadline = time.monotonic() + wait
-            self._connect(deadline, wait)
-            return self._call({"op": op, **fields}, deadline, wait)
+            if self._hello is None or self._socket is None:
+                self._connect(deadline, wait)
+            return self._call({"op": op, **fields}, deadline, wait, retries)
 
     def close(self) -> None:
         """Closes the socket at once (pending messages are dropped). Idempotent."""
@@ -133,8 +170,11 @@ class Client:
         if self._socket is None:
             socket: zmq.Socket = zmq.Context.instance().socket(zmq.DEALER)
             socket.setsockopt(zmq.LINGER, 0)
+            if self._curve is not None:
+                socket.curve_serverkey, socket.curve_publickey, socket.curve_secretkey = self._curve
             socket.connect(self.endpoint)
             self._socket = socket
+            self._rcvtimeo_ms = -1
         from . import __version__
 
         hello = {
@@ -176,6 +216,45 @@ class Client:
         self._drop_socket()
         return ConnectionLost(f"{why} ({self.endpoint})")
 
+    def _receive(self, deadline: float, op: Any, wait: float, resend: bool = False) -> bytes:
+        """The payload of the next reply (``['', payload]``), received before ``deadline``.
+
+        This is the latency-critical wait, so it blocks in ``recv`` itself (ZMQ_RCVTIMEO)
+        rather than polling first: one call into libzmq per frame. The wait is sliced so
+        that the deadline and the liveness hook are checked between slices; the timeout
+        option is only set when the slice changes, which it does not in steady state.
+        """
+        socket = self._socket
+        assert socket is not None
+        slice_s = _WAIT_SLICE_S if self._liveness is None else _POLL_SLICE_S
+        left = deadline - time.monotonic()
+        while True:
+            if left <= 0:
+                if resend:
+                    raise _NoReply()
+                raise self._lost(f"no reply to '{op}' within {wait:g} s")
+            ms = max(1, math.ceil(min(left, slice_s) * 1000))
+            if ms != self._rcvtimeo_ms:
+                socket.setsockopt(zmq.RCVTIMEO, ms)
+                self._rcvtimeo_ms = ms
+            try:
+                first = socket.recv()
+                break
+            except zmq.Again:
+                pass
+            if self._liveness is not None:
+                dead = self._liveness()
+                if dead is not None:
+                    raise self._lost(dead)
+            left = deadline - time.monotonic()
+        # The rest of a message arrives with its first frame: no waiting from here on.
+        frames = [first]
+        while socket.getsockopt(zmq.RCVMORE):
+            frames.append(socket.recv(zmq.NOBLOCK))
+        if len(frames) != 2 or first != b"":
+            raise ProtocolError(f"reply has {len(frames)} frames, expected ['', map]")
+        return frames[1]
+
     def _wait(self, event: int, deadline: float) -> bool:
         """Polls for ``event`` until ``deadline``; raises at once if the server is known dead."""
         assert self._socket is not None
@@ -192,26 +271,39 @@ class Client:
                 if dead is not None:
                     raise self._lost(dead)
 
-    def _call(self, message: dict[str, Any], deadline: float, wait: float) -> dict[str, Any]:
-        assert self._socket is not None
+    def _call(
+        self, message: dict[str, Any], deadline: float, wait: float, retries: int = 0
+    ) -> dict[str, Any]:
+        """Sends ``message`` (a map of the caller's own, given its ``id`` here) and returns
+        the checked reply to it."""
+        socket = self._socket
+        assert socket is not None
         self._next_id += 1
         rid = self._next_id
-        payload = pack({**message, "id": rid})
+        message["id"] = rid
+        payload = pack(message)
         op = message.get("op")
         try:
+            # Two sends rather than send_multipart: the same frames, less Python. A multipart
+            # message is queued whole or not at all, so only the first send can meet a full
+            # queue.
             try:
-                self._socket.send_multipart([b"", payload], flags=zmq.NOBLOCK)
+                socket.send(b"", _SNDMORE_NOBLOCK)
             except zmq.Again:  # the send queue is full: wait for room, within the deadline
                 if not self._wait(zmq.POLLOUT, deadline):
                     raise self._lost(f"could not send '{op}' within {wait:g} s") from None
-                self._socket.send_multipart([b"", payload], flags=zmq.NOBLOCK)
+                socket.send(b"", _SNDMORE_NOBLOCK)
+            socket.send(payload, zmq.NOBLOCK)
             while True:
-                if not self._wait(zmq.POLLIN, deadline):
-                    raise self._lost(f"no reply to '{op}' within {wait:g} s")
-                frames = self._socket.recv_multipart(flags=zmq.NOBLOCK)
-                if len(frames) != 2 or frames[0] != b"":
-                    raise ProtocolError(f"reply has {len(frames)} frames, expected ['', map]")
-                reply = unpack(frames[1])
+                try:
+                    reply = unpack(self._receive(deadline, op, wait, retries > 0))
+                except _NoReply:
+                    # Resend the same bytes: the server answers a repeated seq from its copy.
+                    retries -= 1
+                    deadline = time.monotonic() + wait
+                    socket.send(b"", _SNDMORE_NOBLOCK)
+                    socket.send(payload, zmq.NOBLOCK)
+                    continue
                 if "id" in reply:
                     if reply["id"] != rid:
                         continue  # a late reply to an earlier request: not ours

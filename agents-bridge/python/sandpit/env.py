@@ -10,7 +10,7 @@ from gymnasium.envs.registration import EnvSpec
 
 from .catalogue import gym_id
 from .client import DEFAULT_TIMEOUT, Client
-from .session import Session
+from .session import Session, fault_indices
 from .spaces import action_space, encode_actions, observation_space
 
 __all__ = ["SandpitEnv", "make", "env_spec_for"]
@@ -42,6 +42,16 @@ def env_spec_for(env_id: str, kwargs: dict[str, Any]) -> EnvSpec:
     )
 
 
+def _layer_info(info: dict[str, Any], result: Any) -> None:
+    """The guardrail and fault parts of env 0's info."""
+    if result.guardrail is not None and result.guardrail[0]:
+        info["guardrail"] = result.guardrail[0]
+    if result.faults is not None:
+        info["faults"] = fault_indices(result.faults[0])
+    if result.sensor_valid is not None:
+        info["sensor_valid"] = result.sensor_valid[0].astype(bool)
+
+
 class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
     """A sandpit env served over ZeroMQ, with Gymnasium's single-env API.
 
@@ -63,6 +73,16 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
             one, as Gymnasium does; ``info["seed"]`` reports the seed actually used.
         max_steps: Truncation limit override (``None``: the env's own).
         hashes: Include ``info["hash"]`` in every reset and step.
+        guardrails: Guardrails (docs/GUARDRAILS.md); ``None`` runs the env's defaults,
+            ``False`` none. Every trip is in ``info["guardrail"]``, a
+            list of ``{"reason", "channel", "value", "limit", "policy"}`` (``channel``: the
+            actuator's name, a body index for ``physics_diverged``, or None); with a
+            ``constraint``, ``info["cost"]`` is the step's cost.
+        faults: Faults (docs/FAULTS.md). ``reset(options={"faults": [...], "guardrails":
+            {...}})`` overrides either for one episode.
+        record: Record one replay file per episode into this directory.
+        info_faults: ``info["faults"]``: the indices of the faults active at this step.
+        sensor_valid: ``info["sensor_valid"]``: False where an outage covers the channel.
         render_mode: Only ``None`` (server-side rendering is not part of protocol 1).
         **config: Further ``make`` fields passed to the server verbatim.
 
@@ -85,11 +105,23 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         max_steps: Optional[int] = None,
         hashes: bool = False,
         render_mode: Optional[str] = None,
+        guardrails: Union[dict[str, Any], bool, None] = None,
+        faults: Optional[list[dict[str, Any]]] = None,
+        record: Any = None,
+        info_faults: bool = False,
+        sensor_valid: bool = False,
         **config: Any,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode={render_mode!r} is not supported (no render modes)")
         self.render_mode = None
+        layer_kwargs = {
+            "guardrails": guardrails,
+            "faults": faults,
+            "record": record,
+            "info_faults": info_faults,
+            "sensor_valid": sensor_valid,
+        }
         self._session = Session(
             env_id,
             1,
@@ -100,6 +132,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
             autoreset="disabled",
             hashes=hashes,
             config=config,
+            **layer_kwargs,
         )
         spec = self._session.spec
         self.observation_space = observation_space(spec)
@@ -114,6 +147,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
                 kwargs[key] = value
         if hashes:
             kwargs["hashes"] = True
+        kwargs.update({k: v for k, v in layer_kwargs.items() if v})
         kwargs.update(config)
         self.spec = env_spec_for(env_id, kwargs)
 
@@ -125,12 +159,11 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         """Starts an episode. ``seed`` reseeds the simulation (and :attr:`np_random`);
         without it the env continues its own seed stream, deterministically."""
         super().reset(seed=seed)
-        if options:
-            raise ValueError(f"unsupported reset options: {sorted(options)}")
-        result = self._session.reset(seed)
+        result = self._session.reset(seed, options)
         info: dict[str, Any] = {"seed": int(result.seeds[0])}
         if result.hash is not None:
             info["hash"] = int(result.hash[0])
+        _layer_info(info, result)
         return result.obs[0].copy(), info
 
     def step(self, action: ActType) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
@@ -142,6 +175,9 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
             info["reason"] = result.final.reason[0]
         if result.hash is not None:
             info["hash"] = int(result.hash[0])
+        _layer_info(info, result)
+        if result.cost is not None:
+            info["cost"] = float(result.cost[0])
         return (
             result.obs[0].copy(),
             float(result.reward[0]),

@@ -121,7 +121,8 @@ class LocalServer:
             bind: Endpoint to bind; a private ``ipc://`` endpoint when ``None``. Wildcards such
                 as ``tcp://127.0.0.1:*`` work: :attr:`endpoint` is the actual one.
             binary: The executable; :func:`find_binary` when ``None``.
-            args: Extra command-line flags, e.g. ``["--max-message-bytes", "4096"]``.
+            args: Extra command-line flags, e.g. ``["--max-message-bytes", "4096"]``. On an
+                ``ipc://`` bind, ``--record-root /`` is added unless ``args`` set one.
             timeout: Seconds to wait for ``ready``.
 
         Raises:
@@ -130,6 +131,10 @@ class LocalServer:
         exe = binary or find_binary()
         bind = bind or private_ipc_endpoint()
         cmd = [exe, "serve", "--bind", bind, *args]
+        if bind.startswith("ipc://") and "--record-root" not in args:
+            # A private server on a unix socket only this user can connect to (the socket
+            # file takes the umask): its client may record anywhere this user may write.
+            cmd += ["--record-root", "/"]
         try:
             proc = subprocess.Popen(
                 cmd,

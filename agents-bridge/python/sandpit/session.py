@@ -7,6 +7,7 @@ a reference to the process's shared local server.
 
 from __future__ import annotations
 
+import os
 import secrets
 import weakref
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from typing import Any, List, Optional, Sequence, Union
 import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client
-from .errors import ConnectionLost, ProtocolError, SandpitError
+from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError
 from .protocol import decode_array
 from .server import LocalServer, acquire_shared, release_shared
 
-__all__ = ["Session", "ResetResult", "StepResult", "FinalEpisodes"]
+__all__ = ["Session", "ResetResult", "StepResult", "FinalEpisodes", "fault_indices"]
 
 # Seconds a best-effort `close` waits: a dead server must not stall shutdown.
 _CLOSE_TIMEOUT_S = 1.0
@@ -34,6 +35,9 @@ class ResetResult:
     obs: np.ndarray  # float32 [N, n]
     seeds: np.ndarray  # uint64 [N]
     hash: Optional[np.ndarray]  # uint64 [N]
+    guardrail: Optional[List[List[dict]]] = None
+    faults: Optional[np.ndarray] = None  # uint64 [N]
+    sensor_valid: Optional[np.ndarray] = None  # uint8 [N, n]
 
 
 @dataclass
@@ -58,6 +62,22 @@ class StepResult:
     final: Optional[FinalEpisodes]
     autoreset: Optional[np.ndarray]  # int32 [r]
     hash: Optional[np.ndarray]  # uint64 [N]
+    guardrail: Optional[List[List[dict]]] = None  # per env: its trips this step (see trips())
+    cost: Optional[np.ndarray] = None  # float64 [N], when a constraint is configured
+    faults: Optional[np.ndarray] = None  # uint64 [N] active-fault masks, when asked
+    sensor_valid: Optional[np.ndarray] = None  # uint8 [N, n], when asked
+
+
+#: Guardrail reasons whose event channel is an actuator index (named through the spec).
+_ACTION_REASONS = frozenset(
+    ("action_out_of_bounds", "action_nan", "action_rate", "action_budget")
+)
+
+
+def fault_indices(mask: int) -> List[int]:
+    """The indices of the faults whose bits are set in an active-fault mask."""
+    mask = int(mask)
+    return [i for i in range(64) if mask >> i & 1]
 
 
 def _check_seed(seed: Any) -> int:
@@ -88,7 +108,19 @@ class Session:
         max_steps: Truncation override; ``None`` keeps the env's.
         autoreset: ``"next_step"`` or ``"disabled"``.
         hashes: Ask for per-env state hashes in every reply.
-        config: Further ``make`` fields, passed through verbatim (the server refuses unknown ones).
+        guardrails: The guardrails map of docs/GUARDRAILS.md. ``None`` or ``{}``: the env's
+            defaults (every session runs inside guardrails); ``False``: none at all.
+        faults: A list of fault dicts (docs/FAULTS.md).
+        record: A directory (str or path) to record one replay file per episode into, or a
+            map ``{"dir": ..., "observations": bool}``. A relative path is made absolute
+            when the session starts its own local server.
+        info_faults: Report the active faults of every env at every reset and step.
+        sensor_valid: Report the sensor validity mask (outages) at every reset and step.
+        config: Further ``make`` fields, passed through verbatim (the server refuses unknown ones),
+            except these client options: ``retries`` (default 2): how many times a step
+            whose reply timed out is resent (same ``seq``: the server never applies it twice)
+            before ConnectionLost; ``reconnect`` (default False): rebuild the session when
+            the server lost it (see :meth:`_rebuild`).
     """
 
     def __init__(
@@ -102,6 +134,11 @@ class Session:
         max_steps: Optional[int] = None,
         autoreset: str = "next_step",
         hashes: bool = False,
+        guardrails: Union[dict[str, Any], bool, None] = None,
+        faults: Optional[Sequence[dict[str, Any]]] = None,
+        record: Union[None, str, "os.PathLike[str]", dict[str, Any]] = None,
+        info_faults: bool = False,
+        sensor_valid: bool = False,
         config: Optional[dict[str, Any]] = None,
     ) -> None:
         if not isinstance(env_id, str):
@@ -116,12 +153,28 @@ class Session:
         self.num_envs = int(num_envs)
         self.hashes = bool(hashes)
         self.seed = secrets.randbelow(2**31) if seed is None else _check_seed(seed)
+        # CURVE keys are the connection's, not make fields (docs/SECURITY.md).
+        config = dict(config or {})
+        curve = {k: config.pop(k) for k in ("server_key", "client_key") if k in config}
+        retries = config.pop("retries", 2)
+        if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or retries < 0:
+            raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+        self.retries = int(retries)
+        self.reconnect = bool(config.pop("reconnect", False))
+        # What a rebuild replays (reconnect=True): the requests since the last reset that
+        # fixes every env's seed stream, and the last hash seen.
+        self._log: List[tuple] = []
+        self._last_hash: Optional[np.ndarray] = None
+        self._seq = 0  # the last step's seq (docs/PROTOCOL.md: exactly-once steps)
+        if curve and endpoint is None:
+            raise ValueError("server_key/client_key need an endpoint (a local server has no CURVE)")
         self.server: Optional[LocalServer] = None
+        spawned = endpoint is None
         if endpoint is None:
             self.server = acquire_shared(timeout)
             endpoint = self.server.endpoint
         liveness = self.server.dead_reason if self.server is not None else None
-        self.client = Client(endpoint, timeout=timeout, liveness=liveness)
+        self.client = Client(endpoint, timeout=timeout, liveness=liveness, **curve)
         self._finalizer = weakref.finalize(self, _cleanup, self.client, self.server)
         self.id: Optional[int] = None
         self._lost = False  # the last request got no reply: skip the courtesy `close`
@@ -141,10 +194,31 @@ class Session:
             ):
                 raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
             fields["max_steps"] = int(max_steps)
+        local = spawned
+        if guardrails is not None:
+            if guardrails is not False and not isinstance(guardrails, dict):
+                raise TypeError(f"guardrails must be a dict or False, got {guardrails!r}")
+            fields["guardrails"] = guardrails
+        if faults is not None:
+            if isinstance(faults, dict) or not isinstance(faults, Sequence):
+                raise TypeError(f"faults must be a list of dicts, got {faults!r}")
+            fields["faults"] = list(faults)
+        if record is not None:
+            rec = dict(record) if isinstance(record, dict) else {"dir": os.fspath(record)}
+            if isinstance(rec.get("dir"), (str, os.PathLike)):
+                rec["dir"] = os.fspath(rec["dir"])
+                if local:
+                    rec["dir"] = os.path.abspath(rec["dir"])
+            fields["record"] = rec
+        if info_faults or sensor_valid:
+            fields["info"] = {"faults": bool(info_faults), "sensor_valid": bool(sensor_valid)}
+        self.info_faults = bool(info_faults)
+        self.sensor_valid = bool(sensor_valid)
         for key, value in (config or {}).items():
             if key in fields or key in ("op", "id"):
                 raise TypeError(f"make field {key!r} is set by the client")
             fields[key] = value
+        self._make_fields = fields
         try:
             reply = self.client.request("make", **fields)
             session = reply.get("session")
@@ -174,10 +248,19 @@ class Session:
         if self.closed:
             raise SandpitError("the env is closed")
 
-    def reset(self, seed: SeedArg = None) -> ResetResult:
-        """Resets every env. ``seed``: None, an int (env i gets seed + i), or a per-env list."""
+    def reset(self, seed: SeedArg = None, options: Optional[dict[str, Any]] = None) -> ResetResult:
+        """Resets every env. ``seed``: None, an int (env i gets seed + i), or a per-env list.
+        ``options``: ``{"guardrails": {...}, "faults": [...]}`` for these episodes only (the
+        next reset without options, autoresets included, restores the session's own)."""
         self._check_open()
         fields: dict[str, Any] = {"session": self.id}
+        if options:
+            unknown = sorted(set(options) - {"guardrails", "faults"})
+            if unknown:
+                raise ValueError(
+                    f"unsupported reset options: {unknown} (sandpit takes guardrails, faults)"
+                )
+            fields["options"] = {k: v for k, v in options.items() if v is not None}
         if seed is not None:
             if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
                 fields["seed"] = _check_seed(seed)
@@ -194,19 +277,25 @@ class Session:
             obs=decode_array(reply.get("obs"), "float32", (n, self._n)),
             seeds=decode_array(reply.get("seeds"), "uint64", (n,)),
             hash=self._hash(reply),
+            guardrail=self._guardrail(reply),
+            faults=self._optional(reply, "faults", "uint64", (n,)),
+            sensor_valid=self._optional(reply, "sensor_valid", "uint8", (n, self._n)),
         )
 
     def step(self, actions: dict[str, Any]) -> StepResult:
         """Steps every env with an encoded ``actions`` wire array."""
         self._check_open()
-        reply = self._request("step", session=self.id, actions=actions)
+        self._seq += 1
+        reply = self._request(
+            "step", session=self.id, seq=self._seq, actions=actions, retries=self.retries
+        )
         n = self.num_envs
         terminated = decode_array(reply.get("terminated"), "uint8", (n,))
         truncated = decode_array(reply.get("truncated"), "uint8", (n,))
         final = None
         if "final" in reply:
             final = self._final(reply["final"], terminated, truncated)
-        elif terminated.any() or truncated.any():
+        elif np.count_nonzero(terminated) or np.count_nonzero(truncated):  # faster than .any()
             raise ProtocolError("envs ended but the step reply has no 'final' map")
         autoreset = None
         if "autoreset" in reply:
@@ -221,16 +310,131 @@ class Session:
             final=final,
             autoreset=autoreset,
             hash=self._hash(reply),
+            guardrail=self._guardrail(reply),
+            cost=self._optional(reply, "cost", "float64", (n,)),
+            faults=self._optional(reply, "faults", "uint64", (n,)),
+            sensor_valid=self._optional(reply, "sensor_valid", "uint8", (n, self._n)),
         )
+
+    @staticmethod
+    def _optional(reply: dict[str, Any], key: str, dtype: str, shape: tuple) -> Optional[np.ndarray]:
+        if key not in reply:
+            return None
+        return decode_array(reply[key], dtype, shape)
+
+    def _guardrail(self, reply: dict[str, Any]) -> Optional[List[List[dict]]]:
+        """The reply's ``guardrail`` map as one list of trips per env (None when absent)."""
+        g = reply.get("guardrail")
+        if g is None:
+            return None
+        if not isinstance(g, dict):
+            raise ProtocolError("'guardrail' is not a map")
+        index = decode_array(g.get("index"), "int32", (None,))
+        m = index.shape[0]
+        channel = decode_array(g.get("channel"), "int32", (m,))
+        value = decode_array(g.get("value"), "float32", (m,))
+        limit = decode_array(g.get("limit"), "float32", (m,))
+        reason, policy = g.get("reason"), g.get("policy")
+        if not (isinstance(reason, list) and isinstance(policy, list)) or not (
+            len(reason) == len(policy) == m
+        ):
+            raise ProtocolError("'guardrail.reason' and 'guardrail.policy' must be lists of m")
+        names = self.spec.get("action", {}).get("names") or []
+        continuous = self.spec.get("action", {}).get("kind") == "continuous"
+        out: List[List[dict]] = [[] for _ in range(self.num_envs)]
+        for j in range(m):
+            i, c = int(index[j]), int(channel[j])
+            if not 0 <= i < self.num_envs:
+                raise ProtocolError(f"guardrail index {i} out of range")
+            name: Any = None
+            if c >= 0:
+                if reason[j] in _ACTION_REASONS and continuous and c < len(names):
+                    name = names[c]
+                else:
+                    name = c  # a body index (physics_diverged)
+            out[i].append(
+                {
+                    "reason": reason[j],
+                    "channel": name,
+                    "value": float(value[j]),
+                    "limit": float(limit[j]),
+                    "policy": policy[j],
+                }
+            )
+        return out
 
     def _request(self, op: str, **fields: Any) -> dict[str, Any]:
         try:
             reply = self.client.request(op, **fields)
         except ConnectionLost:
             self._lost = True
-            raise
+            if not self.reconnect:
+                raise
+            reply = self._retry_rebuilt(op, fields)
+        except ServerError as e:
+            # unknown_session: the server no longer has it (restarted, or reaped).
+            if not (self.reconnect and e.code == "unknown_session"):
+                raise
+            reply = self._retry_rebuilt(op, fields)
         self._lost = False
+        if self.reconnect:
+            self._remember(op, fields, reply)
         return reply
+
+    def _retry_rebuilt(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Rebuilds the session, then sends the request that failed again."""
+        self._rebuild()
+        fields["session"] = self.id
+        if op == "step":
+            self._seq += 1
+            fields["seq"] = self._seq
+        return self.client.request(op, **fields)
+
+    def _remember(self, op: str, fields: dict[str, Any], reply: dict[str, Any]) -> None:
+        """Logs a successful reset or step for a later rebuild. A reset that gives every env
+        its seed (or the session's first) starts the log afresh: the envs' seed streams are
+        then fixed by it; an unseeded reset continues the streams, so what came before it is
+        kept."""
+        if op == "reset":
+            seed = fields.get("seed")
+            anchored = (
+                not self._log
+                or isinstance(seed, int)
+                or (isinstance(seed, list) and all(x is not None for x in seed))
+            )
+            if anchored:
+                self._log = []
+            self._log.append(("reset", {k: v for k, v in fields.items() if k != "session"}))
+        elif op == "step":
+            a = fields["actions"]
+            self._log.append(("step", {**a, "data": bytes(a["data"])}))
+        if self.hashes and "hash" in reply:
+            self._last_hash = decode_array(reply["hash"], "uint64", (self.num_envs,)).copy()
+
+    def _rebuild(self) -> None:
+        """Re-makes the session (same make fields) on the server now at the endpoint, re-sends
+        the logged resets and steps, and with hashes checks that the state reached has the
+        last hash seen. Raises ConnectionLost when the server is still unreachable and
+        SandpitError when the rebuilt state differs."""
+        reply = self.client.request("make", **self._make_fields)
+        self.id = reply["session"]
+        self._seq = 0
+        last = None
+        for op, fields in self._log:
+            if op == "reset":
+                last = self.client.request("reset", session=self.id, **fields)
+            else:
+                self._seq += 1
+                last = self.client.request(
+                    "step", session=self.id, seq=self._seq, actions=fields, retries=self.retries
+                )
+        if self.hashes and self._last_hash is not None:
+            got = None if last is None else decode_array(last.get("hash"), "uint64", (self.num_envs,))
+            if got is None or not np.array_equal(got, self._last_hash):
+                raise SandpitError(
+                    f"rebuilt session {self.id} does not reach the last state seen "
+                    f"(hash {None if got is None else got.tolist()} != {self._last_hash.tolist()})"
+                )
 
     def _hash(self, reply: dict[str, Any]) -> Optional[np.ndarray]:
         if not self.hashes:

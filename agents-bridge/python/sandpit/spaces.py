@@ -13,6 +13,8 @@ from .protocol import decode_array, encode_array
 __all__ = ["observation_space", "action_space", "encode_actions"]
 
 _INT32 = np.iinfo(np.int32)
+_INT32_MIN, _INT32_MAX = int(_INT32.min), int(_INT32.max)
+_WIRE_INT32 = np.dtype("<i4")
 
 
 def _bounds(section: Mapping[str, Any], size: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +74,21 @@ def encode_actions(actions: Any, space: spaces.Space, num_envs: int, batched: bo
     Raises:
         InvalidAction: Wrong shape, a non-integer for a discrete env, or an int32 overflow.
     """
+    if isinstance(space, spaces.Discrete):
+        # Fast paths for what Gymnasium code passes most (the same bytes as below, without
+        # numpy's machinery): one int for one env, and an int32 batch, which always fits.
+        if not batched and isinstance(actions, (int, np.integer)) and not isinstance(actions, bool):
+            index = int(actions)
+            if num_envs == 1 and _INT32_MIN <= index <= _INT32_MAX:
+                data = index.to_bytes(4, "little", signed=True)
+                return {"dtype": "int32", "shape": [1], "data": data}
+        elif (
+            batched
+            and type(actions) is np.ndarray
+            and actions.dtype == _WIRE_INT32
+            and actions.shape == (num_envs,)
+        ):
+            return {"dtype": "int32", "shape": [num_envs], "data": actions.tobytes()}
     array = np.asarray(actions)
     if isinstance(space, spaces.Discrete):
         want: tuple[int, ...] = (num_envs,) if batched else ()

@@ -11,7 +11,7 @@ from gymnasium.vector.utils import batch_space
 
 from .client import DEFAULT_TIMEOUT, Client
 from .env import env_spec_for
-from .session import Session
+from .session import Session, fault_indices
 from .spaces import action_space, encode_actions, observation_space
 
 __all__ = ["SandpitVectorEnv", "make_vec"]
@@ -91,6 +91,11 @@ class SandpitVectorEnv(VectorEnv):
         hashes: bool = False,
         episode_info: bool = True,
         render_mode: Optional[str] = None,
+        guardrails: Union[dict[str, Any], bool, None] = None,
+        faults: Optional[list[dict[str, Any]]] = None,
+        record: Any = None,
+        info_faults: bool = False,
+        sensor_valid: bool = False,
         **config: Any,
     ) -> None:
         if render_mode is not None:
@@ -110,6 +115,11 @@ class SandpitVectorEnv(VectorEnv):
             autoreset=_WIRE_AUTORESET[mode],
             hashes=hashes,
             config=config,
+            guardrails=guardrails,
+            faults=faults,
+            record=record,
+            info_faults=info_faults,
+            sensor_valid=sensor_valid,
         )
         self.num_envs = self._session.num_envs
         self.render_mode = None
@@ -135,6 +145,15 @@ class SandpitVectorEnv(VectorEnv):
             kwargs["hashes"] = True
         if not episode_info:
             kwargs["episode_info"] = False
+        for key, value in (
+            ("guardrails", guardrails),
+            ("faults", faults),
+            ("record", record),
+            ("info_faults", info_faults),
+            ("sensor_valid", sensor_valid),
+        ):
+            if value:
+                kwargs[key] = value
         kwargs.update(config)
         self.spec = env_spec_for(env_id, kwargs)
 
@@ -150,13 +169,11 @@ class SandpitVectorEnv(VectorEnv):
         (None continues that env's seed stream), or None (every env continues its stream)."""
         if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             super().reset(seed=int(seed))
-        if options:
-            if "reset_mask" in options:
-                raise NotImplementedError(
-                    "partial resets (options['reset_mask']) are not in sandpit protocol 1"
-                )
-            raise ValueError(f"unsupported reset options: {sorted(options)}")
-        result = self._session.reset(seed)
+        if options and "reset_mask" in options:
+            raise NotImplementedError(
+                "partial resets (options['reset_mask']) are not in sandpit protocol 1"
+            )
+        result = self._session.reset(seed, options)
         self._episode_start[:] = time.perf_counter()
         info: dict[str, Any] = {
             "seed": result.seeds.copy(),
@@ -165,6 +182,7 @@ class SandpitVectorEnv(VectorEnv):
         if result.hash is not None:
             info["hash"] = result.hash.copy()
             info["_hash"] = np.ones(self.num_envs, dtype=np.bool_)
+        self._layer_info(info, result)
         return result.obs.copy(), info
 
     def step(
@@ -201,6 +219,10 @@ class SandpitVectorEnv(VectorEnv):
         if result.hash is not None:
             info["hash"] = result.hash.copy()
             info["_hash"] = np.ones(n, dtype=np.bool_)
+        self._layer_info(info, result)
+        if result.cost is not None:
+            info["cost"] = result.cost.copy()
+            info["_cost"] = np.ones(n, dtype=np.bool_)
         return (
             result.obs.copy(),
             result.reward.copy(),
@@ -208,6 +230,28 @@ class SandpitVectorEnv(VectorEnv):
             result.truncated,
             info,
         )
+
+    def _layer_info(self, info: dict[str, Any], result: Any) -> None:
+        """Guardrail trips, active faults and validity masks, in the vector convention."""
+        n = self.num_envs
+        if result.guardrail is not None:
+            trips = np.full(n, None, dtype=object)
+            mask = np.zeros(n, dtype=np.bool_)
+            for i, env_trips in enumerate(result.guardrail):
+                if env_trips:
+                    trips[i] = env_trips
+                    mask[i] = True
+            info["guardrail"] = trips
+            info["_guardrail"] = mask
+        if result.faults is not None:
+            active = np.empty(n, dtype=object)
+            for i in range(n):
+                active[i] = fault_indices(result.faults[i])
+            info["faults"] = active
+            info["_faults"] = np.ones(n, dtype=np.bool_)
+        if result.sensor_valid is not None:
+            info["sensor_valid"] = result.sensor_valid.astype(bool)
+            info["_sensor_valid"] = np.ones(n, dtype=np.bool_)
 
     def close_extras(self, **kwargs: Any) -> None:
         """Closes the server session and the connection."""

@@ -1,0 +1,71 @@
+#ifndef SANDPIT_SERVER_LAYERS_H
+#define SANDPIT_SERVER_LAYERS_H
+
+/* A session's episode config: guardrails, faults, what `info` reports, and recording
+ * (include/sandpit/episode_config.h does the decoding and the layers). Everything a step
+ * writes is allocated here at make; stepping allocates nothing, except the restore of the
+ * make-time fault list when an env under a reset override is autoreset. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandpit/episode_config.h"
+#include "sandpit/faults.h"
+#include "sandpit/guard.h"
+
+/* Counters of closed sessions' layers, for `stats`. */
+typedef struct sp_layer_totals {
+    uint64_t guard_trips[SP_GUARD_REASON_COUNT + 1];
+    uint64_t fault_windows[SP_FAULT_KIND_SLOTS];
+} sp_layer_totals;
+
+typedef struct sp_session_cfg {
+    int num_envs;
+    int obs_size;
+    sp_layer_totals* totals; /* the service's: a closed session adds its counters there */
+    sp_episode_config* make; /* the make-time config, restored by a plain reset */
+    uint8_t* make_canon;     /* its canonical encoding (replay headers) */
+    size_t make_canon_size;
+    sp_episode_config* over; /* the last reset's options, for envs with overridden[i] */
+    uint8_t* over_canon;
+    size_t over_canon_size;
+    sp_episode_config* scratch; /* a reset's options are decoded here before they apply */
+    int overridden_count;
+    uint8_t* overridden;        /* [N] */
+    sp_episode_layers* layers;  /* [N] */
+    sp_recorder** recorders;    /* [N], made at make (so a bad directory fails `make`) */
+    bool attached;              /* the layers are on the episodes (at the first reset) */
+    bool has_guard, has_faults; /* which layers are attached */
+
+    /* Per-step outputs, [N] (valid: [N * obs_size]). */
+    double* cost;
+    uint64_t* active;
+    uint8_t* valid;
+    uint8_t* trips;      /* guardrail and machine events of env i at this step */
+    uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
+} sp_session_cfg;
+
+/* Frees a session's config after its episodes were destroyed; adds its counters to the
+ * totals. NULL is allowed. */
+void sp_session_cfg_free(sp_session_cfg* c);
+
+/* Adds the live counters of `c`'s layers into `t`. */
+void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
+
+#endif
+
+/* After env i was reset or stepped: its active faults, validity mask, step cost and the
+ * number of guardrail events, into the [N] outputs. Called from the stepping threads (it
+ * writes only env i's slots). */
+struct sp_episode;
+void sp_session_cfg_collect(sp_session_cfg* c, int i, struct sp_episode* ep, bool stepped);
+
+/* The reply keys the config adds ("guardrail", "cost", "faults", "sensor_valid"); `step`:
+ * a step reply (cost only there). Counts the guardrail events first. */
+uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step);
+
+/* Packs those keys. `eps` are the session's episodes (their events are read in place). */
+#include <msgpack.h>
+void sp_session_cfg_pack(sp_session_cfg* c, msgpack_packer* pk, struct sp_episode* const* eps,
+                         bool step);

@@ -31,7 +31,7 @@ import msgpack
 import numpy as np
 import zmq
 
-import benchlib
+import benchlib  # first: it makes `sandpit` importable from the source tree
 from benchlib import EchoServer, Report, interleave, median, median_ratio
 
 import sandpit

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-import benchlib
+import benchlib  # first: it makes `sandpit` importable from the source tree
 from benchlib import Report, interleave, median, rss_kib
 
 import sandpit

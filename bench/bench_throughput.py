@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-import benchlib
+import benchlib  # first: it makes `sandpit` importable from the source tree
 from benchlib import Report, interleave, median, median_ratio
 
 import sandpit

@@ -33,6 +33,12 @@ static const sp_channel cartpole_sensors[] = {
     {"pole.angular_velocity", "rad/s", -SP_UNBOUNDED, SP_UNBOUNDED, "pole angular velocity"},
 };
 
+/* The cart should stay in the middle half of the track: leaving it is a safety cost, not
+ * the end of the episode. */
+static const sp_constraint cartpole_constraints[] = {
+    {"cart_zone", 0, -0.5 * TRACK_HALF, 0.5 * TRACK_HALF, "cart.x outside [-1.2, 1.2] m"},
+};
+
 static const char* const cartpole_action_names[] = {"push_left", "push_right"};
 
 static const sp_channel cartpole_actuators[] = {
@@ -134,6 +140,8 @@ static const sp_env_spec cartpole_spec = {
     .action_kind = SP_ACTION_DISCRETE,
     .action_count = 2,
     .action_names = cartpole_action_names,
+    .constraint_count = 1,
+    .constraints = cartpole_constraints,
 };
 
 static const sp_env_spec cartpole_continuous_spec = {
@@ -149,6 +157,8 @@ static const sp_env_spec cartpole_continuous_spec = {
     .action_kind = SP_ACTION_CONTINUOUS,
     .actuator_count = 1,
     .actuators = cartpole_actuators,
+    .constraint_count = 1,
+    .constraints = cartpole_constraints,
 };
 
 const sp_env_class sp_cartpole_env = {

@@ -138,6 +138,11 @@ static const sp_channel lander_sensors[] = {
     {"fuel.fraction", "1", 0.0, 1.0, "fuel left as a fraction of the tank"},
 };
 
+/* A craft tilted past ~23 degrees is in trouble even if it recovers: a safety cost. */
+static const sp_constraint lander_constraints[] = {
+    {"tilt", 4, -0.4, 0.4, "hull.angle outside [-0.4, 0.4] rad"},
+};
+
 static const char* const lander_action_names[] = {"noop", "fire_left", "fire_main", "fire_right"};
 
 static const sp_channel lander_actuators[] = {
@@ -477,6 +482,8 @@ static const sp_env_spec lander_spec = {
     .action_kind = SP_ACTION_DISCRETE,
     .action_count = 4,
     .action_names = lander_action_names,
+    .constraint_count = 1,
+    .constraints = lander_constraints,
 };
 
 static const sp_env_spec lander_continuous_spec = {
@@ -492,6 +499,8 @@ static const sp_env_spec lander_continuous_spec = {
     .action_kind = SP_ACTION_CONTINUOUS,
     .actuator_count = 2,
     .actuators = lander_actuators,
+    .constraint_count = 1,
+    .constraints = lander_constraints,
 };
 
 const sp_env_class sp_lander_env = {

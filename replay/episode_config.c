@@ -303,6 +303,19 @@ static int read_constraint(rp_mp_reader* r, const rp_mp_value* m, const sp_env_s
     return SP_OK;
 }
 
+void sp_episode_config_default_guardrails(sp_episode_config* c, const sp_env_spec* spec) {
+    c->guard = sp_default_guard_def(spec);
+    c->has_guard = true;
+    c->constraint.sensor = -1;
+    /* The env's first declared constraint, counted as cost (never terminating). */
+    if (spec && spec->constraint_count > 0) {
+        const sp_constraint* k = &spec->constraints[0];
+        c->constraint = (sp_config_constraint){k->sensor, k->low, k->high};
+        c->guard.constraint_limit = 0.0;
+        c->guard.constraint = SP_GUARD_POLICY_COUNT;
+    }
+}
+
 int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec* spec,
                                         const void* data, size_t n, char* err, size_t err_sz) {
     const char* path = "guardrails";
@@ -311,9 +324,7 @@ int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec*
     if (!rp_mp_read(&r, &m)) return fail(err, err_sz, "%s: not valid msgpack", path);
     if (m.type != RP_MP_MAP)
         return fail(err, err_sz, "%s: must be a map, got %s", path, type_name(&m));
-    sp_guard_def d = sp_default_guard_def(spec);
-    c->guard = d;
-    c->constraint.sensor = -1;
+    sp_episode_config_default_guardrails(c, spec);
     for (uint32_t k = 0; k < m.len; k++) {
         char key[32], sub[64];
         rp_mp_value v;

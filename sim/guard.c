@@ -266,7 +266,7 @@ static void guard_on_reset(void* self, sp_episode* ep) {
 static void guard_hash(const void* self, sp_hash* h) {
     const sp_guard* g = self;
     /* Only what can change the future: a guard that has not tripped and keeps no rate, budget
-     * or cost state adds nothing, so default guardrails that never trip leave every hash as
+     * or terminating-cost state adds nothing, so default guardrails that never trip leave every hash as
      * it would be without them. */
     if (g->trip_digest) sp_hash_u64(h, g->trip_digest);
     if (g->rate_on) sp_hash_bytes(h, g->prev, sizeof(float) * (size_t)g->channels);
@@ -274,7 +274,9 @@ static void guard_hash(const void* self, sp_hash* h) {
         sp_hash_f64(h, g->budget_used);
         sp_hash_u64(h, g->budget_spent);
     }
-    if (g->def.constraint_cost) sp_hash_f64(h, g->cost_total);
+    /* A counted cost is only reported; it changes the future only when it can terminate. */
+    if (g->def.constraint_cost && g->def.constraint == SP_GUARD_POLICY_TERMINATE)
+        sp_hash_f64(h, g->cost_total);
 }
 
 int sp_guard_attach(sp_guard* guard, sp_episode* ep) {

@@ -169,8 +169,7 @@ static int read_make_config(const sp_request* req, const sp_env_spec* spec, int 
      * (or nil) means the env's defaults. Defaults that never trip leave every hash unchanged. */
     if (!field_raw(req, "guardrails", &raw, &len)) {
         *any = true;
-        c->guard = sp_default_guard_def(spec);
-        c->has_guard = true;
+        sp_episode_config_default_guardrails(c, spec);
     } else if (!(len == 1 && raw[0] == 0xc2)) {
         *any = true;
         rc = sp_episode_config_decode_guardrails(c, spec, raw, len, err, err_sz);
@@ -355,11 +354,7 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
 /* Gives `c` the layers the session has (a guard at its defaults, an empty fault list), so that
  * its canonical encoding, which replay headers store, says what runs. */
 static void normalize(const sp_session_cfg* sc, sp_episode_config* c, const sp_env_spec* spec) {
-    if (sc->has_guard && !c->has_guard) {
-        c->guard = sp_default_guard_def(spec);
-        c->constraint.sensor = -1;
-        c->has_guard = true;
-    }
+    if (sc->has_guard && !c->has_guard) sp_episode_config_default_guardrails(c, spec);
     if (sc->has_faults) c->has_faults = true;
 }
 

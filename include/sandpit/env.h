@@ -29,6 +29,17 @@ typedef struct sp_channel {
     const char* doc; /* one line for `sandpit envs` and docs/ENVS.md */
 } sp_channel;
 
+/* A safety constraint the env declares, in the way Safety-Gymnasium reports them: a step
+ * costs 1 while sensor `sensor`'s true reading is outside [low, high]. The guardrail layer
+ * turns the first one on by default (policy count): `info["cost"]`, never a termination. */
+typedef struct sp_constraint {
+    const char* name; /* "cart_zone" */
+    int sensor;       /* index into the spec's sensors */
+    double low;
+    double high;
+    const char* doc;
+} sp_constraint;
+
 typedef enum sp_action_kind { SP_ACTION_DISCRETE = 0, SP_ACTION_CONTINUOUS = 1 } sp_action_kind;
 
 typedef struct sp_env_spec {
@@ -46,6 +57,8 @@ typedef struct sp_env_spec {
     const char* const* action_names;  /* discrete: a name per action */
     int actuator_count;               /* continuous: channels of float32[actuator_count] */
     const sp_channel* actuators;      /* continuous: names and bounds */
+    int constraint_count;
+    const sp_constraint* constraints; /* safety constraints, reported as cost */
 } sp_env_spec;
 
 /* One env step's action. Discrete envs read `index`, continuous ones `value[0..n)`. Fixed

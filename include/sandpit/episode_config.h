@@ -66,6 +66,10 @@ void sp_episode_config_clear(sp_episode_config* c);
 int sp_episode_config_decode(sp_episode_config* c, const sp_env_spec* spec, const void* data,
                              size_t n, char* err, size_t err_sz);
 
+/* Gives `c` a guard at the env's defaults, with the env's first declared constraint (if
+ * any) counted as cost: what a session without a `guardrails` field runs. */
+void sp_episode_config_default_guardrails(sp_episode_config* c, const sp_env_spec* spec);
+
 /* Decode one part each, into `c` as it is (others untouched): the value of "guardrails" (a map),
  * of "faults" (an array) and of "info" (a map). Same errors as sp_episode_config_decode. */
 int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec* spec,

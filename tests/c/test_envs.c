@@ -53,6 +53,12 @@ static void specs_are_consistent(void) {
             ENSURE(s->sensors[i].name && s->sensors[i].unit && s->sensors[i].doc);
             for (int j = 0; j < i; j++) ENSURE(strcmp(s->sensors[i].name, s->sensors[j].name));
         }
+        for (int i = 0; i < s->constraint_count; i++) {
+            const sp_constraint* k = &s->constraints[i];
+            ENSURE_MSG(k->name && k->doc && k->sensor >= 0 && k->sensor < s->sensor_count &&
+                           k->low <= k->high,
+                       "%s constraint %d", s->id, i);
+        }
         if (s->action_kind == SP_ACTION_DISCRETE) {
             ENSURE(s->action_count >= 2 && s->action_names);
             ENSURE(s->actuator_count == 0);

@@ -25,36 +25,20 @@
 #include <malloc.h>
 #endif
 
+#include "bench_util.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 
-#define ACTION_TABLE 4096
+#define ACTION_TABLE BENCH_ACTION_TABLE
 
 static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void fill_actions(const sp_env_spec* spec, sp_action* table) {
-    sp_rng rng;
-    sp_rng_seed(&rng, 1, "bench_policy");
-    memset(table, 0, sizeof(sp_action) * ACTION_TABLE);
-    for (int i = 0; i < ACTION_TABLE; i++) {
-        if (spec->action_kind == SP_ACTION_DISCRETE) {
-            table[i].index = (int32_t)sp_rng_below(&rng, (uint32_t)spec->action_count);
-        } else {
-            for (int c = 0; c < spec->actuator_count; c++)
-                table[i].value[c] = (float)sp_rng_range(&rng, spec->actuators[c].low,
-                                                        spec->actuators[c].high);
-        }
-    }
+    return bench_clock_s(CLOCK_MONOTONIC);
 }
 
 /* Steps `env` for about `seconds`; returns steps per second. */
 static double measure(const sp_env_class* env, double seconds, long* steps_out) {
     static sp_action actions[ACTION_TABLE];
-    fill_actions(env->spec, actions);
+    bench_fill_actions(env->spec, actions);
     char err[128];
     sp_episode_def def = sp_default_episode_def(env);
     sp_episode* ep = sp_episode_create(&def, err, sizeof err);
@@ -115,7 +99,7 @@ static void mark(mem_mark* m, const char* stage, long rss0, long long heap0, int
  * noting the heap and RSS growth per episode after each stage. */
 static int measure_memory(const sp_env_class* env, int n, int steps, bool json) {
     static sp_action actions[ACTION_TABLE];
-    fill_actions(env->spec, actions);
+    bench_fill_actions(env->spec, actions);
     sp_episode** eps = calloc((size_t)n, sizeof *eps);
     if (!eps) return 1;
     char err[128];

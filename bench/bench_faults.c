@@ -13,38 +13,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/faults.h"
 
-#define ACTION_TABLE 4096
+#define ACTION_TABLE BENCH_ACTION_TABLE
 #define CHUNK 256
 #define MAX_CHUNKS 20000
 
 static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_clock_s(CLOCK_MONOTONIC);
 }
 
 static void die(const char* what, const char* err) {
     fprintf(stderr, "bench_faults: %s: %s\n", what, err);
     exit(1);
-}
-
-static void fill_actions(const sp_env_spec* spec, sp_action* table) {
-    sp_rng rng;
-    sp_rng_seed(&rng, 1, "bench_policy");
-    memset(table, 0, sizeof(sp_action) * ACTION_TABLE);
-    for (int i = 0; i < ACTION_TABLE; i++) {
-        if (spec->action_kind == SP_ACTION_DISCRETE) {
-            table[i].index = (int32_t)sp_rng_below(&rng, (uint32_t)spec->action_count);
-        } else {
-            for (int c = 0; c < spec->actuator_count; c++)
-                table[i].value[c] =
-                    (float)sp_rng_range(&rng, spec->actuators[c].low, spec->actuators[c].high);
-        }
-    }
 }
 
 typedef struct side {
@@ -87,16 +71,6 @@ static double run_chunk(side* s, const sp_action* actions) {
     return now_s() - start;
 }
 
-static int cmp_double(const void* a, const void* b) {
-    double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double* v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Prints one line: clean and faulted steps/s and their ratio, which it returns. */
 static double compare(const char* label, const char* env_id, const sp_fault_def* list, int n,
                       double seconds) {
@@ -104,7 +78,7 @@ static double compare(const char* label, const char* env_id, const sp_fault_def*
     static side clean, faulted;
     const sp_env_class* env = sp_env_find(env_id);
     if (!env) die("env", env_id);
-    fill_actions(env->spec, actions);
+    bench_fill_actions(env->spec, actions);
     open_side(&clean, env, NULL, -1);
     open_side(&faulted, env, list, n);
     int chunks = 0;
@@ -117,7 +91,7 @@ static double compare(const char* label, const char* env_id, const sp_fault_def*
         second->times[chunks] = run_chunk(second, actions);
         chunks++;
     }
-    double sc = CHUNK / median(clean.times, chunks), sf = CHUNK / median(faulted.times, chunks);
+    double sc = CHUNK / bench_median(clean.times, chunks), sf = CHUNK / bench_median(faulted.times, chunks);
     printf("%-44s %14.0f %14.0f %8.3f\n", label, sc, sf, sf / sc);
     close_side(&clean);
     close_side(&faulted);

@@ -12,40 +12,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/guard.h"
 
-#define ACTION_TABLE 4096
-
-static double clock_s(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#define ACTION_TABLE BENCH_ACTION_TABLE
 
 static double now_s(void) {
-    return clock_s(CLOCK_MONOTONIC);
+    return bench_clock_s(CLOCK_MONOTONIC);
 }
 
 /* Chunks are timed in the thread's CPU time: time spent descheduled is not the step's cost. */
 static double cpu_s(void) {
-    return clock_s(CLOCK_THREAD_CPUTIME_ID);
-}
-
-static void fill_actions(const sp_env_spec* spec, sp_action* table) {
-    sp_rng rng;
-    sp_rng_seed(&rng, 1, "bench_policy");
-    memset(table, 0, sizeof(sp_action) * ACTION_TABLE);
-    for (int i = 0; i < ACTION_TABLE; i++) {
-        if (spec->action_kind == SP_ACTION_DISCRETE) {
-            table[i].index = (int32_t)sp_rng_below(&rng, (uint32_t)spec->action_count);
-        } else {
-            for (int c = 0; c < spec->actuator_count; c++)
-                table[i].value[c] =
-                    (float)sp_rng_range(&rng, spec->actuators[c].low, spec->actuators[c].high);
-        }
-    }
+    return bench_clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static void die(const char* what, const char* err) {
@@ -93,16 +73,6 @@ static double run_chunk(side* s, const sp_action* actions) {
     return cpu_s() - start;
 }
 
-static int cmp_double(const void* a, const void* b) {
-    double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double* v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 int main(int argc, char** argv) {
     double seconds = 2.0; /* per env, both sides together */
     if (argc > 1 && !strcmp(argv[1], "--quick")) seconds = 0.2;
@@ -113,7 +83,7 @@ int main(int argc, char** argv) {
     double worst = 1e9;
     for (int i = 0; i < sp_env_count(); i++) {
         const sp_env_class* env = sp_env_at(i);
-        fill_actions(env->spec, actions);
+        bench_fill_actions(env->spec, actions);
         open_side(&plain, env, false);
         open_side(&guarded, env, true);
         int n = 0;
@@ -126,7 +96,7 @@ int main(int argc, char** argv) {
             second->times[n] = run_chunk(second, actions);
             n++;
         }
-        double sp = CHUNK / median(plain.times, n), sg = CHUNK / median(guarded.times, n);
+        double sp = CHUNK / bench_median(plain.times, n), sg = CHUNK / bench_median(guarded.times, n);
         double ratio = sg / sp;
         if (ratio < worst) worst = ratio;
         printf("%-24s %14.0f %14.0f %10.3f\n", env->spec->id, sp, sg, ratio);

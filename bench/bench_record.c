@@ -28,34 +28,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/replay.h"
 
-#define ACTION_TABLE 4096
+#define ACTION_TABLE BENCH_ACTION_TABLE
 #define MAX_ROUNDS 16
 
 /* Process CPU time, not wall time: on a shared machine a neighbour's load would otherwise
  * decide the ratios. Creating files is kernel CPU work, so it is counted. */
 static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void fill_actions(const sp_env_spec* spec, sp_action* table) {
-    sp_rng rng;
-    sp_rng_seed(&rng, 1, "bench_policy");
-    memset(table, 0, sizeof(sp_action) * ACTION_TABLE);
-    for (int i = 0; i < ACTION_TABLE; i++) {
-        if (spec->action_kind == SP_ACTION_DISCRETE) {
-            table[i].index = (int32_t)sp_rng_below(&rng, (uint32_t)spec->action_count);
-        } else {
-            for (int c = 0; c < spec->actuator_count; c++)
-                table[i].value[c] =
-                    (float)sp_rng_range(&rng, spec->actuators[c].low, spec->actuators[c].high);
-        }
-    }
+    return bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void empty_directory(const char* dir) {
@@ -160,16 +144,6 @@ static double verify_all(const char* dir) {
     return elapsed > 0 ? (double)steps / elapsed : 0.0;
 }
 
-static int cmp_double(const void* a, const void* b) {
-    double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double* v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 int main(int argc, char** argv) {
     double seconds = 0.2;
     int rounds = 9;
@@ -199,7 +173,7 @@ int main(int argc, char** argv) {
            "on/off", "us/episode", "verify st/s", "ver/off");
     for (int i = 0; i < sp_env_count(); i++) {
         const sp_env_class* env = sp_env_at(i);
-        fill_actions(env->spec, actions);
+        bench_fill_actions(env->spec, actions);
         double len = episode_length(env, actions);
         double off[MAX_ROUNDS], on[MAX_ROUNDS], ratio[MAX_ROUNDS], extra[MAX_ROUNDS],
             ver[MAX_ROUNDS], ver_ratio[MAX_ROUNDS];
@@ -214,14 +188,14 @@ int main(int argc, char** argv) {
         }
         empty_directory(dir);
         printf("%-22s %8.1f %10.0f %10.0f %7.3f %10.1f %11.0f %7.3f\n", env->spec->id, len,
-               median(off, rounds), median(on, rounds), median(ratio, rounds),
-               median(extra, rounds), median(ver, rounds), median(ver_ratio, rounds));
+               bench_median(off, rounds), bench_median(on, rounds), bench_median(ratio, rounds),
+               bench_median(extra, rounds), bench_median(ver, rounds), bench_median(ver_ratio, rounds));
     }
 
     /* The recorder's per-step cost alone: one long episode, so one file. */
     const sp_env_class* pendulum = sp_env_find("Pendulum-v0");
     if (pendulum) {
-        fill_actions(pendulum->spec, actions);
+        bench_fill_actions(pendulum->spec, actions);
         double ratio[MAX_ROUNDS], ns[MAX_ROUNDS];
         for (int k = 0; k < rounds; k++) {
             double off = measure(pendulum, actions, seconds, NULL, 100000);
@@ -233,8 +207,8 @@ int main(int argc, char** argv) {
         empty_directory(dir);
         printf("per step (Pendulum-v0, one 100000-step episode): on/off %.3f, %.0f ns per step "
                "recorded (%.1f%% of a step)\n",
-               median(ratio, rounds), median(ns, rounds),
-               100.0 * (1.0 / median(ratio, rounds) - 1.0));
+               bench_median(ratio, rounds), bench_median(ns, rounds),
+               100.0 * (1.0 / bench_median(ratio, rounds) - 1.0));
     }
     rmdir(dir);
     return 0;

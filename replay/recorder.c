@@ -1,24 +1,59 @@
 /* The recorder: a layer that writes one .sprp file per episode.
  *
- * Per step it encodes one record straight into its own buffer (no allocation, no text) and
- * hands the buffer to the FILE only when it fills or the episode ends, so the cost per step
- * is a few dozen stores and a CRC over ~24 bytes. Files are opened at reset and finished
- * (footer, fclose) as soon as the episode ends. */
+ * Per step it encodes one record straight into the episode's memory buffer (no allocation,
+ * no text, no system call), so the cost per step is a few dozen stores and a CRC over ~24
+ * bytes. When the episode ends the finished buffer goes to the process's one writer thread,
+ * which creates the file, writes it and closes it; the recorder carries on with a recycled
+ * buffer. So the stepping path makes no file system call, except the first file of each
+ * recorder, which is created at its reset so that a name clash or an unwritable directory
+ * shows at once. A buffer grows only for an episode longer than any it held before.
+ *
+ * The writer (shared by all recorders; started with the first recorder, joined when the
+ * last one is destroyed) takes buffers from a bounded queue in order; a producer that finds
+ * the queue full waits for room (back pressure, order kept, memory bounded). One mutex
+ * guards the queue, the free list and each recorder's `pending` and `werror`; the writer
+ * touches nothing else of a recorder and never the episode. A recorder is freed only when
+ * its pending count is zero. The writer runs at nice 19: stepping first. */
+
+#define _GNU_SOURCE /* syscall(SYS_gettid): the writer lowers its own priority */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "header.h"
 #include "sandpit/error.h"
 #include "sandpit/replay.h"
 
-/* Big enough that a CartPole episode (500 steps x 28 bytes) goes out in one write. */
-#define BUFFER_SIZE (64 * 1024)
+/* A new buffer's size: a short episode's whole file. Buffers grow by doubling. */
+#define BUFFER_START (2 * 1024)
+/* The writer's queue: at most this many finished files, holding at most this many bytes of
+ * buffer capacity, wait; a burst of short episodes fits, a disk slower than the episodes
+ * throttles the recorders. */
+#define QUEUE_MAX_FILES 4096
+#define QUEUE_MAX_BYTES ((size_t)64 * 1024 * 1024)
+
+/* One episode's file in memory: the recorder's while the episode runs, then the writer's. */
+typedef struct ep_buf {
+    uint8_t* data;
+    size_t cap;
+    size_t used;
+    size_t done;   /* bytes already in the file (by sp_recorder_flush) */
+    FILE* file;    /* already open (first file of a recorder, or flushed), or NULL */
+    char* path;    /* the file's name, copied when handed to the writer */
+    size_t path_cap;
+    bool overwrite;
+    struct sp_recorder* owner;
+    struct ep_buf* next;
+} ep_buf;
 
 struct sp_recorder {
     char* directory;
@@ -34,11 +69,10 @@ struct sp_recorder {
     const sp_env_spec* spec;
     size_t action_size;
 
-    FILE* file; /* the episode's file, NULL between episodes or after a failure */
+    bool recording; /* an episode's file is being built in `cur` */
+    ep_buf* cur;    /* the running episode's bytes; NULL only after running out of memory */
     char* path;
     size_t path_size;
-    uint8_t* buf;
-    size_t used;
     rp_buf meta; /* header and footer packing, reused */
 
     /* The running episode, for the footer. */
@@ -51,7 +85,158 @@ struct sp_recorder {
     uint64_t dropped_seen;
 
     char error[256]; /* non-empty once recording failed */
+
+    /* Guarded by w_mu. */
+    int pending;      /* files handed to the writer and not yet written */
+    char werror[256]; /* the writer's first failure on this recorder's files */
 };
+
+/* ---- The writer thread ------------------------------------------------------------------ */
+
+static pthread_mutex_t w_life = PTHREAD_MUTEX_INITIALIZER; /* serializes start and stop */
+static int w_users;                                        /* live recorders (under w_life) */
+static pthread_t w_thread;
+
+static pthread_mutex_t w_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t w_work = PTHREAD_COND_INITIALIZER;  /* queue not empty, or stop */
+static pthread_cond_t w_room = PTHREAD_COND_INITIALIZER;  /* queue has room */
+static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER;  /* a file was written */
+static ep_buf *w_head, *w_tail;
+static int w_files;
+static size_t w_bytes;
+static ep_buf* w_free; /* recycled buffers */
+static bool w_stop;
+
+static void free_buf(ep_buf* b) {
+    if (!b) return;
+    if (b->file) fclose(b->file);
+    free(b->data);
+    free(b->path);
+    free(b);
+}
+
+static ep_buf* new_buf(void) {
+    ep_buf* b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    if (!(b->data = malloc(BUFFER_START))) {
+        free(b);
+        return NULL;
+    }
+    b->cap = BUFFER_START;
+    return b;
+}
+
+/* Writes one finished file; returns NULL or what failed (errno set). */
+static const char* write_file(ep_buf* b) {
+    const char* what = NULL;
+    FILE* f = b->file;
+    b->file = NULL;
+    if (!f) {
+        /* "x": never clobber a replay someone kept, unless told to. */
+        f = fopen(b->path, b->overwrite ? "wb" : "wbx");
+        if (!f) return errno == EEXIST ? "refusing to overwrite" : "cannot create";
+        setvbuf(f, NULL, _IONBF, 0); /* one write of the whole buffer */
+    }
+    size_t n = b->used - b->done;
+    if (n && fwrite(b->data + b->done, 1, n, f) != n) what = "cannot write";
+    int e = errno;
+    if (fclose(f) != 0 && !what) {
+        what = "cannot close";
+        e = errno;
+    }
+    errno = e;
+    return what;
+}
+
+static void* writer_main(void* arg) {
+    (void)arg;
+    /* Lowest priority (Linux: nice applies per thread): the stepping threads come first, the
+     * writer uses the time they leave; a full queue throttles them if it falls behind. */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    pthread_mutex_lock(&w_mu);
+    for (;;) {
+        while (!w_head && !w_stop)
+            pthread_cond_wait(&w_work, &w_mu);
+        if (!w_head) break; /* stopping, and nothing left */
+        ep_buf* b = w_head;
+        if (!(w_head = b->next)) w_tail = NULL;
+        w_files--;
+        w_bytes -= b->cap;
+        pthread_cond_broadcast(&w_room);
+        sp_recorder* rec = b->owner;
+        bool skip = rec->werror[0] != '\0'; /* that recorder stopped: write nothing more */
+        pthread_mutex_unlock(&w_mu);
+
+        const char* what = NULL;
+        char msg[256];
+        if (skip) {
+            if (b->file) fclose(b->file);
+            b->file = NULL;
+        } else if ((what = write_file(b))) {
+            snprintf(msg, sizeof msg, "%s %s: %s", what, b->path, strerror(errno));
+        }
+
+        pthread_mutex_lock(&w_mu);
+        if (what && !rec->werror[0]) memcpy(rec->werror, msg, sizeof msg);
+        rec->pending--;
+        b->owner = NULL;
+        b->next = w_free;
+        w_free = b;
+        pthread_cond_broadcast(&w_done);
+    }
+    pthread_mutex_unlock(&w_mu);
+    return NULL;
+}
+
+/* A new recorder uses the writer: started with the first one. */
+static bool writer_acquire(void) {
+    bool ok = true;
+    pthread_mutex_lock(&w_life);
+    if (w_users == 0) {
+        pthread_mutex_lock(&w_mu);
+        w_stop = false;
+        pthread_mutex_unlock(&w_mu);
+        ok = pthread_create(&w_thread, NULL, writer_main, NULL) == 0;
+    }
+    if (ok) w_users++;
+    pthread_mutex_unlock(&w_life);
+    return ok;
+}
+
+/* A recorder is gone (its files written): the last one stops the writer and frees the
+ * recycled buffers, so an idle process holds no thread and no memory. */
+static void writer_release(void) {
+    pthread_mutex_lock(&w_life);
+    if (--w_users == 0) {
+        pthread_mutex_lock(&w_mu);
+        w_stop = true;
+        pthread_cond_signal(&w_work);
+        pthread_mutex_unlock(&w_mu);
+        pthread_join(w_thread, NULL);
+        pthread_mutex_lock(&w_mu);
+        while (w_free) {
+            ep_buf* b = w_free;
+            w_free = b->next;
+            free_buf(b);
+        }
+        pthread_mutex_unlock(&w_mu);
+    }
+    pthread_mutex_unlock(&w_life);
+}
+
+/* Takes the writer's first failure on this recorder's files (w_mu held). */
+static void take_writer_error(sp_recorder* rec) {
+    if (rec->werror[0] && !rec->error[0]) memcpy(rec->error, rec->werror, sizeof rec->error);
+}
+
+/* Waits until every file this recorder handed over is written, then takes any failure. */
+static void wait_written(sp_recorder* rec) {
+    pthread_mutex_lock(&w_mu);
+    while (rec->pending)
+        pthread_cond_wait(&w_done, &w_mu);
+    take_writer_error(rec);
+    pthread_mutex_unlock(&w_mu);
+}
 
 sp_recorder_def sp_default_recorder_def(void) {
     sp_recorder_def def = {
@@ -109,6 +294,16 @@ static char* copy_string(const char* s) {
     return c;
 }
 
+static void free_recorder(sp_recorder* rec) {
+    free(rec->directory);
+    free(rec->prefix);
+    free(rec->config);
+    free(rec->path);
+    free_buf(rec->cur);
+    rp_buf_free(&rec->meta);
+    free(rec);
+}
+
 sp_recorder* sp_recorder_create(const sp_recorder_def* def, char* err, size_t err_sz) {
     if (!def || !def->directory || !def->directory[0] || !def->prefix || !def->prefix[0] ||
         strchr(def->prefix, '/')) {
@@ -137,16 +332,21 @@ sp_recorder* sp_recorder_create(const sp_recorder_def* def, char* err, size_t er
     /* directory / prefix - 20 digits .sprp NUL */
     rec->path_size = strlen(def->directory) + strlen(def->prefix) + 32;
     rec->path = calloc(1, rec->path_size);
-    rec->buf = malloc(BUFFER_SIZE);
+    rec->cur = new_buf();
     if (def->config && def->config_size) {
         rec->config = malloc(def->config_size);
         if (rec->config) memcpy(rec->config, def->config, def->config_size);
         rec->config_size = def->config_size;
     }
-    if (!rec->directory || !rec->prefix || !rec->path || !rec->buf ||
+    if (!rec->directory || !rec->prefix || !rec->path || !rec->cur ||
         (def->config_size && def->config && !rec->config)) {
-        sp_recorder_destroy(rec);
+        free_recorder(rec);
         goto oom;
+    }
+    if (!writer_acquire()) {
+        free_recorder(rec);
+        set_error(err, err_sz, "cannot start the replay writer thread");
+        return NULL;
     }
     return rec;
 oom:
@@ -181,22 +381,35 @@ int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, ch
     return SP_OK;
 }
 
-/* Stops recording for good: the message says why. The half-written file stays on disk and
- * reads up to its last whole record, like a file cut by a crash. */
+/* Stops recording for good: the message says why. A file already begun (by a flush) stays on
+ * disk and reads up to its last whole record, like a file cut by a crash. */
 static void fail(sp_recorder* rec, const char* what) {
     if (!rec->error[0])
         snprintf(rec->error, sizeof rec->error, "%s %s: %s", what, rec->path, strerror(errno));
-    if (rec->file) fclose(rec->file);
-    rec->file = NULL;
-    rec->used = 0;
+    rec->recording = false;
+    if (rec->cur) {
+        if (rec->cur->file) fclose(rec->cur->file);
+        rec->cur->file = NULL;
+        rec->cur->used = rec->cur->done = 0;
+    }
 }
 
-static bool flush_buffer(sp_recorder* rec) {
-    if (rec->used && fwrite(rec->buf, 1, rec->used, rec->file) != rec->used) {
-        fail(rec, "cannot write");
+/* Room for `n` more bytes in the episode's buffer: grows it (doubling) only for an episode
+ * longer than any this buffer held. */
+static bool reserve(sp_recorder* rec, size_t n) {
+    ep_buf* b = rec->cur;
+    if (b->used + n <= b->cap) return true;
+    size_t cap = b->cap;
+    while (cap < b->used + n)
+        cap *= 2;
+    uint8_t* data = realloc(b->data, cap);
+    if (!data) {
+        errno = ENOMEM;
+        fail(rec, "out of memory recording");
         return false;
     }
-    rec->used = 0;
+    b->data = data;
+    b->cap = cap;
     return true;
 }
 
@@ -209,20 +422,12 @@ static bool put_record(sp_recorder* rec, uint8_t kind, const uint8_t* payload, s
     crc = rp_crc32_update(crc, head, h);
     crc = rp_crc32_update(crc, payload, n);
     rp_put_u32(tail, rp_crc32_final(crc));
-    const uint8_t* parts[3] = {head, payload, tail};
-    size_t sizes[3] = {h, n, RP_CRC_SIZE};
-    for (int i = 0; i < 3; i++) {
-        if (rec->used + sizes[i] > BUFFER_SIZE && !flush_buffer(rec)) return false;
-        if (sizes[i] > BUFFER_SIZE) {
-            if (fwrite(parts[i], 1, sizes[i], rec->file) != sizes[i]) {
-                fail(rec, "cannot write");
-                return false;
-            }
-            continue;
-        }
-        memcpy(rec->buf + rec->used, parts[i], sizes[i]);
-        rec->used += sizes[i];
-    }
+    if (!reserve(rec, h + n + RP_CRC_SIZE)) return false;
+    ep_buf* b = rec->cur;
+    memcpy(b->data + b->used, head, h);
+    memcpy(b->data + b->used + h, payload, n);
+    memcpy(b->data + b->used + h + n, tail, RP_CRC_SIZE);
+    b->used += h + n + RP_CRC_SIZE;
     return true;
 }
 
@@ -244,9 +449,9 @@ static void put_step(sp_recorder* rec, const sp_action* given, const sp_action* 
     }
     size_t n = rp_step_payload_size(given != NULL, flags, events, rec->action_size,
                                     rec->spec->sensor_count);
-    if (rec->used + RP_MAX_STEP_RECORD > BUFFER_SIZE && !flush_buffer(rec)) return;
+    if (!reserve(rec, RP_MAX_STEP_RECORD)) return;
 
-    uint8_t* start = rec->buf + rec->used;
+    uint8_t* start = rec->cur->data + rec->cur->used;
     uint8_t* p = start + rp_frame_head(start, given ? RP_KIND_STEP : RP_KIND_RESET, (uint32_t)n);
     *p++ = (uint8_t)flags;
     rp_put_u64(p, hash);
@@ -279,12 +484,58 @@ static void put_step(sp_recorder* rec, const sp_action* given, const sp_action* 
     uint32_t crc = rp_crc32_final(rp_crc32_update(RP_CRC32_INIT, start, (size_t)(p - start)));
     rp_put_u32(p, crc);
     p += RP_CRC_SIZE;
-    rec->used += (size_t)(p - start);
+    rec->cur->used += (size_t)(p - start);
 }
 
-/* Writes the footer and closes the file. */
+/* Hands the finished episode's buffer to the writer and takes a recycled one for the next.
+ * Waits when the writer's queue is full. */
+static void submit(sp_recorder* rec) {
+    ep_buf* b = rec->cur;
+    size_t n = strlen(rec->path) + 1;
+    if (n > b->path_cap) {
+        char* path = realloc(b->path, n);
+        if (!path) {
+            errno = ENOMEM;
+            fail(rec, "out of memory finishing");
+            return;
+        }
+        b->path = path;
+        b->path_cap = n;
+    }
+    memcpy(b->path, rec->path, n);
+    b->overwrite = rec->overwrite;
+    b->owner = rec;
+    b->next = NULL;
+
+    pthread_mutex_lock(&w_mu);
+    while (w_files >= QUEUE_MAX_FILES || (w_files && w_bytes + b->cap > QUEUE_MAX_BYTES))
+        pthread_cond_wait(&w_room, &w_mu);
+    if (w_tail)
+        w_tail->next = b;
+    else
+        w_head = b;
+    w_tail = b;
+    w_files++;
+    w_bytes += b->cap;
+    rec->pending++;
+    pthread_cond_signal(&w_work);
+    ep_buf* next = w_free;
+    if (next) w_free = next->next;
+    take_writer_error(rec);
+    pthread_mutex_unlock(&w_mu);
+
+    if (!next) next = new_buf(); /* only until the pool covers the queue's depth */
+    if (next) next->next = NULL;
+    rec->cur = next;
+    if (!next && !rec->error[0]) {
+        errno = ENOMEM;
+        fail(rec, "out of memory finishing");
+    }
+}
+
+/* Appends the footer and hands the file to the writer. */
 static void finish(sp_recorder* rec, const char* ended) {
-    if (!rec->file) return;
+    if (!rec->recording) return;
     sp_replay_footer f = {
         .steps = rec->steps,
         .episode_return = rec->episode_return,
@@ -300,26 +551,35 @@ static void finish(sp_recorder* rec, const char* ended) {
         return;
     }
     if (!put_record(rec, RP_KIND_FOOTER, rec->meta.data, rec->meta.len, RP_CRC32_INIT)) return;
-    if (!flush_buffer(rec)) return;
-    FILE* file = rec->file;
-    rec->file = NULL;
-    if (fclose(file) != 0) fail(rec, "cannot close");
+    rec->recording = false;
+    submit(rec);
+}
+
+/* Opens the current file now (first file of a recorder, or a flush). */
+static bool open_now(sp_recorder* rec) {
+    /* "x": never clobber a replay someone kept, unless told to. */
+    FILE* file = fopen(rec->path, rec->overwrite ? "wb" : "wbx");
+    if (!file) {
+        fail(rec, errno == EEXIST ? "refusing to overwrite" : "cannot create");
+        return false;
+    }
+    /* Our own buffer does the batching; a second copy through stdio's would only cost. */
+    setvbuf(file, NULL, _IONBF, 0);
+    rec->cur->file = file;
+    return true;
 }
 
 static void start_file(sp_recorder* rec, sp_episode* ep) {
     snprintf(rec->path, rec->path_size, "%s/%s-%06llu%s", rec->directory, rec->prefix,
              (unsigned long long)rec->counter, SP_REPLAY_EXTENSION);
-    /* "x": never clobber a replay someone kept, unless told to. */
-    rec->file = fopen(rec->path, rec->overwrite ? "wb" : "wbx");
-    if (!rec->file) {
-        fail(rec, errno == EEXIST ? "refusing to overwrite" : "cannot create");
-        return;
-    }
-    /* Our own buffer does the batching; a second copy through stdio's would only cost. */
-    setvbuf(rec->file, NULL, _IONBF, 0);
+    ep_buf* b = rec->cur;
+    b->used = b->done = 0;
+    b->file = NULL;
+    /* The first file is created here, so a clash or an unwritable directory shows at the
+     * first reset; the others are created by the writer. */
+    if (rec->files == 0 && !open_now(rec)) return;
     rec->counter++;
     rec->files++;
-    rec->used = 0;
 
     rp_header_in in = {
         .spec = rec->spec,
@@ -340,16 +600,17 @@ static void start_file(sp_recorder* rec, sp_episode* ep) {
     memcpy(preamble, RP_MAGIC, 4);
     rp_put_u16(preamble + 4, SP_REPLAY_FORMAT_MAJOR);
     rp_put_u16(preamble + 6, SP_REPLAY_FORMAT_MINOR);
-    memcpy(rec->buf, preamble, RP_PREAMBLE_SIZE);
-    rec->used = RP_PREAMBLE_SIZE;
+    if (!reserve(rec, RP_PREAMBLE_SIZE)) return;
+    memcpy(b->data, preamble, RP_PREAMBLE_SIZE);
+    b->used = RP_PREAMBLE_SIZE;
     uint32_t crc = rp_crc32_update(RP_CRC32_INIT, preamble, RP_PREAMBLE_SIZE);
-    put_record(rec, RP_KIND_HEADER, rec->meta.data, rec->meta.len, crc);
+    rec->recording = put_record(rec, RP_KIND_HEADER, rec->meta.data, rec->meta.len, crc);
 }
 
 static void on_reset(void* self, sp_episode* ep) {
     sp_recorder* rec = self;
     finish(rec, "reset");
-    if (rec->error[0]) return;
+    if (rec->error[0] || !rec->cur) return;
     rec->steps = 0;
     rec->episode_return = 0.0;
     rec->terminated = rec->truncated = false;
@@ -357,13 +618,13 @@ static void on_reset(void* self, sp_episode* ep) {
     rec->dropped_mark = rec->dropped_seen;
     rec->dropped_seen = sp_episode_events_dropped(ep);
     start_file(rec, ep);
-    if (rec->file) put_step(rec, NULL, NULL, NULL, sp_episode_hash(ep));
+    if (rec->recording) put_step(rec, NULL, NULL, NULL, sp_episode_hash(ep));
 }
 
 static void on_step_end(void* self, sp_episode* ep, const sp_action* given,
                         const sp_action* applied, const sp_step_result* r) {
     sp_recorder* rec = self;
-    if (!rec->file) return;
+    if (!rec->recording) return;
     put_step(rec, given, applied, r, r->hash);
     rec->steps = r->step;
     rec->episode_return = r->episode_return;
@@ -405,16 +666,23 @@ sp_recorder* sp_recorder_attach_new(sp_episode* ep, const sp_recorder_def* def, 
 }
 
 int sp_recorder_flush(sp_recorder* rec) {
-    if (!rec->file) return rec->error[0] ? SP_E_IO : SP_OK;
-    if (!flush_buffer(rec)) return SP_E_IO;
-    if (fflush(rec->file) != 0) {
+    wait_written(rec);
+    if (rec->error[0]) return SP_E_IO;
+    if (!rec->recording) return SP_OK;
+    ep_buf* b = rec->cur;
+    if (!b->file && !open_now(rec)) return SP_E_IO;
+    size_t n = b->used - b->done;
+    if ((n && fwrite(b->data + b->done, 1, n, b->file) != n) || fflush(b->file) != 0) {
         fail(rec, "cannot write");
         return SP_E_IO;
     }
+    b->done = b->used;
     return SP_OK;
 }
 
 const char* sp_recorder_error(const sp_recorder* rec) {
+    /* The recorder is never const underneath: waiting takes the writer's failures. */
+    wait_written((sp_recorder*)rec);
     return rec->error[0] ? rec->error : NULL;
 }
 
@@ -429,11 +697,7 @@ uint64_t sp_recorder_files(const sp_recorder* rec) {
 void sp_recorder_destroy(sp_recorder* rec) {
     if (!rec) return;
     finish(rec, "closed");
-    free(rec->directory);
-    free(rec->prefix);
-    free(rec->config);
-    free(rec->path);
-    free(rec->buf);
-    rp_buf_free(&rec->meta);
-    free(rec);
+    wait_written(rec);
+    free_recorder(rec);
+    writer_release();
 }

@@ -9,8 +9,9 @@
  *   sp_replay    a streaming reader: header, then one record at a time
  *   sp_replay_verify  re-simulates a file from its seed and actions and compares hashes
  *
- * The recorder allocates nothing and formats no text per step; everything else here runs
- * off the stepping path. */
+ * The recorder allocates nothing, formats no text and makes no system call per step (a
+ * background thread writes finished files); everything else here runs off the stepping
+ * path. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,23 +66,27 @@ sp_recorder* sp_recorder_attach_new(sp_episode* ep, const sp_recorder_def* def, 
 int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, char* err,
                            size_t err_sz);
 
-/* Pushes buffered records of the current file to the operating system (fflush; no fsync).
- * A process that dies after this leaves a file that verifies up to here. Returns 0 or
- * SP_E_IO. */
+/* Waits until the files this recorder finished are written by the background writer, then
+ * writes the running episode's records so far to its file (created now if need be; fflush,
+ * no fsync). A process that dies after this leaves a file that verifies up to here. Returns
+ * 0 or SP_E_IO. */
 int sp_recorder_flush(sp_recorder* rec);
 
-/* Why recording stopped, or NULL while it works. A recorder that failed (a file could not be
- * created or written) records nothing more; the episode itself is never disturbed. */
+/* Why recording stopped, or NULL while it works. Waits until the files this recorder finished
+ * are written, so it reports the writer thread's failures too (call it per episode, not per
+ * step). A recorder that failed (a file could not be created or written) records nothing
+ * more; the episode itself is never disturbed. */
 const char* sp_recorder_error(const sp_recorder* rec);
 
-/* Path of the file being written, or of the last one finished; "" before the first reset. */
+/* Path of the current episode's file, or of the last one finished; "" before the first
+ * reset. The file may not be on disk yet: see sp_recorder_flush. */
 const char* sp_recorder_path(const sp_recorder* rec);
 
 /* Files started so far. */
 uint64_t sp_recorder_files(const sp_recorder* rec);
 
-/* Finishes the current file (a footer with ended = "closed" if the episode is still running)
- * and frees the recorder. Stepping the episode afterwards is a use after free: destroy the
+/* Finishes the current file (a footer with ended = "closed" if the episode is still running),
+ * waits until all of this recorder's files are written, and frees the recorder. Stepping the episode afterwards is a use after free: destroy the
  * recorder after the episode's last step, or destroy the episode first. NULL is allowed. */
 void sp_recorder_destroy(sp_recorder* rec);
 

@@ -97,6 +97,10 @@ cmd_bench() {
   setup
   say "core: in-process steps per second, one thread"
   build/bin/bench_core
+  for b in bench_guard bench_faults bench_record; do
+    say "$b: layer overhead in-process, as ratios"
+    build/bin/$b
+  done
   for b in bench/bench_*.py; do
     [ -e "$b" ] || continue
     say "$b"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import keys
+from . import keys, replay
 from .catalogue import ENV_IDS, register_envs
 from .client import Client
 from .env import SandpitEnv, make
@@ -47,6 +47,7 @@ __all__ = [
     "ServerStartError",
     "InvalidAction",
     "keys",
+    "replay",
 ]
 
 register_envs()

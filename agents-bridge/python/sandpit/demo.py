@@ -6,8 +6,9 @@ Without ``--endpoint`` it starts ``sandpit serve`` on loopback TCP (``tcp://127.
 reads the actual endpoint from the server's ``listening`` line and stops the server at the
 end. CartPole is balanced by a linear state-feedback controller (it must reach the 500-step
 limit), Pendulum is swung up by pumping energy and then held upright by a PD controller,
-and every other env of the catalogue gets random actions. Controlled envs are also played
-at random once per episode seed, as a baseline.
+Acrobot pumps energy at the elbow, the Landers fly Gymnasium's heuristic pilot, and any
+other env of the catalogue gets random actions. Controlled envs are also played at random
+once per episode seed, as a baseline.
 
 ``--check`` exits with status 1 unless CartPole reaches 500 steps in every episode and
 Pendulum's mean return beats -400.
@@ -25,9 +26,13 @@ import numpy as np
 # The controllers live in sandpit.agents (shared with the fault-suite runner); they are
 # re-exported here for code that imported them from the demo.
 from .agents import (  # noqa: F401
+    ACROBOT_CHANNELS,
     CARTPOLE_GAINS,
+    LANDER_CHANNELS,
+    acrobot_policy,
     cartpole_continuous,
     cartpole_discrete,
+    make_lander_controller,
     make_pendulum_controller,
 )
 from .client import Client
@@ -58,6 +63,10 @@ def controller_for(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
         "rod.angular_velocity",
     ]:
         return "swing-up+PD", make_pendulum_controller(spec)
+    if env_id == "Acrobot-v0" and _channels(spec)[: len(ACROBOT_CHANNELS)] == ACROBOT_CHANNELS:
+        return "energy pump", acrobot_policy
+    if env_id.startswith("Lander") and _channels(spec)[: len(LANDER_CHANNELS)] == LANDER_CHANNELS:
+        return "heuristic pilot", make_lander_controller(spec)
     return None
 
 
@@ -98,7 +107,7 @@ def run(endpoint: str, episodes: int, seed: int, out=sys.stdout) -> List[Episode
         f"{episodes} episode(s) each",
         file=out,
     )
-    header = f"{'env':<24} {'policy':<12} {'seed':>5} {'return':>10} {'steps':>6}  end"
+    header = f"{'env':<24} {'policy':<15} {'seed':>5} {'return':>10} {'steps':>6}  end"
     print(header, file=out)
     print("-" * len(header), file=out)
     results: List[Episode] = []
@@ -112,7 +121,7 @@ def run(endpoint: str, episodes: int, seed: int, out=sys.stdout) -> List[Episode
                     ep = play(env, policy, seed + k, name)
                     results.append(ep)
                     print(
-                        f"{ep.env_id:<24} {ep.policy:<12} {ep.seed:>5} {ep.ret:>10.2f} "
+                        f"{ep.env_id:<24} {ep.policy:<15} {ep.seed:>5} {ep.ret:>10.2f} "
                         f"{ep.steps:>6}  {ep.reason}",
                         file=out,
                         flush=True,
@@ -123,7 +132,7 @@ def run(endpoint: str, episodes: int, seed: int, out=sys.stdout) -> List[Episode
         summary.setdefault((ep.env_id, ep.policy), []).append(ep.ret)
     for (env_id, name), rets in summary.items():
         print(
-            f"{env_id:<24} {name:<12} mean return {np.mean(rets):10.2f} over {len(rets)}", file=out
+            f"{env_id:<24} {name:<15} mean return {np.mean(rets):10.2f} over {len(rets)}", file=out
         )
     return results
 

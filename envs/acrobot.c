@@ -27,9 +27,6 @@
  * 100 s from horizontal). Correcting all of it each step keeps the energy within 2% instead. */
 #define HINGE_ERROR_BIAS 0.0
 
-/* The links share a collision group: they never collide with each other. */
-#define ACROBOT_GROUP 1
-
 typedef struct acrobot_state {
     cpBody* upper; /* link 1, hinged at the shoulder */
     cpBody* lower; /* link 2, hinged at the elbow */
@@ -93,10 +90,10 @@ static cpBody* add_link(sp_world* world, cpVect hinge, cpVect hinge_v, double an
     cpBodySetAngle(link, angle);
     cpBodySetVelocity(link, cpvadd(hinge_v, spin(omega, r)));
     cpBodySetAngularVelocity(link, omega);
-    cpShape* rod = sp_world_add_shape(
-        world, cpSegmentShapeNew(link, cpv(0, -half), cpv(0, half), LINK_RADIUS));
-    if (!rod) return NULL;
-    cpShapeSetFilter(rod, cpShapeFilterNew(ACROBOT_GROUP, CP_ALL_CATEGORIES, CP_ALL_CATEGORIES));
+    /* Visual only: the links never collide, and their mass is the body's. */
+    if (!sp_world_add_visual_shape(
+            world, cpSegmentShapeNew(link, cpv(0, -half), cpv(0, half), LINK_RADIUS)))
+        return NULL;
     return link;
 }
 

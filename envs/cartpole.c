@@ -16,8 +16,7 @@
 #define ANGLE_LIMIT (12.0 * 3.14159265358979323846 / 180.0)
 #define INIT_SPREAD 0.05
 
-/* Pole and cart share a collision group: they never collide with each other. */
-#define CARTPOLE_GROUP 1
+/* Nothing collides: the shapes are visual only (sp_world_add_visual_shape). */
 
 typedef struct cartpole_state {
     cpBody* cart;
@@ -51,15 +50,13 @@ static int cartpole_build(void* state, sp_world* world, sp_rng* rng) {
     double vx = sp_rng_range(rng, -INIT_SPREAD, INIT_SPREAD);
     double theta = sp_rng_range(rng, -INIT_SPREAD, INIT_SPREAD);
     double omega = sp_rng_range(rng, -INIT_SPREAD, INIT_SPREAD);
-    cpShapeFilter filter = cpShapeFilterNew(CARTPOLE_GROUP, CP_ALL_CATEGORIES, CP_ALL_CATEGORIES);
 
     s->cart = sp_world_add_body(world, cpBodyNew(CART_MASS, INFINITY));
     if (!s->cart) return SP_E_NO_MEMORY;
     cpBodySetPosition(s->cart, cpv(x, 0.0));
     cpBodySetVelocity(s->cart, cpv(vx, 0.0));
-    cpShape* box = sp_world_add_shape(world, cpBoxShapeNew(s->cart, 0.5, 0.3, 0.0));
-    if (!box) return SP_E_NO_MEMORY;
-    cpShapeSetFilter(box, filter);
+    if (!sp_world_add_visual_shape(world, cpBoxShapeNew(s->cart, 0.5, 0.3, 0.0)))
+        return SP_E_NO_MEMORY;
 
     double half = 0.5 * POLE_LENGTH;
     double moment = cpMomentForSegment(POLE_MASS, cpv(0, -half), cpv(0, half), 0.0);
@@ -71,9 +68,9 @@ static int cartpole_build(void* state, sp_world* world, sp_rng* rng) {
     /* Velocity of the centre: the cart's plus the pole's rotation about the pivot. */
     cpBodySetVelocity(s->pole, cpv(vx - half * cos(theta) * omega, -half * sin(theta) * omega));
     cpBodySetAngularVelocity(s->pole, omega);
-    cpShape* rod = sp_world_add_shape(world, cpSegmentShapeNew(s->pole, cpv(0, -half), cpv(0, half), 0.05));
-    if (!rod) return SP_E_NO_MEMORY;
-    cpShapeSetFilter(rod, filter);
+    if (!sp_world_add_visual_shape(world,
+                                   cpSegmentShapeNew(s->pole, cpv(0, -half), cpv(0, half), 0.05)))
+        return SP_E_NO_MEMORY;
 
     cpBody* ground = sp_world_static_body(world);
     if (!sp_world_add_constraint(world, cpGrooveJointNew(ground, s->cart, cpv(-RAIL_HALF, 0),

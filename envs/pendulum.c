@@ -72,8 +72,9 @@ static int pendulum_build(void* state, sp_world* world, sp_rng* rng) {
     cpBodySetAngle(s->rod, theta);
     cpBodySetVelocity(s->rod, spin(omega, centre));
     cpBodySetAngularVelocity(s->rod, omega);
-    if (!sp_world_add_shape(world,
-                            cpSegmentShapeNew(s->rod, cpv(0, -half), cpv(0, half), ROD_RADIUS)))
+    /* Visual only: the rod never collides, and its mass is the body's. */
+    if (!sp_world_add_visual_shape(
+            world, cpSegmentShapeNew(s->rod, cpv(0, -half), cpv(0, half), ROD_RADIUS)))
         return SP_E_NO_MEMORY;
 
     cpConstraint* pivot = sp_world_add_constraint(

@@ -19,6 +19,8 @@ struct sp_world {
     sp_array shapes;
     sp_array constraints;
     uint64_t steps;
+    int colliding_shapes;       /* shapes in the space (visual ones are not) */
+    cpTimestamp persistence;    /* Chipmunk's default contact persistence, restored with them */
 };
 
 sp_world_def sp_default_world_def(void) {
@@ -61,13 +63,21 @@ void sp_world_silence_chipmunk_banner(void) {
     pthread_once(&banner_once, swallow_banner);
 }
 
-static cpSpace* new_space(const sp_world_def* def) {
+static int new_space(sp_world* world) {
+    const sp_world_def* def = &world->def;
     cpSpace* space = cpSpaceNew();
-    if (!space) return NULL;
+    if (!space) return -1;
     cpSpaceSetIterations(space, def->iterations);
     cpSpaceSetGravity(space, cpv(def->gravity_x, def->gravity_y));
     cpSpaceSetDamping(space, def->damping);
-    return space;
+    /* Until a shape can collide there is no contact to remember: with persistence 0 Chipmunk
+     * recycles one contact buffer instead of growing a ring of four 32 KiB buffers per world.
+     * The first colliding shape restores the default, so worlds with contacts are unchanged. */
+    world->persistence = cpSpaceGetCollisionPersistence(space);
+    cpSpaceSetCollisionPersistence(space, 0);
+    world->colliding_shapes = 0;
+    world->space = space;
+    return 0;
 }
 
 sp_world* sp_world_create(const sp_world_def* def) {
@@ -75,8 +85,7 @@ sp_world* sp_world_create(const sp_world_def* def) {
     sp_world* world = calloc(1, sizeof *world);
     if (!world) return NULL;
     world->def = *def;
-    world->space = new_space(def);
-    if (!world->space) {
+    if (new_space(world) != 0) {
         free(world);
         return NULL;
     }
@@ -107,8 +116,7 @@ void sp_world_destroy(sp_world* world) {
 
 int sp_world_clear(sp_world* world) {
     free_children(world);
-    world->space = new_space(&world->def);
-    return world->space ? 0 : -1;
+    return new_space(world);
 }
 
 cpSpace* sp_world_space(sp_world* world) {
@@ -132,7 +140,17 @@ cpShape* sp_world_add_shape(sp_world* world, cpShape* shape) {
         cpShapeFree(shape);
         return NULL;
     }
+    if (world->colliding_shapes++ == 0)
+        cpSpaceSetCollisionPersistence(world->space, world->persistence);
     return cpSpaceAddShape(world->space, shape);
+}
+
+cpShape* sp_world_add_visual_shape(sp_world* world, cpShape* shape) {
+    if (array_push(&world->shapes, shape) != 0) {
+        cpShapeFree(shape);
+        return NULL;
+    }
+    return shape;
 }
 
 cpConstraint* sp_world_add_constraint(sp_world* world, cpConstraint* constraint) {

@@ -49,7 +49,14 @@ cpBody* sp_world_add_body(sp_world* world, cpBody* body);
 cpShape* sp_world_add_shape(sp_world* world, cpShape* shape);
 cpConstraint* sp_world_add_constraint(sp_world* world, cpConstraint* constraint);
 
-/* Registered bodies and shapes in creation order. */
+/* Registers a shape that only shows the body (for drawing): owned and freed by the world but
+ * never added to the space, so it costs no broad phase, no collision pools and no contact
+ * history. For envs whose shapes never collide; a body's mass and moment come from the body
+ * itself, so leaving its massless shapes out changes no dynamics. Returns the argument, or
+ * NULL (after freeing it) when the registry cannot grow. */
+cpShape* sp_world_add_visual_shape(sp_world* world, cpShape* shape);
+
+/* Registered bodies and shapes (visual ones included) in creation order. */
 int sp_world_body_count(const sp_world* world);
 cpBody* sp_world_body(const sp_world* world, int index);
 int sp_world_shape_count(const sp_world* world);

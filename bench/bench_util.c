@@ -1,5 +1,7 @@
 #include "bench_util.h"
 
+#include "sandpit/episode.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,16 +14,7 @@ double bench_clock_s(clockid_t clock) {
 void bench_fill_actions(const sp_env_spec* spec, sp_action* table) {
     sp_rng rng;
     sp_rng_seed(&rng, 1, "bench_policy");
-    memset(table, 0, sizeof(sp_action) * BENCH_ACTION_TABLE);
-    for (int i = 0; i < BENCH_ACTION_TABLE; i++) {
-        if (spec->action_kind == SP_ACTION_DISCRETE) {
-            table[i].index = (int32_t)sp_rng_below(&rng, (uint32_t)spec->action_count);
-        } else {
-            for (int c = 0; c < spec->actuator_count; c++)
-                table[i].value[c] =
-                    (float)sp_rng_range(&rng, spec->actuators[c].low, spec->actuators[c].high);
-        }
-    }
+    for (int i = 0; i < BENCH_ACTION_TABLE; i++) sp_action_sample(spec, &rng, &table[i]);
 }
 
 static int cmp_double(const void* a, const void* b) {

@@ -150,6 +150,17 @@ sp_rng sp_episode_seed_stream(const sp_episode* ep) {
     return ep->seeds;
 }
 
+void sp_action_sample(const sp_env_spec* spec, sp_rng* rng, sp_action* action) {
+    memset(action, 0, sizeof *action);
+    if (spec->action_kind == SP_ACTION_DISCRETE) {
+        action->index = (int32_t)sp_rng_below(rng, (uint32_t)spec->action_count);
+        return;
+    }
+    for (int i = 0; i < spec->actuator_count; i++)
+        action->value[i] =
+            (float)sp_rng_range(rng, spec->actuators[i].low, spec->actuators[i].high);
+}
+
 int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_t err_sz) {
     if (spec->action_kind == SP_ACTION_DISCRETE) {
         if (action->index < 0 || action->index >= spec->action_count) {

@@ -31,14 +31,10 @@ typedef struct rollout_opts {
 } rollout_opts;
 
 static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_action* a) {
-    memset(a, 0, sizeof *a);
-    if (p == POLICY_ZERO) return;
-    if (spec->action_kind == SP_ACTION_DISCRETE) {
-        a->index = (int32_t)sp_rng_below(rng, (uint32_t)spec->action_count);
-    } else {
-        for (int i = 0; i < spec->actuator_count; i++)
-            a->value[i] = (float)sp_rng_range(rng, spec->actuators[i].low, spec->actuators[i].high);
-    }
+    if (p == POLICY_ZERO)
+        memset(a, 0, sizeof *a);
+    else
+        sp_action_sample(spec, rng, a);
 }
 
 static int parse(int argc, char** argv, rollout_opts* o) {

@@ -169,6 +169,10 @@ int sp_episode_event_count(const sp_episode* ep);
 const sp_event* sp_episode_events(const sp_episode* ep);
 uint64_t sp_episode_events_dropped(const sp_episode* ep);
 
+/* Draws a uniform random action for `spec` from `rng`: a discrete index in [0, n), or each
+ * continuous channel uniform in its bounds, in channel order. Unused fields are zero. */
+void sp_action_sample(const sp_env_spec* spec, sp_rng* rng, sp_action* action);
+
 /* Validates an action against a spec without an episode: 0, or SP_E_BAD_ACTION with a
  * message. Clips continuous values into bounds in place. */
 int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_t err_sz);

@@ -9,16 +9,6 @@
 
 #define SEEDS 20
 
-static void random_action(const sp_env_spec* spec, sp_rng* rng, sp_action* a) {
-    memset(a, 0, sizeof *a);
-    if (spec->action_kind == SP_ACTION_DISCRETE) {
-        a->index = (int32_t)sp_rng_below(rng, (uint32_t)spec->action_count);
-    } else {
-        for (int i = 0; i < spec->actuator_count; i++)
-            a->value[i] = (float)sp_rng_range(rng, spec->actuators[i].low, spec->actuators[i].high);
-    }
-}
-
 static sp_episode* make(const sp_env_class* env) {
     char err[128];
     sp_episode_def def = sp_default_episode_def(env);
@@ -85,7 +75,7 @@ static void observations_stay_in_bounds_and_episodes_end(void) {
             int steps = 0;
             while (!sp_episode_done(ep)) {
                 sp_action a;
-                random_action(spec, &policy, &a);
+                sp_action_sample(spec, &policy, &a);
                 ENSURE(sp_episode_step(ep, &a, &r, err, sizeof err) == 0);
                 steps++;
                 ENSURE_MSG(obs_in_bounds(spec, sp_episode_obs(ep), why, sizeof why),
@@ -98,7 +88,7 @@ static void observations_stay_in_bounds_and_episodes_end(void) {
             ENSURE(r.reason != NULL);
             ENSURE(r.truncated == (steps == spec->max_steps && !strcmp(r.reason, "max_steps")));
             sp_action a;
-            random_action(spec, &policy, &a);
+            sp_action_sample(spec, &policy, &a);
             ENSURE(sp_episode_step(ep, &a, &r, err, sizeof err) == SP_E_NEEDS_RESET);
         }
         sp_episode_destroy(ep);
@@ -117,7 +107,7 @@ static uint64_t trajectory_hash(sp_episode* ep, uint64_t seed, const float** fir
     char err[128];
     while (!sp_episode_done(ep)) {
         sp_action a;
-        random_action(sp_episode_spec(ep), &policy, &a);
+        sp_action_sample(sp_episode_spec(ep), &policy, &a);
         if (sp_episode_step(ep, &a, &r, err, sizeof err) != 0) return 0;
         sp_hash_u64(&h, r.hash);
         sp_hash_bytes(&h, sp_episode_obs(ep), sizeof(float) * (size_t)sp_episode_spec(ep)->sensor_count);

@@ -1003,16 +1003,6 @@ static sp_guard_def everything_on(const sp_env_spec* spec) {
     return d;
 }
 
-static void random_action(const sp_env_spec* spec, sp_rng* rng, sp_action* a) {
-    memset(a, 0, sizeof *a);
-    if (spec->action_kind == SP_ACTION_DISCRETE) {
-        a->index = (int32_t)sp_rng_below(rng, (uint32_t)spec->action_count);
-    } else {
-        for (int i = 0; i < spec->actuator_count; i++)
-            a->value[i] = (float)sp_rng_range(rng, spec->actuators[i].low, spec->actuators[i].high);
-    }
-}
-
 static void never_tripping_guardrails_leave_trajectories_unchanged(void) {
     for (int e = 0; e < sp_env_count(); e++) {
         const sp_env_spec* spec = sp_env_at(e)->spec;
@@ -1033,7 +1023,7 @@ static void never_tripping_guardrails_leave_trajectories_unchanged(void) {
                               sizeof(float) * (size_t)n) == 0);
                 while (!sp_episode_done(plain)) {
                     sp_action a;
-                    random_action(spec, &policy, &a);
+                    sp_action_sample(spec, &policy, &a);
                     sp_step_result rg, rp;
                     ENSURE(sp_episode_step(plain, &a, &rp, err, sizeof err) == 0);
                     ENSURE_MSG(sp_episode_step(guarded, &a, &rg, err, sizeof err) == 0, "%s: %s",

@@ -155,3 +155,30 @@ int sp_guard_on_action(void* self, sp_episode* ep, sp_action* a, char* err, size
     if (g->clocks_per_step && !g->replay) sp_guard_begin_step_clocks(g, ep);
     return SP_OK;
 }
+
+int sp_guard_precheck(const sp_guard_def* d, const sp_env_spec* spec, const sp_action* act,
+                      char* err, size_t err_sz) {
+    for (int a = 0; a < spec->actuator_count; a++) {
+        float v = act->value[a];
+        const sp_channel* ch = &spec->actuators[a];
+        sp_guard_policy nonfinite = d ? d->actuators[a].nonfinite : SP_GUARD_POLICY_REJECT;
+        sp_guard_policy bounds = d ? d->actuators[a].bounds : SP_GUARD_POLICY_CLIP;
+        if (!isfinite(v)) {
+            if (nonfinite != SP_GUARD_POLICY_REJECT) return SP_OK;
+            snprintf(err, err_sz, "%s is %s: refused by guardrail action_nan (policy reject)",
+                     ch->name, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+            return SP_E_BAD_ACTION;
+        }
+        if (v < (float)ch->low || v > (float)ch->high) {
+            if (bounds == SP_GUARD_POLICY_REJECT) {
+                snprintf(err, err_sz,
+                         "%s = %g is outside [%g, %g]: refused by guardrail "
+                         "action_out_of_bounds (policy reject)",
+                         ch->name, v, ch->low, ch->high);
+                return SP_E_BAD_ACTION;
+            }
+            if (bounds == SP_GUARD_POLICY_TERMINATE) return SP_OK;
+        }
+    }
+    return SP_OK;
+}

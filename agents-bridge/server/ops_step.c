@@ -6,7 +6,6 @@
  * the pool's threads; each range writes only its own envs' slots of the session's buffers, so
  * the reply is the same bytes whatever the number of threads. Nothing here allocates. */
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,44 +95,17 @@ static void describe_shape(const sp_array_view* a, char* buf, size_t sz) {
 }
 
 /* With guardrails the layers see continuous values as sent, NaN included: the guard decides.
- * What it would refuse with `reject` (NaN/Inf, out of bounds) is refused here, before any env
- * moves, as it would be per channel in the guard's order (NaN, bounds; the first reject or
- * terminate ends the checks). A one-env session leaves it all to the guard itself. */
+ * What it would refuse (sp_guard_precheck) is refused here, before any env of the batch moves.
+ * A one-env session leaves it all to the guard itself. */
 static int guard_precheck(const sp_session* s, int i, const sp_action* act, char* err,
                           size_t err_sz) {
-    const sp_session_cfg* c = s->cfg;
-    const sp_env_spec* spec = s->def.env->spec;
     if (s->def.num_envs == 1) return SP_OK;
-    const sp_guard_def* d = (c->overridden[i] ? c->over : c->make)->has_guard
-                                ? &(c->overridden[i] ? c->over : c->make)->guard
-                                : NULL;
-    for (int a = 0; a < spec->actuator_count; a++) {
-        float v = act->value[a];
-        sp_guard_policy nonfinite = d ? d->actuators[a].nonfinite : SP_GUARD_POLICY_REJECT;
-        sp_guard_policy bounds = d ? d->actuators[a].bounds : SP_GUARD_POLICY_CLIP;
-        if (!isfinite(v)) {
-            if (nonfinite == SP_GUARD_POLICY_REJECT) {
-                snprintf(err, err_sz,
-                         "env %d: %s is %s: refused by guardrail action_nan "
-                         "(policy reject)",
-                         i, spec->actuators[a].name, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
-                return SP_E_BAD_ACTION;
-            }
-            return SP_OK;
-        }
-        if (v < (float)spec->actuators[a].low || v > (float)spec->actuators[a].high) {
-            if (bounds == SP_GUARD_POLICY_REJECT) {
-                snprintf(err, err_sz,
-                         "env %d: %s = %g is outside [%g, %g]: refused by guardrail "
-                         "action_out_of_bounds (policy reject)",
-                         i, spec->actuators[a].name, v, spec->actuators[a].low,
-                         spec->actuators[a].high);
-                return SP_E_BAD_ACTION;
-            }
-            if (bounds == SP_GUARD_POLICY_TERMINATE) return SP_OK;
-        }
-    }
-    return SP_OK;
+    const sp_episode_config* c = s->cfg->overridden[i] ? s->cfg->over : s->cfg->make;
+    char why[SP_ERR_MAX];
+    int rc = sp_guard_precheck(c->has_guard ? &c->guard : NULL, s->def.env->spec, act, why,
+                               sizeof why);
+    if (rc != SP_OK) snprintf(err, err_sz, "env %d: %s", i, why);
+    return rc;
 }
 
 /* Decodes the actions straight from the request's bytes into s->actions and checks each.

@@ -157,6 +157,14 @@ void sp_guard_destroy(sp_guard* guard);
  * SP_E_LIMIT (no layer slot left). Attach before the episode's first reset. */
 int sp_guard_attach(sp_guard* guard, sp_episode* ep);
 
+/* What `def`'s NaN/Inf and bounds policies would refuse (`reject`) in `action`, decided without
+ * an episode, in the guard's own channel order (NaN, then bounds; the first reject or terminate
+ * ends the checks). For a batch that must refuse before any env moves. `def` NULL: no guard,
+ * the runtime's rule (NaN/Inf refused, bounds clipped). Returns 0, or SP_E_BAD_ACTION with the
+ * guard's message. */
+int sp_guard_precheck(const sp_guard_def* def, const sp_env_spec* spec, const sp_action* action,
+                      char* err, size_t err_sz);
+
 /* Replay mode: no clock is read, so no machine event happens unless injected. Off by default. */
 void sp_guard_set_replay(sp_guard* guard, bool replay);
 

@@ -936,3 +936,7 @@ void sp_config_replay_destroy(sp_config_replay* r) {
     sp_episode_layers_destroy(&r->layers);
     free(r);
 }
+
+const sp_episode_layers* sp_config_replay_layers(const sp_config_replay* r) {
+    return &r->layers;
+}

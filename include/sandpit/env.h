@@ -40,6 +40,17 @@ typedef struct sp_constraint {
     const char* doc;
 } sp_constraint;
 
+/* A sensor channel that reads a distance along a ray fixed to a body: one lidar beam. Declared
+ * so that tools (the viewer, export) can draw the beam from the reading the agent got; the
+ * runtime never reads it. */
+typedef struct sp_ray_sensor {
+    int sensor;   /* index into the spec's sensors: metres along the ray */
+    int body;     /* registry index of the body it is fixed to; -1: fixed in the world */
+    double x, y;  /* origin in that body's frame, m */
+    double angle; /* direction in that body's frame, rad */
+    double range; /* a reading at or beyond it hit nothing */
+} sp_ray_sensor;
+
 typedef enum sp_action_kind { SP_ACTION_DISCRETE = 0, SP_ACTION_CONTINUOUS = 1 } sp_action_kind;
 
 typedef struct sp_env_spec {
@@ -59,6 +70,8 @@ typedef struct sp_env_spec {
     const sp_channel* actuators;      /* continuous: names and bounds */
     int constraint_count;
     const sp_constraint* constraints; /* safety constraints, reported as cost */
+    int ray_count;
+    const sp_ray_sensor* rays; /* sensors that are beams, for drawing; may be NULL */
 } sp_env_spec;
 
 /* One env step's action. Discrete envs read `index`, continuous ones `value[0..n)`. Fixed

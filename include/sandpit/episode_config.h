@@ -134,5 +134,8 @@ sp_config_replay* sp_config_replay_create(void);
 sp_verify_def sp_config_replay_def(sp_config_replay* r);
 /* Frees the layers built last; destroy the verifier or playback first. NULL is allowed. */
 void sp_config_replay_destroy(sp_config_replay* r);
+/* The layers built last (guard and faults NULL when the config has none), so a playback can
+ * read what they did at each step: active faults, channels under outage, the step's cost. */
+const sp_episode_layers* sp_config_replay_layers(const sp_config_replay* r);
 
 #endif

@@ -4,11 +4,13 @@
 
 #include <chipmunk/chipmunk.h>
 #include <chipmunk/chipmunk_structs.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandpit/episode_config.h"
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
 
@@ -28,6 +30,20 @@ struct sp_playback {
     pose* poses;             /* capacity * body_count */
     sp_draw_point* contacts; /* capacity * SP_PLAYBACK_MAX_CONTACTS */
     uint8_t* contact_counts;
+    /* Channel values, one row per step while loading: sensors as seen, as true, actions as
+     * sent, as applied, reward, return, cost (row_width floats); then transposed once into
+     * one series per value so plots read them in order. */
+    int sensors, actuators, row_width;
+    float* rows;
+    uint8_t* valid_rows; /* capacity * sensors */
+    float* series;       /* row_width * (steps + 1), series-major */
+    uint8_t* valid;      /* sensors * (steps + 1) */
+    uint8_t* bands;      /* channel_count * (steps + 1) */
+    uint8_t* fault_band; /* steps + 1: 1 + the lowest active fault, or 0 */
+    sp_playback_channel* channels;
+    int channel_count;
+    sp_config_replay* owned_layers; /* sp_playback_load_recorded's, else NULL */
+    const sp_episode_layers* layers;
     int divergence;
     char reason[64];
     char note[256];
@@ -51,7 +67,12 @@ static int grow(sp_playback* pb, int need) {
     if (contacts) pb->contacts = contacts;
     uint8_t* counts = realloc(pb->contact_counts, n);
     if (counts) pb->contact_counts = counts;
-    if (!info || !marks || !poses || !contacts || !counts) return SP_E_NO_MEMORY;
+    float* rows = realloc(pb->rows, n * (size_t)pb->row_width * sizeof *rows);
+    if (rows) pb->rows = rows;
+    uint8_t* valid = realloc(pb->valid_rows, n * (size_t)(pb->sensors ? pb->sensors : 1));
+    if (valid) pb->valid_rows = valid;
+    if (!info || !marks || !poses || !contacts || !counts || !rows || !valid)
+        return SP_E_NO_MEMORY;
     pb->capacity = cap;
     return 0;
 }
@@ -101,6 +122,50 @@ static void capture(sp_playback* pb, int step) {
         cpBodyEachArbiter(sp_world_body(world, i), collect_contact, &w);
     }
     pb->contact_counts[step] = (uint8_t)w.count;
+}
+
+static float action_value(const sp_env_spec* spec, const sp_action* a, int j) {
+    return spec->action_kind == SP_ACTION_DISCRETE ? (float)a->index : a->value[j];
+}
+
+/* Stores step `step`'s channel row, and what the recorded layers did: the observation the agent
+ * got next to the env's true reading, both actions, and from the layers the active faults,
+ * the channels under an outage and the step's cost. */
+static void capture_channels(sp_playback* pb, int step, const sp_action* sent,
+                             const sp_action* applied) {
+    sp_episode* ep = pb->ep;
+    const sp_env_spec* spec = pb->env->spec;
+    float* row = pb->rows + (size_t)step * (size_t)pb->row_width;
+    int S = pb->sensors, A = pb->actuators;
+    memcpy(row, sp_episode_obs(ep), (size_t)S * sizeof *row);
+    pb->env->sense(sp_episode_env_state(ep), sp_episode_world(ep), row + S);
+    for (int j = 0; j < A; j++) {
+        row[2 * S + j] = action_value(spec, sent, j);
+        row[2 * S + A + j] = action_value(spec, applied, j);
+    }
+    sp_playback_step* s = &pb->info[step];
+    const sp_episode_layers* l = pb->layers;
+    s->cost = l && l->guard && step > 0 ? sp_guard_step_cost(l->guard) : 0.0;
+    row[2 * S + 2 * A] = (float)s->reward;
+    row[2 * S + 2 * A + 1] = (float)s->episode_return;
+    row[2 * S + 2 * A + 2] = (float)s->cost;
+    s->faults = l && l->faults ? sp_faults_active(l->faults) : 0;
+    if (s->faults) s->marks = pb->marks[step] = (uint8_t)(s->marks | SP_MARK_FAULT);
+    uint8_t* valid = pb->valid_rows + (size_t)step * (size_t)S;
+    if (l && l->faults)
+        memcpy(valid, sp_faults_sensor_valid(l->faults), (size_t)S);
+    else
+        memset(valid, 1, (size_t)S);
+}
+
+static uint32_t guard_reasons_of(const sp_replay_record* rec) {
+    uint32_t r = 0;
+    for (int i = 0; i < rec->event_count; i++) {
+        const sp_event* e = &rec->events[i];
+        if ((e->source == SP_EVENT_GUARD || e->source == SP_EVENT_MACHINE) && e->code < 32)
+            r |= 1u << e->code;
+    }
+    return r;
 }
 
 static uint8_t marks_of(const sp_replay_record* rec) {
@@ -171,7 +236,9 @@ static int apply_record(sp_playback* pb, const sp_verify_def* layers, const sp_r
         s->hash = rec->hash;
         s->replayed_hash = sp_episode_hash(pb->ep);
         s->marks = pb->marks[0] = marks_of(rec);
+        s->guard_reasons = guard_reasons_of(rec);
         capture(pb, 0);
+        capture_channels(pb, 0, &s->sent, &s->action);
         pb->steps = 0;
         return 1;
     }
@@ -199,10 +266,13 @@ static int apply_record(sp_playback* pb, const sp_verify_def* layers, const sp_r
     s->terminated = rec->terminated;
     s->truncated = rec->truncated;
     s->action = rec->applied;
+    s->sent = rec->action;
     s->hash = rec->hash;
     s->replayed_hash = r.hash;
     s->marks = pb->marks[k] = marks_of(rec);
+    s->guard_reasons = guard_reasons_of(rec);
     capture(pb, k);
+    capture_channels(pb, k, &rec->action, &rec->applied);
     pb->steps = k;
     return 1;
 }
@@ -227,23 +297,120 @@ static void finish_note(sp_playback* pb, sp_replay_status status, const sp_repla
         snprintf(pb->note, sizeof pb->note, "re-simulated %d steps, hashes match", pb->steps);
 }
 
-sp_playback* sp_playback_load(const char* path, const sp_verify_def* layers, char* err,
-                              size_t err_sz) {
+/* Whether fault `f` acts on channel `c`: sensor faults on the sensors their target matches,
+ * action faults on the actions, reward faults on reward and return, physics on everything. */
+static bool fault_acts_on(const sp_fault_def* f, const sp_playback_channel* c) {
+    const char* target = f->target ? f->target : "*";
+    switch (sp_fault_kind_domain(f->kind)) {
+    case SP_FAULT_SENSOR:
+        return c->kind == SP_CHANNEL_SENSOR && fnmatch(target, c->name, 0) == 0;
+    case SP_FAULT_ACTION:
+        return c->kind == SP_CHANNEL_ACTION &&
+               (strcmp(c->name, "action") == 0 || fnmatch(target, c->name, 0) == 0);
+    case SP_FAULT_REWARD:
+        return c->kind == SP_CHANNEL_REWARD || c->kind == SP_CHANNEL_RETURN;
+    default:
+        return true;
+    }
+}
+
+static void fill_band(sp_playback* pb, const sp_playback_channel* c, uint8_t* band) {
+    int nf = sp_playback_fault_count(pb);
+    for (int k = 0; k <= pb->steps; k++) {
+        band[k] = 0;
+        uint64_t m = pb->info[k].faults;
+        for (int i = 0; i < nf && i < 64 && m; i++)
+            if ((m >> i & 1u) && fault_acts_on(sp_playback_fault(pb, i), c)) {
+                band[k] = (uint8_t)(i + 1 > 255 ? 255 : i + 1);
+                break;
+            }
+    }
+}
+
+/* Turns the per-step rows into one series per value and lists the channels over them. */
+static int build_channels(sp_playback* pb) {
+    const sp_env_spec* spec = pb->env->spec;
+    int S = pb->sensors, A = pb->actuators, W = pb->row_width;
+    size_t n = (size_t)pb->steps + 1;
+    pb->channel_count = S + A + 3;
+    pb->series = malloc((size_t)W * n * sizeof *pb->series);
+    pb->valid = malloc((size_t)(S ? S : 1) * n);
+    pb->bands = malloc((size_t)pb->channel_count * n);
+    pb->channels = calloc((size_t)pb->channel_count, sizeof *pb->channels);
+    pb->fault_band = calloc(n, 1);
+    if (!pb->series || !pb->valid || !pb->bands || !pb->channels || !pb->fault_band)
+        return SP_E_NO_MEMORY;
+    for (size_t k = 0; k < n; k++)
+        for (int i = 0; i < 64 && i < 255; i++)
+            if (pb->info[k].faults >> i & 1u) {
+                pb->fault_band[k] = (uint8_t)(i + 1);
+                break;
+            }
+    for (size_t k = 0; k < n; k++) {
+        for (int v = 0; v < W; v++)
+            pb->series[(size_t)v * n + k] = pb->rows[k * (size_t)W + (size_t)v];
+        for (int i = 0; i < S; i++)
+            pb->valid[(size_t)i * n + k] = pb->valid_rows[k * (size_t)S + (size_t)i];
+    }
+    bool discrete = spec->action_kind == SP_ACTION_DISCRETE;
+    static const char* const tail_names[] = {"reward", "return", "cost"};
+    for (int c = 0; c < pb->channel_count; c++) {
+        sp_playback_channel* ch = &pb->channels[c];
+        if (c < S) {
+            *ch = (sp_playback_channel){spec->sensors[c].name, spec->sensors[c].unit,
+                                        SP_CHANNEL_SENSOR, c, pb->series + (size_t)c * n,
+                                        pb->series + (size_t)(S + c) * n,
+                                        pb->valid + (size_t)c * n, NULL, "seen", "true"};
+        } else if (c < S + A) {
+            int j = c - S;
+            *ch = (sp_playback_channel){discrete ? "action" : spec->actuators[j].name,
+                                        discrete ? "index" : spec->actuators[j].unit,
+                                        SP_CHANNEL_ACTION, j,
+                                        pb->series + (size_t)(2 * S + j) * n,
+                                        pb->series + (size_t)(2 * S + A + j) * n, NULL, NULL,
+                                        "sent", "applied"};
+        } else {
+            int t = c - S - A;
+            *ch = (sp_playback_channel){tail_names[t], "1", SP_CHANNEL_REWARD + t, 0,
+                                        pb->series + (size_t)(2 * S + 2 * A + t) * n, NULL,
+                                        NULL, NULL, NULL, NULL};
+        }
+        uint8_t* band = pb->bands + (size_t)c * n;
+        fill_band(pb, ch, band);
+        ch->band = band;
+    }
+    free(pb->rows);
+    free(pb->valid_rows);
+    pb->rows = NULL;
+    pb->valid_rows = NULL;
+    return 0;
+}
+
+static sp_playback* load(const char* path, const sp_verify_def* layers, sp_config_replay* owned,
+                         char* err, size_t err_sz) {
     sp_replay_problem problem;
     sp_replay* r = sp_replay_open(path, &problem);
     if (!r) {
         snprintf(err, err_sz, "%s: %s: %s", path, sp_replay_status_name(problem.status),
                  problem.message);
+        sp_config_replay_destroy(owned);
         return NULL;
     }
     sp_playback* pb = calloc(1, sizeof *pb);
     sp_replay_record* rec = malloc(sizeof *rec);
     if (!pb || !rec) {
         snprintf(err, err_sz, "%s: out of memory", path);
+        sp_config_replay_destroy(owned);
         goto fail;
     }
+    pb->owned_layers = owned;
+    if (owned) pb->layers = sp_config_replay_layers(owned);
     pb->header = *sp_replay_get_header(r);
     if (check_env(pb, path, err, err_sz) != 0) goto fail;
+    pb->sensors = pb->env->spec->sensor_count;
+    pb->actuators =
+        pb->env->spec->action_kind == SP_ACTION_DISCRETE ? 1 : pb->env->spec->actuator_count;
+    pb->row_width = 2 * pb->sensors + 2 * pb->actuators + 3;
     sp_episode_def def = sp_default_episode_def(pb->env);
     def.max_steps = pb->header.max_steps;
     def.seed = pb->header.seed;
@@ -275,6 +442,10 @@ sp_playback* sp_playback_load(const char* path, const sp_verify_def* layers, cha
         goto fail;
     }
     finish_note(pb, status, sp_replay_get_problem(r));
+    if (build_channels(pb) != 0) {
+        snprintf(err, err_sz, "%s: out of memory", path);
+        goto fail;
+    }
     pb->header.config = NULL; /* owned by the reader, about to be closed */
     pb->header.config_size = 0;
     free(rec);
@@ -287,15 +458,60 @@ fail:
     return NULL;
 }
 
+sp_playback* sp_playback_load(const char* path, const sp_verify_def* layers, char* err,
+                              size_t err_sz) {
+    return load(path, layers, NULL, err, err_sz);
+}
+
+sp_playback* sp_playback_load_recorded(const char* path, char* err, size_t err_sz) {
+    sp_config_replay* owned = sp_config_replay_create();
+    if (!owned) {
+        snprintf(err, err_sz, "%s: out of memory", path);
+        return NULL;
+    }
+    sp_verify_def def = sp_config_replay_def(owned);
+    return load(path, &def, owned, err, err_sz);
+}
+
 void sp_playback_destroy(sp_playback* pb) {
     if (!pb) return;
     sp_episode_destroy(pb->ep);
+    sp_config_replay_destroy(pb->owned_layers); /* after the episode its layers served */
     free(pb->info);
     free(pb->marks);
     free(pb->poses);
     free(pb->contacts);
     free(pb->contact_counts);
+    free(pb->rows);
+    free(pb->valid_rows);
+    free(pb->series);
+    free(pb->valid);
+    free(pb->bands);
+    free(pb->fault_band);
+    free(pb->channels);
     free(pb);
+}
+
+int sp_playback_channel_count(const sp_playback* pb) {
+    return pb->channel_count;
+}
+
+const sp_playback_channel* sp_playback_channel_at(const sp_playback* pb, int index) {
+    return index >= 0 && index < pb->channel_count ? &pb->channels[index] : NULL;
+}
+
+int sp_playback_channel_find(const sp_playback* pb, const char* name) {
+    for (int c = 0; c < pb->channel_count; c++)
+        if (strcmp(pb->channels[c].name, name) == 0) return c;
+    return -1;
+}
+
+int sp_playback_fault_count(const sp_playback* pb) {
+    return pb->layers && pb->layers->faults ? sp_faults_count(pb->layers->faults) : 0;
+}
+
+const sp_fault_def* sp_playback_fault(const sp_playback* pb, int index) {
+    return pb->layers && pb->layers->faults ? sp_faults_def(pb->layers->faults, index) : NULL;
 }
 
 const sp_replay_header* sp_playback_header(const sp_playback* pb) {
@@ -320,6 +536,10 @@ const sp_playback_step* sp_playback_step_at(const sp_playback* pb, int step) {
 
 const uint8_t* sp_playback_marks(const sp_playback* pb) {
     return pb->marks;
+}
+
+const uint8_t* sp_playback_fault_band(const sp_playback* pb) {
+    return pb->fault_band;
 }
 
 double sp_playback_time(const sp_playback* pb, int step) {

@@ -107,11 +107,30 @@ typedef struct sp_draw_point {
     double x, y;
 } sp_draw_point;
 
+/* A ray to draw over the scene (a lidar beam), in world coordinates: from (x0, y0) to the
+ * reading's end (x1, y1). `hit`: the reading is shorter than the range, so the end is marked;
+ * `dropped`: the agent got no reading (an outage, NaN), drawn grey to the full range; `tx, ty`:
+ * where the true reading ended, marked when it differs from what the agent saw. */
+typedef struct sp_draw_ray {
+    double x0, y0, x1, y1;
+    double tx, ty;
+    bool hit;
+    bool dropped;
+} sp_draw_ray;
+
+/* Overrides a shape's colour (a scene's roles: agent, goal, hazard). `fallback` is the colour
+ * by creation order; return it to keep it. Colours should stay in the 6x6x6 cube. */
+typedef sp_rgb (*sp_shape_color_fn)(void* user, const sp_world* world, int shape, sp_rgb fallback);
+
 typedef struct sp_scene_opts {
     bool grid;                     /* a 1 m grid behind the scene, so camera motion shows */
     bool joints;                   /* constraints as lines and dots */
     const sp_draw_point* contacts; /* optional, drawn as small crosses */
     int contact_count;
+    const sp_draw_ray* rays; /* optional, drawn after the shapes, before the contacts */
+    int ray_count;
+    sp_shape_color_fn shape_color; /* optional: role colours */
+    void* shape_color_user;
 } sp_scene_opts;
 
 sp_scene_opts sp_default_scene_opts(void);
@@ -121,6 +140,19 @@ sp_scene_opts sp_default_scene_opts(void);
  * bodies were posed with cpBodySetPosition/SetAngle draws as it would after a step. */
 void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
                    const sp_scene_opts* opts);
+
+/* Env-specific marks drawn over the scene from the world and the action the env received
+ * (Lander: thruster flames sized by throttle, the landing pad's flags). A small table in
+ * replay/draw keyed by env id, like the view hints; other envs get nothing. */
+void sp_draw_decor(sp_image* img, const sp_camera* cam, const sp_world* world, const char* env_id,
+                   const sp_action* applied);
+
+/* Colours drawn for the rays (tests probe them). */
+sp_rgb sp_draw_ray_color(void);
+sp_rgb sp_draw_ray_hit_color(void);
+sp_rgb sp_draw_ray_dropped_color(void);
+sp_rgb sp_draw_flame_color(void);
+sp_rgb sp_draw_flag_color(void);
 
 /* ---- Overlays ---- */
 
@@ -137,6 +169,10 @@ typedef struct sp_hud {
     bool truncated;
     const char* reason;
     const char* note; /* one more line: play speed, "paused", divergence */
+    /* More lines after the status, each in its own colour: active faults, guardrail trips. */
+    const char* const* lines;
+    const sp_rgb* line_colors;
+    int line_count;
 } sp_hud;
 
 /* Draws the HUD in the top-left corner on a dark panel. */
@@ -158,6 +194,8 @@ typedef struct sp_timeline {
     int current;          /* the step shown */
     const uint8_t* marks; /* step_count + 1 entries of SP_MARK_* bits, or NULL */
     int diverge_step;     /* first step whose hashes differ between two files; -1 for none */
+    const uint8_t* band;  /* step_count + 1 entries: 0, or 1 + the fault whose colour the
+                             middle third takes (sp_draw_fault_color); NULL: fault marks yellow */
 } sp_timeline;
 
 /* Draws the timeline filling `img` (pass a sub-image for the bar's rectangle). */
@@ -165,6 +203,40 @@ void sp_draw_timeline(sp_image* img, const sp_timeline* tl);
 
 /* The step under pixel column `x` of a timeline `width` pixels wide, clamped to 0..step_count. */
 int sp_timeline_step_at(int x, int width, int step_count);
+
+/* ---- Charts: strip charts of values over a whole episode ---- */
+
+/* A fault's colour, by its index in the episode's fault list: bright for text and the
+ * timeline, and a dark tint for chart backgrounds while it is active. */
+sp_rgb sp_draw_fault_color(int index);
+sp_rgb sp_draw_fault_band(int index);
+
+#define SP_CHART_MAX_SERIES 4
+
+typedef struct sp_chart_series {
+    const float* values;  /* count + 1 values: steps 0..count; non-finite ones leave a gap */
+    int count;            /* may be shorter than the chart's step_count (a shorter file) */
+    sp_rgb color;
+    const uint8_t* valid; /* per step: 0 draws the line into that step grey; NULL: all valid */
+} sp_chart_series;
+
+typedef struct sp_chart {
+    const char* title;  /* top-left, e.g. "hull.x m  seen 0.12  true 0.10" */
+    int step_count;     /* x axis: steps 0..step_count, the same columns as sp_draw_timeline */
+    sp_chart_series series[SP_CHART_MAX_SERIES]; /* drawn in order: the last is on top */
+    int series_count;
+    const uint8_t* band;  /* per step: 0, or 1 + the fault index whose tint fills the column */
+    const uint8_t* marks; /* per step SP_MARK_* bits: guardrail trips draw a red line */
+    /* The label written beside a guardrail line (its reason); NULL: none. */
+    const char* (*mark_label)(const void* user, int step);
+    const void* label_user;
+    int current;      /* the cursor */
+    int diverge_step; /* a magenta line; -1 for none */
+} sp_chart;
+
+/* Draws the chart filling `img`: y scaled to the finite values of every series (with min and
+ * max printed at the right), bands, guardrail lines, divergence, cursor. Allocates nothing. */
+void sp_draw_chart(sp_image* img, const sp_chart* chart);
 
 /* Draws `text` on a dark box centred in the image (the viewer's help overlay). */
 void sp_draw_text_box(sp_image* img, const char* text, int scale);

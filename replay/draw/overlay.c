@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "columns.h"
 #include "sandpit/draw.h"
 
 static const sp_rgb panel_color = {0, 0, 0};
@@ -71,13 +72,25 @@ void sp_draw_hud(sp_image* img, const sp_hud* hud, int scale) {
     int widest_body, widest_status;
     int lines = text_lines(body, &widest_body) + text_lines(status, &widest_status);
     int widest = widest_body > widest_status ? widest_body : widest_status;
+    for (int i = 0; i < hud->line_count; i++) {
+        int w;
+        lines += text_lines(hud->lines[i], &w);
+        if (w > widest) widest = w;
+    }
     int line_h = SP_FONT_CELL_H * scale;
     sp_draw_rect(img, 0, 0, widest * SP_FONT_CELL_W * scale + 2 * PAD, lines * line_h + 2 * PAD,
                  panel_color);
-    int body_lines = lines - text_lines(status, &widest_status);
+    int y = PAD + text_lines(body, &widest_body) * line_h;
     sp_draw_text(img, PAD, PAD, body, scale, text_color);
-    sp_draw_text(img, PAD, PAD + body_lines * line_h, status, scale,
+    sp_draw_text(img, PAD, y, status, scale,
                  (hud->terminated || hud->truncated) ? ended_color : text_color);
+    y += text_lines(status, &widest_status) * line_h;
+    for (int i = 0; i < hud->line_count; i++) {
+        int w;
+        sp_draw_text(img, PAD, y, hud->lines[i], scale,
+                     hud->line_colors ? hud->line_colors[i] : text_color);
+        y += text_lines(hud->lines[i], &w) * line_h;
+    }
 }
 
 int sp_timeline_step_at(int x, int width, int step_count) {
@@ -90,20 +103,12 @@ int sp_timeline_step_at(int x, int width, int step_count) {
     return s > step_count ? step_count : (int)s;
 }
 
-/* Pixel columns [x0, x1) of step s; at least one pixel wide so every mark is visible. */
-static void step_columns(int s, int width, int step_count, int* x0, int* x1) {
-    long n = (long)step_count + 1;
-    *x0 = (int)((long)s * width / n);
-    *x1 = (int)((long)(s + 1) * width / n);
-    if (*x1 <= *x0) *x1 = *x0 + 1;
-}
-
 void sp_draw_timeline(sp_image* img, const sp_timeline* tl) {
     int w = img->width, h = img->height;
     sp_draw_clear(img, bar_color);
     if (w <= 0 || h <= 0) return;
     int x0, x1;
-    step_columns(tl->current, w, tl->step_count, &x0, &x1);
+    sp_step_columns(tl->current, w, tl->step_count, &x0, &x1);
     sp_draw_rect(img, 0, h / 3, x0, h - 2 * (h / 3), played_color);
     /* Guardrails on the top third, faults in the middle, machine events at the bottom, so
      * co-occurring marks stay readable. */
@@ -112,19 +117,22 @@ void sp_draw_timeline(sp_image* img, const sp_timeline* tl) {
         for (int s = 0; s <= tl->step_count; s++) {
             uint8_t m = tl->marks[s];
             if (!m) continue;
-            step_columns(s, w, tl->step_count, &x0, &x1);
+            sp_step_columns(s, w, tl->step_count, &x0, &x1);
             if (m & SP_MARK_GUARD) sp_draw_rect(img, x0, 0, x1 - x0, third, guard_color);
-            if (m & SP_MARK_FAULT) sp_draw_rect(img, x0, third, x1 - x0, third, fault_color);
+            if (m & SP_MARK_FAULT)
+                sp_draw_rect(img, x0, third, x1 - x0, third,
+                             tl->band && tl->band[s] ? sp_draw_fault_color(tl->band[s] - 1)
+                                                     : fault_color);
             if (m & SP_MARK_MACHINE)
                 sp_draw_rect(img, x0, 2 * third, x1 - x0, h - 2 * third, machine_color);
             if (m & SP_MARK_END) sp_draw_rect(img, x0, 0, x1 - x0, h, end_color);
         }
     }
     if (tl->diverge_step >= 0 && tl->diverge_step <= tl->step_count) {
-        step_columns(tl->diverge_step, w, tl->step_count, &x0, &x1);
+        sp_step_columns(tl->diverge_step, w, tl->step_count, &x0, &x1);
         sp_draw_rect(img, x0 - 1, 0, (x1 - x0) + 2, h, diverge_color);
     }
-    step_columns(tl->current, w, tl->step_count, &x0, &x1);
+    sp_step_columns(tl->current, w, tl->step_count, &x0, &x1);
     sp_draw_rect(img, x0 - 1, 0, (x1 - x0) + 2, h, cursor_color);
 }
 

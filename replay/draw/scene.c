@@ -30,6 +30,10 @@ static const sp_rgb terrain_color = {153, 153, 153};
 static const sp_rgb joint_color = {255, 255, 255};
 static const sp_rgb spring_color = {255, 255, 0};
 static const sp_rgb contact_color = {255, 0, 0};
+static const sp_rgb ray_color = {255, 102, 102};
+static const sp_rgb ray_hit_color = {255, 255, 255};
+static const sp_rgb ray_dropped_color = {102, 102, 102};
+static const sp_rgb ray_true_color = {0, 255, 0};
 
 /* Sizes in pixels, so joints and thin terrain stay visible at any zoom. */
 #define MIN_LINE_HALF_WIDTH 0.75
@@ -37,6 +41,18 @@ static const sp_rgb contact_color = {255, 0, 0};
 #define JOINT_DOT_RADIUS 2.5
 #define CONTACT_ARM 3.0
 #define MAX_POLY_VERTS 64
+
+sp_rgb sp_draw_ray_color(void) {
+    return ray_color;
+}
+
+sp_rgb sp_draw_ray_hit_color(void) {
+    return ray_hit_color;
+}
+
+sp_rgb sp_draw_ray_dropped_color(void) {
+    return ray_dropped_color;
+}
 
 sp_rgb sp_draw_background(void) {
     return background;
@@ -80,7 +96,7 @@ sp_rgb sp_draw_body_color(const sp_world* world, int index) {
 }
 
 sp_scene_opts sp_default_scene_opts(void) {
-    sp_scene_opts o = {.grid = true, .joints = true, .contacts = NULL, .contact_count = 0};
+    sp_scene_opts o = {.grid = true, .joints = true};
     return o;
 }
 
@@ -286,6 +302,24 @@ static void draw_contacts(sp_image* img, const sp_camera* cam, const sp_scene_op
     }
 }
 
+/* Beams as thin lines; a hit marked by a dot, the truth by a green dot where it differs; a
+ * dropped reading grey to the full range, so a blind sensor shows as one. */
+static void draw_rays(sp_image* img, const sp_camera* cam, const sp_scene_opts* opts) {
+    for (int i = 0; i < opts->ray_count; i++) {
+        const sp_draw_ray* r = &opts->rays[i];
+        double ax, ay, bx, by, tx, ty;
+        if (!sp_camera_project(cam, r->x0, r->y0, &ax, &ay) ||
+            !sp_camera_project(cam, r->x1, r->y1, &bx, &by))
+            continue;
+        sp_draw_capsule(img, ax, ay, bx, by, 0.5, r->dropped ? ray_dropped_color : ray_color);
+        if (r->dropped) continue;
+        if (sp_camera_project(cam, r->tx, r->ty, &tx, &ty) &&
+            (fabs(tx - bx) >= 1.0 || fabs(ty - by) >= 1.0))
+            sp_draw_disc(img, tx, ty, 2.0, ray_true_color);
+        if (r->hit) sp_draw_disc(img, bx, by, 2.0, ray_hit_color);
+    }
+}
+
 void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
                    const sp_scene_opts* opts) {
     sp_scene_opts defaults = sp_default_scene_opts();
@@ -301,7 +335,9 @@ void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
             if (cpShapeGetSensor(s)) continue;
             bool terrain = is_static(cpShapeGetBody(s));
             if (terrain != (pass == 0)) continue;
-            draw_shape(img, cam, s, terrain ? terrain_color : sp_draw_shape_color(i));
+            sp_rgb c = terrain ? terrain_color : sp_draw_shape_color(i);
+            if (opts->shape_color) c = opts->shape_color(opts->shape_color_user, world, i, c);
+            draw_shape(img, cam, s, c);
         }
     }
     if (opts->joints) {
@@ -309,5 +345,6 @@ void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
         for (int i = 0; i < m; i++)
             draw_joint(img, cam, sp_world_constraint(world, i));
     }
+    draw_rays(img, cam, opts);
     draw_contacts(img, cam, opts);
 }

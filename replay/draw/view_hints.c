@@ -23,6 +23,7 @@ static const hint_entry hints[] = {
     /* The whole 20 m x 13.3 m arena, as in Gymnasium's LunarLander: the pad and the terrain
      * stay put while the lander moves across them. */
     {"Lander-v0", {15.0, 0, false, false, 0.0, 6.5}},
+    {"LanderContinuous-v0", {15.0, 0, false, false, 0.0, 6.5}},
 };
 
 sp_view_hint sp_view_hint_for(const char* env_id) {

@@ -12,8 +12,10 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonw.h"
+#include "replay_cli.h"
 #include "sandpit/episode_config.h"
 #include "sandpit/export.h"
+#include "sandpit/progress.h"
 #include "sandpit/replay.h"
 
 #define EXIT_FAILED 1
@@ -218,15 +220,24 @@ static int verify_one(sp_verifier* verifier, const char* path) {
     }
 }
 
+/* Whether argv[i] is a file, not "--" or --quiet. */
+static bool verify_file_arg(char** argv, int i) {
+    return strcmp(argv[i], "--") && strcmp(argv[i], "--quiet") && strcmp(argv[i], "-q");
+}
+
 static int cmd_verify(int argc, char** argv) {
     int files = 0;
+    bool quiet = false;
     for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
-            sp_cli_error("replay verify: unknown option '%s' (usage: replay verify FILE...)",
+        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+            quiet = true;
+        } else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
+            sp_cli_error("replay verify: unknown option '%s' (usage: replay verify [--quiet] "
+                         "FILE...)",
                          argv[i]);
             return SP_EXIT_USAGE;
         }
-        files += strcmp(argv[i], "--") != 0;
+        files += verify_file_arg(argv, i);
     }
     if (!files) {
         sp_cli_error("replay verify needs at least one FILE");
@@ -241,20 +252,26 @@ static int cmd_verify(int argc, char** argv) {
         sp_cli_error("replay verify: out of memory");
         return EXIT_FAILED;
     }
-    int worst = 0;
+    int worst = 0, done = 0;
+    sp_progress progress;
+    sp_progress_start(&progress, "verify", files, quiet);
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) continue;
+        if (!verify_file_arg(argv, i)) continue;
+        sp_progress_clear(&progress);
         int rc = verify_one(verifier, argv[i]);
         if (rc > worst) worst = rc;
         fflush(stdout);
+        sp_progress_update(&progress, ++done);
     }
+    sp_progress_finish(&progress);
     sp_verifier_destroy(verifier);
     sp_config_replay_destroy(layers);
     return worst;
 }
 
 int sp_cmd_replay(int argc, char** argv) {
-    const char* usage = "info FILE [--json] | verify FILE... | export FILE (--help for more)";
+    const char* usage = "info FILE [--json] | verify FILE... | export FILE | plot FILE | report "
+                        "FILE... (--help for more)";
     if (argc < 1) {
         sp_cli_error("replay needs a subcommand: %s", usage);
         return SP_EXIT_USAGE;
@@ -262,6 +279,8 @@ int sp_cmd_replay(int argc, char** argv) {
     if (!strcmp(argv[0], "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(argv[0], "verify")) return cmd_verify(argc - 1, argv + 1);
     if (!strcmp(argv[0], "export")) return sp_replay_export_main(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "plot")) return sp_cmd_replay_plot(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "report")) return sp_cmd_replay_report(argc - 1, argv + 1);
     sp_cli_error("replay: unknown subcommand '%s' (%s)", argv[0], usage);
     return SP_EXIT_USAGE;
 }

@@ -19,7 +19,7 @@ static const command commands[] = {
      "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"
      " [--record DIR [--record-obs]]"},
     {"replay", sp_cmd_replay,
-     "check, inspect and render replay files: info FILE [--json] | verify FILE... | export FILE ..."},
+     "check, inspect and render replay files: info | verify | export | plot | report (see --help)"},
     {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
     {"keygen", sp_cmd_keygen, "write a CURVE key pair for serve and clients  [--out PREFIX]"},
 };

@@ -56,6 +56,22 @@ int sp_gif_close(sp_gif_writer* gif);
 /* The palette index of a colour: 36 r + 6 g + b over channel levels 0, 51, ..., 255. */
 uint8_t sp_gif_palette_index(sp_rgb c);
 
+/* ---- Whole-episode pictures (replay plot, replay report) ---- */
+
+struct sp_playback;
+struct sp_plot_def;
+
+/* The chart panel of `pb` (sp_playback_plot) as a width x height PNG at `path`. Returns 0 or
+ * an sp_error with a message. */
+int sp_export_plot_png(const struct sp_playback* pb, const struct sp_plot_def* def, int width,
+                       int height, const char* path, char* err, size_t err_sz);
+
+/* The episode as a looping GIF of width x height frames with the HUD, at most `max_frames`
+ * frames (every k-th step and the last), timed to play in real time. Returns 0 or an sp_error
+ * with a message. */
+int sp_export_gif(struct sp_playback* pb, int width, int height, int max_frames, const char* path,
+                  char* err, size_t err_sz);
+
 /* ---- The command ---- */
 
 /* `sandpit replay export FILE [--frames DIR] [--gif OUT] [--video OUT] [options]`: `argv`

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandpit/episode_config.h"
 #include "sandpit/error.h"
 #include "sandpit/export.h"
 #include "sandpit/playback.h"
+#include "sandpit/progress.h"
 
 #define EXIT_USAGE 2
 
@@ -301,12 +301,17 @@ static int run(const export_opts* o, sp_playback* pb, outputs* out) {
     sp_playback_draw_opts draw = sp_default_playback_draw_opts();
     draw.hud = o->hud;
     int n = sp_playback_step_count(pb);
-    for (int step = 0; step <= n; step++) {
+    sp_progress progress;
+    sp_progress_start(&progress, "export", n + 1, o->quiet);
+    int rc = 0;
+    for (int step = 0; step <= n && rc == 0; step++) {
         if (step % o->every != 0 && step != n) continue;
         sp_playback_draw(pb, step, &out->img, &draw);
-        if (write_frame(o, out, step) != 0) return 1;
+        rc = write_frame(o, out, step);
+        sp_progress_update(&progress, step + 1);
     }
-    return 0;
+    sp_progress_finish(&progress);
+    return rc;
 }
 
 int sp_replay_export_main(int argc, char** argv) {
@@ -321,11 +326,8 @@ int sp_replay_export_main(int argc, char** argv) {
         return 1;
     }
     char err[PATH_MAX + 256];
-    sp_config_replay* layers = sp_config_replay_create();
-    sp_verify_def vdef = layers ? sp_config_replay_def(layers) : sp_default_verify_def();
-    sp_playback* pb = sp_playback_load(o.file, layers ? &vdef : NULL, err, sizeof err);
+    sp_playback* pb = sp_playback_load_recorded(o.file, err, sizeof err);
     if (!pb) {
-        sp_config_replay_destroy(layers);
         fail("%s", err);
         return EXIT_USAGE;
     }
@@ -351,6 +353,5 @@ int sp_replay_export_main(int argc, char** argv) {
     sp_png_encoder_destroy(out.png);
     free(out.pixels);
     sp_playback_destroy(pb);
-    sp_config_replay_destroy(layers);
     return rc;
 }

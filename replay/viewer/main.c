@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandpit/episode_config.h"
 #include "sandpit/export.h"
 #include "sandpit/playback.h"
 #include "script.h"
@@ -25,6 +24,7 @@ typedef struct options {
     const char* script;
     const char* screenshot;
     int after_frames;
+    const char* channels;
 } options;
 
 static void usage(FILE* out) {
@@ -33,9 +33,13 @@ static void usage(FILE* out) {
                  "  Two files play side by side, stepping together; the first step whose\n"
                  "  recorded hashes differ is marked on the timelines.\n"
                  "  keys: space play/pause, left/right step (shift: 10), [ ] speed, Home/End,\n"
-                 "        click or drag the bar to seek, h help, q or Esc quit\n"
+                 "        click or drag the bar or click a chart to seek, p charts on/off,\n"
+                 "        c / shift+c next / previous charts, h help, q or Esc quit\n"
+                 "  --channels LIST  the channels the charts page through: names or globs,\n"
+                 "        comma-separated (sensors, actuators or 'action', reward, return, cost)\n"
                  "  --script \"play;wait 30;seek 100;screenshot out.png;quit\"  scripted input\n"
-                 "        (commands: play pause key step seek drag wait print screenshot quit)\n"
+                 "        (commands: play pause key step seek chart drag wait print screenshot "
+                 "quit)\n"
                  "  --screenshot OUT.png --after-frames N  same as --script \"wait N;screenshot "
                  "OUT.png;quit\"\n");
 }
@@ -68,7 +72,8 @@ static int parse(int argc, char** argv, options* o) {
             return -1;
         }
         bool valued = !strcmp(arg, "--size") || !strcmp(arg, "--script") ||
-                      !strcmp(arg, "--screenshot") || !strcmp(arg, "--after-frames");
+                      !strcmp(arg, "--screenshot") || !strcmp(arg, "--after-frames") ||
+                      !strcmp(arg, "--channels");
         if (valued && !v) {
             fprintf(stderr, "sandpit-view: %s needs a value\n", arg);
             return EXIT_USAGE;
@@ -83,6 +88,8 @@ static int parse(int argc, char** argv, options* o) {
             o->script = v;
         } else if (!strcmp(arg, "--screenshot")) {
             o->screenshot = v;
+        } else if (!strcmp(arg, "--channels")) {
+            o->channels = v;
         } else if (!strcmp(arg, "--after-frames")) {
             if (!parse_int(v, 0, 1000000, &o->after_frames)) {
                 fprintf(stderr, "sandpit-view: --after-frames must be an integer >= 0\n");
@@ -255,19 +262,14 @@ int main(int argc, char** argv) {
     }
 
     sp_playback* pbs[VIEW_MAX_FILES] = {NULL};
-    /* One context per file: each rebuilds the recorded guardrails and faults of its episode. */
-    sp_config_replay* layers[VIEW_MAX_FILES] = {NULL};
     const char* names[VIEW_MAX_FILES];
     for (int i = 0; i < o.file_count; i++) {
-        layers[i] = sp_config_replay_create();
-        sp_verify_def vdef = layers[i] ? sp_config_replay_def(layers[i]) : sp_default_verify_def();
-        pbs[i] = sp_playback_load(o.files[i], layers[i] ? &vdef : NULL, err, sizeof err);
+        /* Each file with the guardrails and faults its header records. */
+        pbs[i] = sp_playback_load_recorded(o.files[i], err, sizeof err);
         if (!pbs[i]) {
             fprintf(stderr, "sandpit-view: %s\n", err);
-            for (int j = 0; j <= i; j++) {
+            for (int j = 0; j < i; j++)
                 sp_playback_destroy(pbs[j]);
-                sp_config_replay_destroy(layers[j]);
-            }
             script_free(&s);
             return EXIT_USAGE;
         }
@@ -276,20 +278,24 @@ int main(int argc, char** argv) {
     }
     uint8_t* pixels = malloc((size_t)o.width * (size_t)o.height * 3u);
     window w = {0};
+    view v;
     rc = 1;
-    if (pixels && open_window(&w, &o) == 0) {
-        view v;
+    if (pixels) {
         view_init(&v, pbs, names, o.file_count, pixels, o.width, o.height);
+        if (o.channels && view_set_channels(&v, o.channels, err, sizeof err) != 0) {
+            fprintf(stderr, "sandpit-view: --channels: %s\n", err);
+            rc = EXIT_USAGE;
+        }
+    }
+    if (pixels && rc != EXIT_USAGE && open_window(&w, &o) == 0) {
         if (v.difference >= 0)
             fprintf(stderr, "sandpit-view: files differ from step %d\n", v.difference);
         rc = run(&w, &v, scripted ? &s : NULL);
     }
     close_window(&w);
     free(pixels);
-    for (int i = 0; i < o.file_count; i++) {
+    for (int i = 0; i < o.file_count; i++)
         sp_playback_destroy(pbs[i]);
-        sp_config_replay_destroy(layers[i]);
-    }
     script_free(&s);
     return rc;
 }

@@ -6,7 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OP_PLAY, OP_PAUSE, OP_KEY, OP_STEP, OP_SEEK, OP_DRAG, OP_WAIT, OP_PRINT, OP_SHOT, OP_QUIT };
+enum {
+    OP_PLAY,
+    OP_PAUSE,
+    OP_KEY,
+    OP_STEP,
+    OP_SEEK,
+    OP_CHART,
+    OP_DRAG,
+    OP_WAIT,
+    OP_PRINT,
+    OP_SHOT,
+    OP_QUIT
+};
 
 typedef struct key_name {
     const char* name;
@@ -25,6 +37,9 @@ static const key_name keys[] = {
     {"[", SDLK_LEFTBRACKET, 0},
     {"]", SDLK_RIGHTBRACKET, 0},
     {"h", SDLK_h, 0},
+    {"p", SDLK_p, 0},
+    {"c", SDLK_c, 0},
+    {"shift+c", SDLK_c, KMOD_LSHIFT},
     {"q", SDLK_q, 0},
     {"escape", SDLK_ESCAPE, 0},
 };
@@ -67,7 +82,8 @@ static int parse_one(script_cmd* c, char* text, char* err, size_t err_sz) {
         int op;
         int args;
     } table[] = {{"play", OP_PLAY, 0}, {"pause", OP_PAUSE, 0}, {"key", OP_KEY, 1},
-                 {"step", OP_STEP, 1}, {"seek", OP_SEEK, 1},   {"drag", OP_DRAG, 2},
+                 {"step", OP_STEP, 1}, {"seek", OP_SEEK, 1},   {"chart", OP_CHART, 1},
+                 {"drag", OP_DRAG, 2},
                  {"wait", OP_WAIT, 1}, {"print", OP_PRINT, 0}, {"screenshot", OP_SHOT, 1},
                  {"quit", OP_QUIT, 0}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -80,10 +96,12 @@ static int parse_one(script_cmd* c, char* text, char* err, size_t err_sz) {
         c->text = a;
         bool ok = true;
         if (c->op == OP_KEY) ok = find_key(a) != NULL;
-        if (c->op == OP_STEP || c->op == OP_SEEK || c->op == OP_WAIT || c->op == OP_DRAG)
+        if (c->op == OP_STEP || c->op == OP_SEEK || c->op == OP_WAIT || c->op == OP_DRAG ||
+            c->op == OP_CHART)
             ok = parse_int(a, &c->a);
         if (c->op == OP_DRAG) ok = ok && parse_int(b, &c->b);
-        if ((c->op == OP_WAIT || c->op == OP_SEEK || c->op == OP_DRAG) && (c->a < 0 || c->b < 0))
+        if ((c->op == OP_WAIT || c->op == OP_SEEK || c->op == OP_DRAG || c->op == OP_CHART) &&
+            (c->a < 0 || c->b < 0))
             ok = false;
         if (!ok) {
             snprintf(err, err_sz, "script: bad argument in '%s %s%s%s'", name, a ? a : "",
@@ -93,8 +111,8 @@ static int parse_one(script_cmd* c, char* text, char* err, size_t err_sz) {
         return 0;
     }
     snprintf(err, err_sz,
-             "script: unknown command '%s' (play, pause, key, step, seek, drag, wait, print, "
-             "screenshot, quit)",
+             "script: unknown command '%s' (play, pause, key, step, seek, chart, drag, wait, "
+             "print, screenshot, quit)",
              name);
     return -1;
 }
@@ -188,6 +206,12 @@ int script_run(script* s, view* v, const char** want_screenshot) {
             break;
         case OP_SEEK:
             view_timeline_point(v, c->a, &x, &y);
+            push_mouse(SDL_MOUSEBUTTONDOWN, x, y);
+            push_mouse(SDL_MOUSEBUTTONUP, x, y);
+            break;
+        case OP_CHART:
+            /* With the charts off there is nothing to click: a click on the scene does nothing. */
+            if (!view_chart_point(v, c->a, &x, &y)) x = y = 0;
             push_mouse(SDL_MOUSEBUTTONDOWN, x, y);
             push_mouse(SDL_MOUSEBUTTONUP, x, y);
             break;

@@ -7,9 +7,11 @@
  * SDL's queue, so a script exercises the same input handling a person does; only `wait`,
  * `print` and `screenshot` act directly. Commands:
  *   play | pause          space, when it would change the state
- *   key NAME              space left right shift+left shift+right home end [ ] h q escape
+ *   key NAME              space left right shift+left shift+right home end [ ] h p c
+ *                         shift+c q escape
  *   step N                N presses of right (left when N < 0)
- *   seek STEP             a click on the first timeline at that step
+ *   seek STEP             a click on the first timeline at that step (clamped to its ends)
+ *   chart STEP            a click on the first chart at that step
  *   drag FROM TO          press at step FROM, move to step TO, release
  *   wait FRAMES           let that many frames pass
  *   print                 "step 100/500 paused 1x" on stdout

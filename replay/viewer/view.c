@@ -6,6 +6,7 @@
 #include "view.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const double speeds[] = {0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0};
 #define SPEED_COUNT ((int)(sizeof speeds / sizeof speeds[0]))
@@ -16,6 +17,9 @@ static const char help_text[] = "space       play / pause\n"
                                 "[ ]         slower / faster\n"
                                 "Home End    first / last step\n"
                                 "click, drag the bar to seek\n"
+                                "click a chart to seek\n"
+                                "p           charts on / off\n"
+                                "c C         next / previous charts\n"
                                 "h           this help\n"
                                 "q Esc       quit";
 
@@ -31,10 +35,22 @@ void view_init(view* v, sp_playback** pbs, const char** names, int count, uint8_
     }
     v->difference = count == 2 ? sp_playback_first_difference(pbs[0], pbs[1]) : -1;
     v->speed_index = DEFAULT_SPEED;
+    v->plots = true;
+    v->channel_count = sp_playback_default_channels(pbs[0], v->channels, SP_PLOT_MAX_CHANNELS);
     v->width = width;
     v->height = height;
     v->img = sp_image_wrap(pixels, width, height, width * 3);
     v->dirty = true;
+}
+
+int view_set_channels(view* v, const char* list, char* err, size_t err_sz) {
+    int n = sp_playback_select_channels(v->pb[0], list, v->channels, SP_PLOT_MAX_CHANNELS, err,
+                                        err_sz);
+    if (n <= 0) return -1;
+    v->channel_count = n;
+    v->channel_first = 0;
+    v->dirty = true;
+    return 0;
 }
 
 void view_seek(view* v, int step) {
@@ -55,17 +71,47 @@ static int timeline_top(const view* v) {
     return v->height - VIEW_TIMELINE_H;
 }
 
+/* The chart panel: the lower two fifths above the timelines, the whole window's width. */
+static int plot_height(const view* v) {
+    return v->plots && v->channel_count > 0 ? (v->height - VIEW_TIMELINE_H) * 2 / 5 : 0;
+}
+
+static int scene_height(const view* v) {
+    return timeline_top(v) - plot_height(v);
+}
+
 void view_timeline_point(const view* v, int step, int* x, int* y) {
     int px, pw;
     panel_rect(v, 0, &px, &pw);
-    long n = (long)sp_playback_step_count(v->pb[0]) + 1;
+    int last = sp_playback_step_count(v->pb[0]);
+    /* Past either end goes to that end, as the bar itself would. */
+    step = step < 0 ? 0 : (step > last ? last : step);
+    long n = (long)last + 1;
     /* The middle of the step's columns, the inverse of sp_timeline_step_at. */
     *x = px + (int)(((long)step * 2 + 1) * pw / (2 * n));
     *y = timeline_top(v) + VIEW_TIMELINE_H / 2;
 }
 
-/* Seeks to the step under window point (x, y) if it is on a timeline; returns whether. */
+bool view_chart_point(const view* v, int step, int* x, int* y) {
+    if (!plot_height(v)) return false;
+    step = step < 0 ? 0 : (step > v->last_step ? v->last_step : step);
+    long n = (long)v->last_step + 1;
+    *x = (int)(((long)step * 2 + 1) * v->width / (2 * n));
+    *y = scene_height(v) + plot_height(v) / (2 * VIEW_CHARTS);
+    return true;
+}
+
+static bool on_charts(const view* v, int y) {
+    return y >= scene_height(v) && y < timeline_top(v);
+}
+
+/* Seeks to the step under window point (x, y) if it is on a timeline or a chart (which spans
+ * the window and the longest file); returns whether. */
 static bool seek_at(view* v, int x, int y, bool require_bar) {
+    if (require_bar && on_charts(v, y) && x >= 0 && x < v->width) {
+        view_seek(v, sp_timeline_step_at(x, v->width, v->last_step));
+        return true;
+    }
     if (require_bar && y < timeline_top(v)) return false;
     for (int i = 0; i < v->count; i++) {
         int px, pw;
@@ -117,6 +163,19 @@ static void handle_key(view* v, const SDL_KeyboardEvent* k) {
         break;
     case SDLK_h:
         v->help = !v->help;
+        v->dirty = true;
+        break;
+    case SDLK_p:
+        v->plots = !v->plots;
+        v->dirty = true;
+        break;
+    case SDLK_c:
+        /* Pages of VIEW_CHARTS, wrapping; shift goes back. */
+        if (v->channel_count > VIEW_CHARTS) {
+            int pages = (v->channel_count + VIEW_CHARTS - 1) / VIEW_CHARTS;
+            int page = v->channel_first / VIEW_CHARTS + ((k->keysym.mod & KMOD_SHIFT) ? -1 : 1);
+            v->channel_first = ((page % pages + pages) % pages) * VIEW_CHARTS;
+        }
         v->dirty = true;
         break;
     case SDLK_q:
@@ -182,8 +241,31 @@ static void format_speed(const view* v, char* buf, size_t sz) {
 void view_describe(const view* v, char* buf, int buf_sz) {
     char speed[16];
     format_speed(v, speed, sizeof speed);
-    snprintf(buf, (size_t)buf_sz, "step %d/%d %s %s", v->step, v->last_step,
-             v->playing ? "playing" : "paused", speed);
+    int used = snprintf(buf, (size_t)buf_sz, "step %d/%d %s %s charts", v->step, v->last_step,
+                        v->playing ? "playing" : "paused", speed);
+    int shown = 0;
+    for (int i = v->channel_first; i < v->channel_count && shown < VIEW_CHARTS && v->plots; i++) {
+        const char* name = sp_playback_channel_at(v->pb[0], v->channels[i])->name;
+        if (used > 0 && used < buf_sz)
+            used += snprintf(buf + used, (size_t)(buf_sz - used), "%s%s", shown ? "," : " ", name);
+        shown++;
+    }
+    if (!shown && used > 0 && used < buf_sz) snprintf(buf + used, (size_t)(buf_sz - used), " off");
+}
+
+static void render_charts(view* v) {
+    int h = plot_height(v);
+    if (!h) return;
+    sp_image panel = sp_image_sub(&v->img, 0, scene_height(v), v->width, h);
+    int shown = v->channel_count - v->channel_first;
+    if (shown > VIEW_CHARTS) shown = VIEW_CHARTS;
+    int diverge = v->count == 2 ? v->difference : sp_playback_divergence(v->pb[0]);
+    sp_plot_def def = {v->channels + v->channel_first, shown, v->step,
+                       v->count == 2 ? v->pb[1] : NULL, diverge};
+    /* Always VIEW_CHARTS rows, so a chart keeps its height on a short last page. */
+    sp_image rows = sp_image_sub(&panel, 0, 0, v->width, h * shown / VIEW_CHARTS);
+    sp_draw_clear(&panel, (sp_rgb){0, 0, 0});
+    sp_playback_plot(v->pb[0], &def, &rows);
 }
 
 bool view_render(view* v) {
@@ -193,7 +275,7 @@ bool view_render(view* v) {
     for (int i = 0; i < v->count; i++) {
         int px, pw;
         panel_rect(v, i, &px, &pw);
-        sp_image scene = sp_image_sub(&v->img, px, 0, pw, timeline_top(v));
+        sp_image scene = sp_image_sub(&v->img, px, 0, pw, scene_height(v));
         sp_image bar = sp_image_sub(&v->img, px, timeline_top(v), pw, VIEW_TIMELINE_H);
         int n = sp_playback_step_count(v->pb[i]);
         int div = sp_playback_divergence(v->pb[i]);
@@ -213,15 +295,18 @@ bool view_render(view* v) {
         opts.note = note;
         sp_playback_draw(v->pb[i], v->step, &scene, &opts);
         /* A dividing line, so two panels never read as one scene. */
-        if (i > 0) sp_draw_rect(&v->img, px, 0, 2, v->height, (sp_rgb){255, 255, 255});
+        if (i > 0) sp_draw_rect(&v->img, px, 0, 2, scene_height(v), (sp_rgb){255, 255, 255});
         sp_timeline tl = {
             .step_count = n,
             .current = v->step > n ? n : v->step,
             .marks = sp_playback_marks(v->pb[i]),
             .diverge_step = v->count == 2 ? v->difference : div,
+            .band = sp_playback_fault_band(v->pb[i]),
         };
         sp_draw_timeline(&bar, &tl);
+        if (i > 0) sp_draw_rect(&v->img, px, timeline_top(v), 2, VIEW_TIMELINE_H, (sp_rgb){255, 255, 255});
     }
+    render_charts(v);
     if (v->help) sp_draw_text_box(&v->img, help_text, v->height >= 400 ? 2 : 1);
     v->dirty = false;
     return true;

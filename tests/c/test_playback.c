@@ -12,6 +12,7 @@
 #include "ensure.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
+#include "sandpit/episode_config.h"
 #include "sandpit/guard.h"
 #include "sandpit/playback.h"
 #include "sandpit/replay.h"
@@ -219,6 +220,123 @@ static void test_guard_marks_and_layers(void) {
     sp_guard_destroy(replay_guard);
 }
 
+/* CartPoleContinuous with an outage on cart.x over steps 5..14 and a rate guardrail, recorded
+ * through the episode config as a server does; played back with the recorded layers. */
+static void test_channels_faults_and_guardrails(void) {
+    const sp_env_class* env = sp_env_find("CartPoleContinuous-v0");
+    ENSURE(env);
+    char err[256], path[512];
+    sp_episode_config* c = sp_episode_config_create();
+    ENSURE(c);
+    c->has_faults = true;
+    c->fault_count = 1;
+    c->faults[0] = sp_default_fault_def(SP_FAULT_OUTAGE);
+    snprintf(c->targets[0], sizeof c->targets[0], "cart.x");
+    c->faults[0].schedule.type = SP_SCHEDULE_WINDOW;
+    c->faults[0].schedule.start = 5;
+    c->faults[0].schedule.end = 15;
+    c->has_guard = true;
+    c->guard = sp_default_guard_def(env->spec);
+    c->guard.actuators[0].max_delta = 2.0;
+    c->guard.actuators[0].rate = SP_GUARD_POLICY_CLIP;
+    c->constraint.sensor = -1;
+    sp_episode_def def = sp_default_episode_def(env);
+    def.max_steps = 30;
+    sp_episode* ep = sp_episode_create(&def, err, sizeof err);
+    sp_recorder_def rd = sp_default_recorder_def();
+    rd.directory = dir;
+    rd.prefix = "faulted";
+    sp_episode_layers l = {0};
+    ENSURE_MSG(ep && sp_episode_layers_attach(&l, ep, c, &rd, err, sizeof err) == 0, "%s", err);
+    uint64_t seed = 4;
+    ENSURE(sp_episode_reset(ep, &seed) == 0);
+    sp_step_result r;
+    int steps = 0;
+    while (!sp_episode_done(ep)) {
+        sp_action a = {.value = {steps % 2 ? 6.0f : -6.0f}};
+        ENSURE(sp_episode_step(ep, &a, &r, err, sizeof err) == 0);
+        steps++;
+    }
+    snprintf(path, sizeof path, "%s", sp_recorder_path(l.recorder));
+    sp_episode_destroy(ep);
+    sp_episode_layers_destroy(&l);
+    sp_episode_config_destroy(c);
+
+    sp_playback* pb = sp_playback_load_recorded(path, err, sizeof err);
+    ENSURE_MSG(pb, "%s", err);
+    ENSURE_MSG(sp_playback_divergence(pb) == -1, "%s", sp_playback_note(pb));
+    ENSURE_MSG(sp_playback_step_count(pb) == steps && steps > 16, "%d steps", steps);
+    const sp_env_spec* spec = env->spec;
+    ENSURE(sp_playback_channel_count(pb) == spec->sensor_count + spec->actuator_count + 3);
+    ENSURE(sp_playback_fault_count(pb) == 1);
+    char desc[160];
+    sp_fault_describe(sp_playback_fault(pb, 0), desc, sizeof desc);
+    ENSURE_MSG(strcmp(desc, "outage cart.x mode=zero steps 5..14") == 0, "%s", desc);
+
+    int x = sp_playback_channel_find(pb, "cart.x");
+    int angle = sp_playback_channel_find(pb, "pole.angle");
+    int force = sp_playback_channel_find(pb, "cart.force");
+    int ret = sp_playback_channel_find(pb, "return");
+    ENSURE(x == 0 && angle >= 0 && force == spec->sensor_count && ret >= 0);
+    ENSURE(sp_playback_channel_find(pb, "nosuch") == -1);
+    const sp_playback_channel* cx = sp_playback_channel_at(pb, x);
+    const sp_playback_channel* ca = sp_playback_channel_at(pb, angle);
+    const sp_playback_channel* cf = sp_playback_channel_at(pb, force);
+    int truth_differs = 0, trips = 0;
+    for (int k = 0; k <= steps; k++) {
+        bool out = k >= 5 && k < 15;
+        const sp_playback_step* s = sp_playback_step_at(pb, k);
+        ENSURE_MSG((s->faults == 1) == out, "step %d faults %llx", k,
+                   (unsigned long long)s->faults);
+        if (out) ENSURE(s->marks & SP_MARK_FAULT); /* also where a window opens or closes */
+        ENSURE(cx->valid[k] == !out && ca->valid[k] == 1);
+        ENSURE(cx->band[k] == (out ? 1 : 0) && ca->band[k] == 0);
+        /* What the agent saw: zero in the outage; otherwise the truth, bit for bit. */
+        if (out) ENSURE(cx->primary[k] == 0.0f);
+        if (!out) ENSURE(cx->primary[k] == cx->secondary[k]);
+        truth_differs += out && cx->secondary[k] != 0.0f;
+        ENSURE(sp_playback_channel_at(pb, ret)->primary[k] == (float)s->episode_return);
+        /* The rate guardrail clips the +-6 N swings: sent and applied differ where it trips. */
+        bool tripped = s->guard_reasons >> SP_GUARD_ACTION_RATE & 1u;
+        trips += tripped;
+        if (k > 0) ENSURE(cf->primary[k] == s->sent.value[0] && cf->secondary[k] == s->action.value[0]);
+        if (tripped) ENSURE(cf->primary[k] != cf->secondary[k]);
+    }
+    ENSURE(truth_differs > 0 && trips > 0);
+
+    /* The HUD names the fault while it is active, in its colour; not before. */
+    static uint8_t px[W * H * 3];
+    sp_image img = sp_image_wrap(px, W, H, W * 3);
+    sp_playback_draw(pb, 8, &img, NULL);
+    int lit = 0;
+    for (int y = 0; y < H; y++)
+        for (int i = 0; i < W; i++)
+            lit += same(sp_image_get(&img, i, y), sp_draw_fault_color(0));
+    ENSURE(lit > 20);
+    sp_playback_draw(pb, 2, &img, NULL);
+    lit = 0;
+    for (int y = 0; y < H; y++)
+        for (int i = 0; i < W; i++)
+            lit += same(sp_image_get(&img, i, y), sp_draw_fault_color(0));
+    ENSURE(lit == 0);
+
+    /* Charts: the picked channels, with the band in the fault's tint. */
+    int picked[4];
+    ENSURE(sp_playback_select_channels(pb, "pole.*,return", picked, 4, err, sizeof err) == 3);
+    ENSURE(picked[0] == angle && picked[2] == ret);
+    ENSURE(sp_playback_select_channels(pb, "cart.x,nosuch", picked, 4, err, sizeof err) == -1);
+    ENSURE_MSG(strstr(err, "nosuch"), "%s", err);
+    sp_plot_def pd = {picked, 1, 10, NULL, -1};
+    ENSURE(sp_playback_select_channels(pb, "cart.x", picked, 4, err, sizeof err) == 1);
+    sp_draw_clear(&img, (sp_rgb){0, 0, 0});
+    sp_playback_plot(pb, &pd, &img);
+    int band = 0;
+    for (int i = 0; i < W; i++)
+        band += same(sp_image_get(&img, i, H - 5), sp_draw_fault_band(0));
+    ENSURE_MSG(band > W / 31 * 5, "band columns %d", band);
+    sp_playback_destroy(pb);
+}
+
 static void cleanup(void) {
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -230,6 +348,7 @@ static const sp_test_case cases[] = {
     {"compare_files", test_compare_files},
     {"truncated_and_bad_files", test_truncated_and_bad_files},
     {"guard_marks_and_layers", test_guard_marks_and_layers},
+    {"channels_faults_and_guardrails", test_channels_faults_and_guardrails},
 };
 
 int main(int argc, char** argv) {

@@ -227,6 +227,7 @@ typedef struct sp_chart {
     int series_count;
     const uint8_t* band;  /* per step: 0, or 1 + the fault index whose tint fills the column */
     const uint8_t* marks; /* per step SP_MARK_* bits: guardrail trips draw a red line */
+    int mark_steps;       /* band and marks hold steps 0..mark_steps (a shorter episode's) */
     /* The label written beside a guardrail line (its reason); NULL: none. */
     const char* (*mark_label)(const void* user, int step);
     const void* label_user;

@@ -25,15 +25,16 @@ typedef struct sp_progress {
 /* Starts counting `total` items; the bar goes to stderr when it is a terminal. */
 void sp_progress_start(sp_progress* p, const char* label, int total, bool quiet);
 
-/* `done` items are finished. Draws at most ten times a second on a terminal, every five
- * seconds otherwise. */
+/* `done` items are finished. On a terminal draws at the first item, then at most ten times a
+ * second; otherwise a line every five seconds. */
 void sp_progress_update(sp_progress* p, int done);
 
 /* Takes the bar off a terminal's line, before other output goes to the terminal; the next
  * update draws it again. No-op elsewhere. */
 void sp_progress_clear(sp_progress* p);
 
-/* Ends the bar with a newline (terminal) or a last line, when anything was shown. */
+/* Ends the bar with its final state and a newline (terminal), or a last line when any was
+ * printed. */
 void sp_progress_finish(sp_progress* p);
 
 #endif

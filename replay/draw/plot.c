@@ -110,8 +110,9 @@ void sp_draw_chart(sp_image* img, const sp_chart* c) {
     int top = TITLE_H, bottom = h - BOTTOM_PAD - 1;
     if (bottom <= top) top = 0;
     int x0, x1;
+    int marked = c->mark_steps < c->step_count ? c->mark_steps : c->step_count;
     if (c->band)
-        for (int k = 0; k <= c->step_count; k++)
+        for (int k = 0; k <= marked; k++)
             if (c->band[k]) {
                 sp_step_columns(k, w, c->step_count, &x0, &x1);
                 sp_draw_rect(img, x0, top, x1 - x0, bottom - top + 1,
@@ -123,7 +124,7 @@ void sp_draw_chart(sp_image* img, const sp_chart* c) {
         sp_draw_rect(img, 0, (int)floor(value_y(0.0, lo, hi, top, bottom)), w, 1, chart_rule);
     /* Guardrail lines under the series, so a line never hides a value. */
     if (c->marks)
-        for (int k = 0; k <= c->step_count; k++)
+        for (int k = 0; k <= marked; k++)
             if (c->marks[k] & SP_MARK_GUARD)
                 vertical(img, step_centre(k, w, c->step_count), top, bottom + 1, guard_line);
     if (any)
@@ -131,7 +132,7 @@ void sp_draw_chart(sp_image* img, const sp_chart* c) {
             draw_series(img, c, &c->series[i], lo, hi, top, bottom);
     /* Reasons along the top, over the lines, each only where it does not run into the last. */
     int label_end = -1;
-    for (int k = 0; c->marks && c->mark_label && top > 0 && k <= c->step_count; k++) {
+    for (int k = 0; c->marks && c->mark_label && top > 0 && k <= marked; k++) {
         if (!(c->marks[k] & SP_MARK_GUARD)) continue;
         int x = step_centre(k, w, c->step_count);
         const char* label = c->mark_label(c->label_user, k);

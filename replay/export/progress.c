@@ -62,11 +62,14 @@ void sp_progress_update(sp_progress* p, int done) {
     p->done = done;
     if (p->quiet) return;
     double t = now();
-    if (t - p->last >= (p->tty ? TTY_INTERVAL : LINE_INTERVAL)) draw(p, t, false);
+    /* A terminal shows the bar from the first item on; a log gets a line only once the work
+     * has taken a while. */
+    if (t - p->last >= (p->tty ? TTY_INTERVAL : LINE_INTERVAL) || (p->tty && !p->printed))
+        draw(p, t, false);
 }
 
 void sp_progress_finish(sp_progress* p) {
-    if (p->quiet || !p->printed) return;
+    if (p->quiet || !(p->printed || p->tty)) return;
     draw(p, now(), true);
 }
 

@@ -58,7 +58,8 @@ void sp_playback_plot(const sp_playback* pb, const sp_plot_def* def, sp_image* i
                             unit ? chs[0]->unit : "", unit ? ")" : "");
         sp_chart c = {.title = title, .step_count = span, .current = def->current,
                       .diverge_step = def->diverge_step, .band = chs[0]->band,
-                      .marks = sp_playback_marks(pb), .mark_label = guard_label,
+                      .marks = sp_playback_marks(pb), .mark_steps = steps[0],
+                      .mark_label = guard_label,
                       .label_user = pb};
         for (int e = 0; e < 2; e++) {
             if (!chs[e]) continue;

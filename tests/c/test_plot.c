@@ -49,7 +49,7 @@ static void test_chart(void) {
     sp_image img = sp_image_wrap(pixels, W, H, W * 3);
     sp_rgb blue = {51, 204, 255}, grey_truth = {204, 204, 204};
     sp_chart c = {.title = "x", .step_count = N, .series_count = 2, .band = band, .marks = marks,
-                  .current = 10, .diverge_step = 90};
+                  .mark_steps = N, .current = 10, .diverge_step = 90};
     c.series[0] = (sp_chart_series){flat, N, grey_truth, NULL};
     c.series[1] = (sp_chart_series){up, N, blue, valid};
     sp_draw_chart(&img, &c);

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # sandpit-view in a real X window under Xvfb, driven by its own --script (real SDL key and
 # mouse events pushed onto SDL's queue):
-#   - play, pause, seek by clicking the timeline, step keys: `print` reports each state;
+#   - play, pause, seek by clicking the timeline (past the end: the last step), step keys:
+#     `print` reports each state;
+#   - the chart panel: a click on a chart seeks, `c` / shift+c page through the channels,
+#     `p` hides it, --channels picks them (a glob), an unknown channel is refused;
 #   - a screenshot read back from the renderer is not blank (several colours, the background,
-#     the cart's and the pole's colours) and, below the HUD, is pixel for pixel the frame
-#     `sandpit replay export` renders for the same step: the window shows that step;
+#     the cart's and the pole's colours, the charts' line colours) and, below the HUD, is pixel
+#     for pixel the frame `sandpit replay export` renders for the same step;
 #   - two files side by side: the first step whose hashes differ is reported, and none for
 #     a file against itself.
 # Exits 77 (ctest SKIP_RETURN_CODE) only when no X server can be started here.
@@ -58,13 +61,16 @@ echo "recorded $steps steps; seeking to $target"
 script="print;key [;key [;key [;play;wait 20;pause;key ];key ];key ];print;seek $target;print"
 script+=";screenshot $tmp/shot.png"
 script+=";key left;key left;key left;print;key shift+right;print;key end;print;key home;print"
-script+=";key h;wait 2;screenshot $tmp/help.png;key h;drag 2 $target;print;quit"
+script+=";key h;wait 2;screenshot $tmp/help.png;key h;drag 2 $target;print"
+script+=";seek 100000;print;chart 5;print;key c;print;key c;print;key shift+c;print;key p;print"
+script+=";chart 9;print;quit"
 xrun "$a" --size 800x600 --script "$script" >"$tmp/out" 2>"$tmp/err" || die "sandpit-view exited $?"
 cat "$tmp/out"
 mapfile -t lines < <(grep '^step ' "$tmp/out")
-expect() { # index, wanted line (a regex)
-  [[ "${lines[$1]:-}" =~ ^$2$ ]] || die "print $1 is '${lines[$1]:-}', want '$2'"
+expect() { # index, wanted line (a regex; the chart list after it is checked apart)
+  [[ "${lines[$1]:-}" =~ ^$2( charts .*)$ ]] || die "print $1 is '${lines[$1]:-}', want '$2'"
 }
+charts_of() { echo "${lines[$1]:-}" | sed -n 's/.* charts //p'; }
 expect 0 "step 0/$steps paused 1x"
 expect 1 "step [0-9]+/$steps paused 1x"
 played=$(echo "${lines[1]}" | awk '{split($2, s, "/"); print s[1]}')
@@ -75,16 +81,30 @@ expect 4 "step $(( back + 10 > steps ? steps : back + 10 ))/$steps paused 1x"
 expect 5 "step $steps/$steps paused 1x"
 expect 6 "step 0/$steps paused 1x"
 expect 7 "step $target/$steps paused 1x"
+expect 8 "step $steps/$steps paused 1x" # a seek past the end goes to the last step
+expect 9 "step 5/$steps paused 1x"      # a click on a chart
+[ "$(charts_of 9)" = "cart.x,cart.velocity,action" ] || die "default charts: $(charts_of 9)"
+[ "$(charts_of 10)" = "reward,cost" ] || die "c: $(charts_of 10)"
+[ "$(charts_of 11)" = "cart.x,cart.velocity,action" ] || die "c wraps: $(charts_of 11)"
+[ "$(charts_of 12)" = "reward,cost" ] || die "shift+c: $(charts_of 12)"
+[ "$(charts_of 13)" = "off" ] || die "p: $(charts_of 13)"
+expect 14 "step 5/$steps paused 1x" # charts off: the click lands on the scene, no seek
 grep -q "^screenshot $tmp/shot.png$" "$tmp/out"
 
-# Not blank: the scene's colours are on screen, as the window presented them.
-$check png "$tmp/shot.png" --min-colors 6 --has $cart --has $pole --has $background
+# Not blank: the scene's colours are on screen, as the window presented them, and the charts'
+# lines (what the agent saw, in blue).
+$check png "$tmp/shot.png" --min-colors 6 --has $cart --has $pole --has $background --has 51,204,255
 # The help overlay changes the picture.
 ! cmp -s "$tmp/shot.png" "$tmp/help.png" || die "help overlay not shown"
-# Below the HUD (6 lines of 2x-scaled 9-pixel text), the scene panel (800 x 576) is exactly the
-# exported frame of that step.
-"$bin" replay export "$a" --frames "$tmp/frames" --size 800x576 --quiet
-$check same "$tmp/shot.png" "$tmp/frames/$(printf 'frame_%06d.png' "$target")" --rows 120:576
+# Below the HUD (up to 8 lines of 2x-scaled 9-pixel text), the scene panel (800 x 346: the
+# window less the timeline and the chart panel's two fifths) is exactly the exported frame.
+"$bin" replay export "$a" --frames "$tmp/frames" --size 800x346 --quiet
+$check same "$tmp/shot.png" "$tmp/frames/$(printf 'frame_%06d.png' "$target")" --rows 150:346
+
+# --channels takes globs; a channel the env does not have is refused before any window opens.
+xrun "$a" --channels 'pole.*,return' --script "print;quit" >"$tmp/out4" 2>"$tmp/err4" ||
+  die "--channels"
+grep -q "charts pole.angle,pole.angular_velocity,return$" "$tmp/out4" || die "--channels: $(cat "$tmp/out4")"
 
 # Two files side by side: different seeds differ from the reset on; a file against itself
 # never does.
@@ -100,5 +120,7 @@ set +e
 "$view" 2>/dev/null; [ $? -eq 2 ] || die "no FILE should exit 2"
 "$view" "$a" --script "jump 3" 2>/dev/null; [ $? -eq 2 ] || die "a bad script should exit 2"
 "$view" "$tmp/none.sprp" 2>/dev/null; [ $? -eq 2 ] || die "a missing file should exit 2"
+"$view" "$a" --channels nosuch 2>"$tmp/err5"; [ $? -eq 2 ] || die "an unknown channel should exit 2"
+grep -q "no channel 'nosuch'" "$tmp/err5" || die "unknown channel message: $(cat "$tmp/err5")"
 set -e
 echo "ok viewer"

@@ -64,7 +64,7 @@ void sp_playback_plot(const sp_playback* pb, const sp_plot_def* def, sp_image* i
         for (int e = 0; e < 2; e++) {
             if (!chs[e]) continue;
             int at = def->current < 0 ? 0 : (def->current > steps[e] ? steps[e] : def->current);
-            if (used < (int)sizeof title)
+            if (def->current >= 0 && used < (int)sizeof title)
                 used += readout(title + used, sizeof title - (size_t)used, chs[e], at,
                                 def->other ? (e ? " | B" : "A") : "");
             add_series(&c, chs[e]->secondary, steps[e], secondary_colors[e], NULL);

@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="record every episode and keep the replays of failing ones here",
     )
+    run.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write an HTML report here (index.html: scenarios and failed cases linked to their "
+        "replays; episodes.html: a GIF and charts of each kept episode); records episodes, "
+        "keeping failing ones in DIR/replays unless --replays says where",
+    )
     run.add_argument("--jobs", type=_positive, default=1, metavar="N", help="worker processes")
     run.add_argument(
         "--endpoint",
@@ -63,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=_positive, metavar="N", help="only the suite's first N seeds")
     run.add_argument("--episodes", type=_positive, metavar="K", help="override episodes per seed")
     run.add_argument("--timeout", type=float, metavar="S", help="seconds per server request")
-    run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    run.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the verdict line (no progress)"
+    )
     check = sub.add_parser("check", help="validate suite files without running them")
     check.add_argument("suites", nargs="+", metavar="SUITE.toml")
     return parser
@@ -93,7 +102,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             )
         return status
 
+    from ..progress import Progress
     from ..server import LocalServer
+    from .html import ReportError, write_html_report
     from .report import format_table, write_json, write_junit
     from .runner import AgentError, preflight, run_suite
 
@@ -114,6 +125,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if replays and os.path.exists(replays) and not os.path.isdir(replays):
         _error(f"--replays {args.replays}: not a directory")
         return EXIT_USAGE
+    report_dir = os.path.abspath(args.report) if args.report else None
+    if report_dir and os.path.exists(report_dir) and not os.path.isdir(report_dir):
+        _error(f"--report {args.report}: not a directory")
+        return EXIT_USAGE
+    if report_dir and not replays:
+        replays = os.path.join(report_dir, "replays")
 
     server = None
     endpoint = args.endpoint
@@ -126,6 +143,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except (SuiteError, AgentError) as e:
             _error(str(e))
             return EXIT_USAGE
+        bar = Progress(suite.name, len(suite.all_scenarios) * len(suite.seeds), quiet=args.quiet)
         result = run_suite(
             suite,
             args.agent,
@@ -133,7 +151,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             jobs=args.jobs,
             replays_dir=replays,
             timeout=args.timeout,
+            progress=lambda done, total: bar.update(done),
         )
+        bar.finish()
     except SandpitError as e:
         _error(f"{type(e).__name__}: {e}")
         return EXIT_ERROR
@@ -147,6 +167,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         write_junit(result, args.junit)
     if args.json:
         write_json(result, args.json)
+    if report_dir:
+        try:
+            index = write_html_report(result, report_dir, quiet=args.quiet)
+        except ReportError as e:
+            _error(str(e))
+            return EXIT_ERROR
+        if not args.quiet:
+            print(f"report: {index}", flush=True)
     return result.exit_code
 
 

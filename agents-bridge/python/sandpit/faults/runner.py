@@ -576,6 +576,7 @@ def run_suite(
     env_factory: Optional[EnvFactory] = None,
     timeout: Optional[float] = None,
     record_root: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> SuiteResult:
     """Runs every (scenario, seed) unit, judges the thresholds and keeps failing replays.
 
@@ -583,7 +584,8 @@ def run_suite(
     the server must be able to write: a local server, or one sharing the file system); the
     replays of failing episodes are moved to ``replays_dir`` and the rest deleted.
     ``env_factory(env_id, endpoint, **kwargs)`` replaces ``sandpit.make`` (for tests); with
-    ``jobs > 1`` it must be picklable.
+    ``jobs > 1`` it must be picklable. ``progress(done, total)`` is called as (scenario, seed)
+    units finish.
     """
     started = time.monotonic()
     temp_root: Optional[str] = None
@@ -613,7 +615,7 @@ def run_suite(
                         timeout=timeout,
                     )
                 )
-        results = _run_units(units, jobs, env_factory)
+        results = _run_units(units, jobs, env_factory, progress)
         by_scenario: Dict[str, List[UnitResult]] = {}
         for r in results:
             by_scenario.setdefault(r.scenario, []).append(r)
@@ -647,15 +649,26 @@ def run_suite(
 
 
 def _run_units(
-    units: List[UnitSpec], jobs: int, env_factory: Optional[EnvFactory]
+    units: List[UnitSpec],
+    jobs: int,
+    env_factory: Optional[EnvFactory],
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> List[UnitResult]:
+    def counted(results: Iterable[UnitResult]) -> List[UnitResult]:
+        out = []
+        for r in results:
+            out.append(r)
+            if progress is not None:
+                progress(len(out), len(units))
+        return out
+
     if jobs <= 1 or len(units) <= 1:
-        return [run_unit(u, env_factory) for u in units]
+        return counted(run_unit(u, env_factory) for u in units)
     ctx = multiprocessing.get_context("spawn")  # no forked copies of zmq contexts or threads
     with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
         if env_factory is None:
-            return list(pool.map(_pool_run, units))
-        return list(pool.map(run_unit, units, [env_factory] * len(units)))
+            return counted(pool.map(_pool_run, units))
+        return counted(pool.map(run_unit, units, [env_factory] * len(units)))
 
 
 def replay_name(scenario: str, seed: int, index: int) -> str:

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ensure.h"
+#include "pixels.h"
 #include "sandpit/draw.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
@@ -28,18 +29,6 @@ static sp_image blank_image(void) {
     sp_rgb black = {0, 0, 0};
     sp_draw_clear(&img, black);
     return img;
-}
-
-static int same(sp_rgb a, sp_rgb b) {
-    return a.r == b.r && a.g == b.g && a.b == b.b;
-}
-
-static int count_color(const sp_image* img, sp_rgb c) {
-    int n = 0;
-    for (int y = 0; y < img->height; y++)
-        for (int x = 0; x < img->width; x++)
-            n += same(sp_image_get(img, x, y), c);
-    return n;
 }
 
 static void test_checksums(void) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ensure.h"
+#include "pixels.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/episode_config.h"
@@ -44,10 +45,6 @@ static int record(const char* env_id, uint64_t seed, const char* prefix, char* p
     sp_recorder_destroy(rec);
     sp_episode_destroy(ep);
     return r.step;
-}
-
-static int same(sp_rgb a, sp_rgb b) {
-    return a.r == b.r && a.g == b.g && a.b == b.b;
 }
 
 static void test_load_and_pose(void) {

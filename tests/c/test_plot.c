@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ensure.h"
+#include "pixels.h"
 #include "sandpit/draw.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
@@ -14,18 +15,6 @@
 #define H 120
 
 static uint8_t pixels[H * W * 3];
-
-static int same(sp_rgb a, sp_rgb b) {
-    return a.r == b.r && a.g == b.g && a.b == b.b;
-}
-
-static int count_color(const sp_image* img, sp_rgb c) {
-    int n = 0;
-    for (int y = 0; y < img->height; y++)
-        for (int x = 0; x < img->width; x++)
-            n += same(sp_image_get(img, x, y), c);
-    return n;
-}
 
 /* The column a step's centre falls in, as plot.c and the timeline compute it. */
 static int column(int s, int width, int steps) {

@@ -20,9 +20,8 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
-import sandpit
-from sandpit.errors import ServerError
 from sandpit.progress import Progress
+from test_fault_suites import faults_supported  # noqa: F401  (a fixture: skips without faults)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -157,15 +156,6 @@ def screenshot(page: Path, out: Path, size: str = "1200,1600") -> Dict[Tuple[int
     w, h, rows = decode_png(out)
     assert (w, h) == tuple(int(x) for x in size.split(","))
     return colours(rows)
-
-
-@pytest.fixture(scope="module")
-def faults_supported(endpoint: str) -> None:
-    try:
-        env = sandpit.make("CartPole-v0", endpoint, faults=[{"kind": "noise", "sigma": 0.01}])
-    except (TypeError, ServerError) as e:
-        pytest.skip(f"faults are not wired through sandpit.make yet: {e}")
-    env.close()
 
 
 def test_suite_report_in_chromium(endpoint, faults_supported, tmp_path):

@@ -1,5 +1,6 @@
-/* `sandpit replay export FILE`: renders every step of a replay, headless, to PNG frames, an
- * animated GIF, or a video through ffmpeg when it is installed.
+/* `sandpit replay export FILE...`: renders every step of a replay, headless, to PNG frames, an
+ * animated GIF, or a video through ffmpeg when it is installed. Several files go into one
+ * directory each (frames) or one GIF each in a directory, with a progress bar over the files.
  *
  * One frame buffer and one encoder per output are made before the first frame; the loop over
  * steps allocates nothing. */
@@ -24,6 +25,8 @@
 
 typedef struct export_opts {
     const char* file;
+    const char** files; /* every FILE given; `file` is the one being exported */
+    int file_count;
     const char* frames_dir;
     const char* gif_path;
     const char* video_path;
@@ -32,13 +35,16 @@ typedef struct export_opts {
     double fps; /* animation rate; 0: real time */
     bool hud;
     bool quiet;
+    bool frame_progress; /* one file: the bar counts its frames */
 } export_opts;
 
 static void usage(FILE* out) {
     fprintf(out,
-            "usage: sandpit replay export FILE [--frames DIR] [--gif OUT.gif] [--video OUT.mp4]\n"
+            "usage: sandpit replay export FILE... [--frames DIR] [--gif OUT.gif] [--video OUT.mp4]\n"
             "                             [--size WxH] [--every N] [--fps F] [--no-hud] "
             "[--quiet]\n"
+            "  several FILEs: frames into DIR/<name>/, GIFs into the directory --gif names\n"
+            "  (DIR/<name>.gif), where <name> is the file's name without .sprp\n"
             "  --frames DIR   one PNG per step: DIR/frame_000000.png (the reset) .. step N\n"
             "  --gif OUT      an animated GIF, looping\n"
             "  --video OUT    a video through ffmpeg (must be on PATH)\n"
@@ -122,17 +128,18 @@ static int parse(int argc, char** argv, export_opts* o) {
         } else if (arg[0] == '-' && arg[1]) {
             fail("unknown option '%s' (see sandpit replay export --help)", arg);
             return EXIT_USAGE;
-        } else if (o->file) {
-            fail("one FILE at a time (got '%s' and '%s')", o->file, arg);
-            return EXIT_USAGE;
         } else {
-            o->file = arg;
+            o->files[o->file_count++] = arg;
         }
         if (takes_value) i++;
     }
-    if (!o->file) {
+    if (o->file_count == 0) {
         fail("missing FILE");
         usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o->file_count > 1 && o->video_path) {
+        fail("--video takes one FILE (got %d)", o->file_count);
         return EXIT_USAGE;
     }
     if (!o->frames_dir && !o->gif_path && !o->video_path) {
@@ -302,7 +309,7 @@ static int run(const export_opts* o, sp_playback* pb, outputs* out) {
     draw.hud = o->hud;
     int n = sp_playback_step_count(pb);
     sp_progress progress;
-    sp_progress_start(&progress, "export", n + 1, o->quiet);
+    sp_progress_start(&progress, "export", n + 1, o->quiet || !o->frame_progress);
     int rc = 0;
     for (int step = 0; step <= n && rc == 0; step++) {
         if (step % o->every != 0 && step != n) continue;
@@ -314,19 +321,10 @@ static int run(const export_opts* o, sp_playback* pb, outputs* out) {
     return rc;
 }
 
-int sp_replay_export_main(int argc, char** argv) {
-    export_opts o = {.width = 640, .height = 480, .every = 1, .hud = true};
-    int rc = parse(argc, argv, &o);
-    if (rc != 0) return rc < 0 ? 0 : rc;
-
-    /* Before any work: a missing encoder is the user's to fix, not a half-done export. */
-    if (o.video_path && !on_path("ffmpeg")) {
-        fail("--video needs ffmpeg on PATH and there is none: install it, or use --frames DIR "
-             "or --gif OUT");
-        return 1;
-    }
+/* Exports o->file; returns its exit status. */
+static int export_one(const export_opts* o) {
     char err[PATH_MAX + 256];
-    sp_playback* pb = sp_playback_load_recorded(o.file, err, sizeof err);
+    sp_playback* pb = sp_playback_load_recorded(o->file, err, sizeof err);
     if (!pb) {
         fail("%s", err);
         return EXIT_USAGE;
@@ -334,24 +332,93 @@ int sp_replay_export_main(int argc, char** argv) {
     /* A dead ffmpeg must fail the write, not kill us. */
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     outputs out = {0};
-    rc = run(&o, pb, &out);
+    int rc = run(o, pb, &out);
     if (out.gif && sp_gif_close(out.gif) != 0 && rc == 0) {
-        fail("%s: write failed", o.gif_path);
+        fail("%s: write failed", o->gif_path);
         rc = 1;
     }
     if (out.video) {
         int status = pclose(out.video);
         if (status != 0 && rc == 0) {
-            fail("%s: ffmpeg failed", o.video_path);
+            fail("%s: ffmpeg failed", o->video_path);
             rc = 1;
         }
     }
     signal(SIGPIPE, old_pipe);
-    if (rc == 0 && !o.quiet)
-        printf("exported %d frames of %s (%s, steps 0..%d): %s\n", out.frames, o.file,
+    if (rc == 0 && !o->quiet)
+        printf("exported %d frames of %s (%s, steps 0..%d): %s\n", out.frames, o->file,
                sp_playback_spec(pb)->id, sp_playback_step_count(pb), sp_playback_note(pb));
     sp_png_encoder_destroy(out.png);
     free(out.pixels);
     sp_playback_destroy(pb);
     return rc;
+}
+
+/* "<dir>/<name of file without .sprp><suffix>" into out; false when too long. */
+static bool path_in(char* out, size_t n, const char* dir, const char* file, const char* suffix) {
+    const char* slash = strrchr(file, '/');
+    const char* name = slash ? slash + 1 : file;
+    size_t len = strlen(name), ext = strlen(SP_REPLAY_EXTENSION);
+    if (len > ext && strcmp(name + len - ext, SP_REPLAY_EXTENSION) == 0) len -= ext;
+    int w = snprintf(out, n, "%s/%.*s%s", dir, (int)len, name, suffix);
+    return w > 0 && (size_t)w < n;
+}
+
+int sp_replay_export_main(int argc, char** argv) {
+    const char** files = malloc(sizeof *files * (size_t)(argc > 0 ? argc : 1));
+    if (!files) {
+        fail("out of memory");
+        return 1;
+    }
+    export_opts o = {.files = files, .width = 640, .height = 480, .every = 1, .hud = true};
+    int rc = parse(argc, argv, &o);
+    if (rc != 0) {
+        free(files);
+        return rc < 0 ? 0 : rc;
+    }
+
+    /* Before any work: a missing encoder is the user's to fix, not a half-done export. */
+    if (o.video_path && !on_path("ffmpeg")) {
+        fail("--video needs ffmpeg on PATH and there is none: install it, or use --frames DIR "
+             "or --gif OUT");
+        free(files);
+        return 1;
+    }
+    if (o.file_count == 1) {
+        o.file = files[0];
+        o.frame_progress = true;
+        rc = export_one(&o);
+        free(files);
+        return rc;
+    }
+    if (o.gif_path && make_dir(o.gif_path) != 0) {
+        fail("%s: %s", o.gif_path, strerror(errno));
+        free(files);
+        return 1;
+    }
+    /* Many files: each into its own frames directory and GIF, the bar over the files; the
+     * worst status wins, as for verify. */
+    int worst = 0;
+    sp_progress progress;
+    sp_progress_start(&progress, "export", o.file_count, o.quiet);
+    for (int i = 0; i < o.file_count; i++) {
+        export_opts one = o;
+        one.file = files[i];
+        char frames[PATH_MAX], gif[PATH_MAX];
+        if ((o.frames_dir && !path_in(frames, sizeof frames, o.frames_dir, one.file, "")) ||
+            (o.gif_path && !path_in(gif, sizeof gif, o.gif_path, one.file, ".gif"))) {
+            fail("%s: output path too long", one.file);
+            rc = 1;
+        } else {
+            one.frames_dir = o.frames_dir ? frames : NULL;
+            one.gif_path = o.gif_path ? gif : NULL;
+            sp_progress_clear(&progress);
+            rc = export_one(&one);
+        }
+        if (rc > worst) worst = rc;
+        sp_progress_update(&progress, i + 1);
+    }
+    sp_progress_finish(&progress);
+    free(files);
+    return worst;
 }

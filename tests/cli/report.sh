@@ -6,8 +6,9 @@
 #   - report writes a static page: the summary table with a row per file, a GIF and a chart
 #     PNG per episode (all decoded), the first divergent step of a pair; every src and href
 #     in the page names a file that exists; the same files give the same bytes;
-#   - progress: on a terminal (a pty from script(1)) verify and report draw a bar with counts
-#     and the time; --quiet draws nothing; into a pipe a short run prints nothing extra.
+#   - export over many files: a frames directory and a GIF each;
+#   - progress: on a terminal (a pty from script(1)) verify, export and report draw a bar with
+#     counts and the time; --quiet draws nothing; into a pipe a short run prints nothing extra.
 set -euo pipefail
 bin=${1:?usage: report.sh SANDPIT_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,19 @@ script -qec "'$bin' replay report '$a' '$l' --html '$tmp/r2'" /dev/null >"$tmp/t
 grep -q 'report \[#*\] 2/2 100% .* elapsed' "$tmp/tty" || die "report bar: $(cat -A "$tmp/tty")"
 script -qec "'$bin' replay export '$l' --gif '$tmp/l.gif'" /dev/null >"$tmp/tty" </dev/null
 grep -q 'export \[#*\] [0-9]*/[0-9]* 100% .* elapsed' "$tmp/tty" || die "export bar: $(cat -A "$tmp/tty")"
+# export over many files: a frames directory and a GIF per file, the bar over the files.
+script -qec "'$bin' replay export '$a' '$l' --frames '$tmp/many' --gif '$tmp/gifs' --every 9" \
+  /dev/null >"$tmp/tty" </dev/null
+grep -q 'export \[#*\] 2/2 100% .* elapsed' "$tmp/tty" || die "export many: $(cat -A "$tmp/tty")"
+for f in "$a" "$l"; do
+  name=$(basename "$f" .sprp)
+  [ -s "$tmp/many/$name/frame_000000.png" ] || die "no frames of $name"
+  $check gif "$tmp/gifs/$name.gif" >/dev/null
+done
+set +e
+"$bin" replay export "$a" "$b" --video "$tmp/v.mp4" 2>"$tmp/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q -- "--video takes one FILE" "$tmp/err" || die "--video with two files: $rc"
 script -qec "'$bin' replay verify --quiet '$a' '$b'" /dev/null >"$tmp/tty" </dev/null
 if grep -q 'verify \[' "$tmp/tty"; then die "--quiet drew a bar"; fi
 "$bin" replay verify "$a" "$b" 2>"$tmp/err" >/dev/null

@@ -108,10 +108,13 @@ static bool on_charts(const view* v, int y) {
 /* Seeks to the step under window point (x, y) if it is on a timeline or a chart (which spans
  * the window and the longest file); returns whether. */
 static bool seek_at(view* v, int x, int y, bool require_bar) {
-    if (require_bar && on_charts(v, y) && x >= 0 && x < v->width) {
+    bool charts = require_bar ? on_charts(v, y) : v->drag_on_charts;
+    if (charts && x >= 0 && x < v->width) {
         view_seek(v, sp_timeline_step_at(x, v->width, v->last_step));
+        v->drag_on_charts = true;
         return true;
     }
+    if (require_bar) v->drag_on_charts = false;
     if (require_bar && y < timeline_top(v)) return false;
     for (int i = 0; i < v->count; i++) {
         int px, pw;

@@ -26,6 +26,7 @@ typedef struct view {
     double carry;    /* fractional steps owed to playback */
     bool help;
     bool dragging;
+    bool drag_on_charts; /* the drag started on a chart: it keeps their step mapping */
     bool quit;
     bool dirty; /* the buffer needs redrawing */
     bool plots; /* the chart panel under the scenes */

@@ -118,6 +118,14 @@ typedef struct sp_draw_ray {
     bool dropped;
 } sp_draw_ray;
 
+/* The beams an env declares (spec->rays) as rays to draw, from one step's readings: `seen`
+ * (what the agent got), `truth` and `valid` (0: the reading was dropped), each indexed by
+ * sensor; `truth` and `valid` may be NULL. Bodies are read from `world` as posed. Writes at
+ * most `max` rays; returns how many. */
+int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, const float* seen,
+                               const float* truth, const uint8_t* valid, sp_draw_ray* out,
+                               int max);
+
 /* Overrides a shape's colour (a scene's roles: agent, goal, hazard). `fallback` is the colour
  * by creation order; return it to keep it. Colours should stay in the 6x6x6 cube. */
 typedef sp_rgb (*sp_shape_color_fn)(void* user, const sp_world* world, int shape, sp_rgb fallback);

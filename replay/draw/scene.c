@@ -302,6 +302,31 @@ static void draw_contacts(sp_image* img, const sp_camera* cam, const sp_scene_op
     }
 }
 
+int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, const float* seen,
+                               const float* truth, const uint8_t* valid, sp_draw_ray* out,
+                               int max) {
+    int n = 0;
+    for (int i = 0; i < spec->ray_count && n < max; i++) {
+        const sp_ray_sensor* r = &spec->rays[i];
+        if (r->sensor < 0 || r->sensor >= spec->sensor_count) continue;
+        cpVect origin = cpv(r->x, r->y), dir = cpvforangle(r->angle);
+        if (r->body >= 0 && r->body < sp_world_body_count(world)) {
+            const cpBody* b = sp_world_body(world, r->body);
+            origin = cpBodyLocalToWorld((cpBody*)b, origin);
+            dir = cpvrotate(dir, cpBodyGetRotation((cpBody*)b));
+        }
+        double got = seen[r->sensor];
+        double real = truth ? truth[r->sensor] : got;
+        bool dropped = (valid && !valid[r->sensor]) || !isfinite(got);
+        double len = dropped ? r->range : fmin(fmax(got, 0.0), r->range);
+        double tlen = isfinite(real) ? fmin(fmax(real, 0.0), r->range) : len;
+        cpVect end = cpvadd(origin, cpvmult(dir, len)), tend = cpvadd(origin, cpvmult(dir, tlen));
+        out[n++] = (sp_draw_ray){origin.x, origin.y, end.x, end.y, tend.x, tend.y,
+                                 !dropped && got < r->range, dropped};
+    }
+    return n;
+}
+
 /* Beams as thin lines; a hit marked by a dot, the truth by a green dot where it differs; a
  * dropped reading grey to the full range, so a blind sensor shows as one. */
 static void draw_rays(sp_image* img, const sp_camera* cam, const sp_scene_opts* opts) {

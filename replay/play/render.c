@@ -3,8 +3,6 @@
  * guardrails tripped at that step. Shared by the viewer and export, so both show exactly the
  * same pixels. Everything is formatted into stack buffers: drawing allocates nothing. */
 
-#include <chipmunk/chipmunk.h>
-#include <math.h>
 #include <stdio.h>
 
 #include "sandpit/guard.h"
@@ -19,28 +17,18 @@ sp_playback_draw_opts sp_default_playback_draw_opts(void) {
 }
 
 /* The env's declared beams at `step`, from the reading the agent got (and the true one). */
-static int collect_rays(const sp_playback* pb, int step, sp_world* world, sp_draw_ray* out) {
+static int collect_rays(const sp_playback* pb, int step, const sp_world* world, sp_draw_ray* out) {
     const sp_env_spec* spec = sp_playback_spec(pb);
-    int n = 0;
-    for (int i = 0; i < spec->ray_count && n < SP_MAX_SENSORS; i++) {
-        const sp_ray_sensor* r = &spec->rays[i];
-        const sp_playback_channel* ch = sp_playback_channel_at(pb, r->sensor);
-        if (!ch || ch->kind != SP_CHANNEL_SENSOR) continue;
-        cpVect origin = cpv(r->x, r->y), dir = cpvforangle(r->angle);
-        if (r->body >= 0 && r->body < sp_world_body_count(world)) {
-            cpBody* b = sp_world_body(world, r->body);
-            origin = cpBodyLocalToWorld(b, origin);
-            dir = cpvrotate(dir, cpBodyGetRotation(b));
-        }
-        double seen = ch->primary[step], truth = ch->secondary[step];
-        bool dropped = (ch->valid && !ch->valid[step]) || !isfinite(seen);
-        double len = dropped ? r->range : fmin(fmax(seen, 0.0), r->range);
-        double tlen = isfinite(truth) ? fmin(fmax(truth, 0.0), r->range) : len;
-        cpVect end = cpvadd(origin, cpvmult(dir, len)), tend = cpvadd(origin, cpvmult(dir, tlen));
-        out[n++] = (sp_draw_ray){origin.x, origin.y, end.x, end.y, tend.x, tend.y,
-                                 !dropped && seen < r->range, dropped};
+    if (spec->ray_count == 0) return 0;
+    float seen[SP_MAX_SENSORS], truth[SP_MAX_SENSORS];
+    uint8_t valid[SP_MAX_SENSORS];
+    for (int i = 0; i < spec->sensor_count && i < SP_MAX_SENSORS; i++) {
+        const sp_playback_channel* ch = sp_playback_channel_at(pb, i);
+        seen[i] = ch->primary[step];
+        truth[i] = ch->secondary[step];
+        valid[i] = ch->valid[step];
     }
-    return n;
+    return sp_draw_rays_from_readings(spec, world, seen, truth, valid, out, SP_MAX_SENSORS);
 }
 
 /* The HUD's extra lines: each active fault in its colour, then the guardrails that tripped. */

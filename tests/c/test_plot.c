@@ -138,6 +138,43 @@ static void test_rays_and_roles(void) {
     sp_world_destroy(world);
 }
 
+/* Declared beams become rays from one step's readings: on a body, rotated with it; a dropped
+ * reading goes to the full range; the truth's end where it differs. */
+static void test_rays_from_declared_sensors(void) {
+    sp_world_def wd = sp_default_world_def();
+    sp_world* world = sp_world_create(&wd);
+    ENSURE(world);
+    cpBody* body = sp_world_add_body(world, cpBodyNew(1.0, 1.0));
+    cpBodySetPosition(body, cpv(1.0, 2.0));
+    cpBodySetAngle(body, 0.5 * 3.14159265358979323846); /* the body's x axis points up */
+    static const sp_channel sensors[3] = {{"lidar.0", "m", 0, 5, ""}, {"lidar.1", "m", 0, 5, ""},
+                                          {"speed", "m/s", 0, 9, ""}};
+    static const sp_ray_sensor rays[3] = {
+        {0, 0, 0.5, 0.0, 0.0, 5.0},  /* forward from 0.5 m ahead of the body's centre */
+        {1, -1, 0.0, 0.0, 0.0, 5.0}, /* fixed in the world at the origin, along +x */
+        {7, 0, 0.0, 0.0, 0.0, 5.0},  /* names no sensor: skipped */
+    };
+    sp_env_spec spec = {.id = "rays", .sensor_count = 3, .sensors = sensors, .ray_count = 3,
+                        .rays = rays};
+    float seen[3] = {2.0f, 9.0f, 1.0f}, truth[3] = {2.5f, 4.0f, 1.0f};
+    uint8_t valid[3] = {1, 0, 1};
+    sp_draw_ray out[4];
+    ENSURE(sp_draw_rays_from_readings(&spec, world, seen, truth, valid, out, 4) == 2);
+    /* Ray 0 starts 0.5 m above (1, 2) and runs 2 m up: a hit; the truth ends 0.5 m further. */
+    ENSURE(fabs(out[0].x0 - 1.0) < 1e-12 && fabs(out[0].y0 - 2.5) < 1e-12);
+    ENSURE(fabs(out[0].x1 - 1.0) < 1e-12 && fabs(out[0].y1 - 4.5) < 1e-12);
+    ENSURE(fabs(out[0].ty - 5.0) < 1e-12 && out[0].hit && !out[0].dropped);
+    /* Ray 1 was dropped: to the full range, no hit. */
+    ENSURE(out[1].dropped && !out[1].hit && out[1].x1 == 5.0 && out[1].y1 == 0.0);
+    /* A reading at the range is no hit; NaN is dropped; `max` bounds the output. */
+    seen[0] = 5.0f;
+    seen[1] = NAN;
+    ENSURE(sp_draw_rays_from_readings(&spec, world, seen, NULL, NULL, out, 4) == 2);
+    ENSURE(!out[0].hit && !out[0].dropped && out[1].dropped);
+    ENSURE(sp_draw_rays_from_readings(&spec, world, seen, NULL, NULL, out, 1) == 1);
+    sp_world_destroy(world);
+}
+
 /* Lander: a flame under the hull only while the main engine fires, flags on the pad. */
 static void test_lander_decor(void) {
     const sp_env_class* env = sp_env_find("Lander-v0");
@@ -188,6 +225,7 @@ static const sp_test_case cases[] = {
     {"chart", test_chart},
     {"hud_lines", test_hud_lines},
     {"rays_and_roles", test_rays_and_roles},
+    {"rays_from_declared_sensors", test_rays_from_declared_sensors},
     {"lander_decor", test_lander_decor},
 };
 

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#define SP_MP_STRINGIFY_(x) #x
+#define SP_MP_STRINGIFY(x) SP_MP_STRINGIFY_(x)
+
 static uint64_t load_be(const uint8_t* p, int n) {
     uint64_t v = 0;
     for (int k = 0; k < n; k++) v = (v << 8) | p[k];
@@ -193,14 +196,130 @@ static sp_mp_status skip_elements(sp_mp_reader* r, const sp_mp_value* v, int dep
     return SP_MP_OK;
 }
 
-sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v) {
+/* ---- every map holds each key once ---- */
+
+/* One key of a map, reduced to what decides equality: the same key written with another
+ * msgpack width (fixint 5 and uint16 5, fixstr and str8) is the same key, as it is to the
+ * msgpack libraries that build a dict from it. Keys that are containers or ext values compare
+ * by their bytes. */
+typedef struct key_ref {
+    const uint8_t* at;  /* the key's first byte in the message */
+    const uint8_t* ptr; /* str/bin: the body; ext/array/map: `at` */
+    uint64_t num;       /* int: the value's bits; float: the double's bits; bool: 0 or 1 */
+    uint32_t len;       /* str/bin: body length; ext/array/map: whole length */
+    uint8_t type;
+    uint8_t negative;
+} key_ref;
+
+static int compare_keys(const key_ref* a, const key_ref* b) {
+    if (a->type != b->type) return a->type < b->type ? -1 : 1;
+    if (a->negative != b->negative) return a->negative < b->negative ? -1 : 1;
+    if (a->num != b->num) return a->num < b->num ? -1 : 1;
+    if (a->len != b->len) return a->len < b->len ? -1 : 1;
+    return a->len ? memcmp(a->ptr, b->ptr, a->len) : 0;
+}
+
+/* Heapsort: no allocation (glibc's qsort may malloc) and no quadratic worst case that a
+ * client could choose keys to reach. */
+static void sift_down(key_ref* k, size_t root, size_t n) {
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && compare_keys(&k[child], &k[child + 1]) < 0) child++;
+        if (compare_keys(&k[root], &k[child]) >= 0) return;
+        key_ref t = k[root];
+        k[root] = k[child];
+        k[child] = t;
+    }
+}
+
+static void sort_keys(key_ref* k, size_t n) {
+    for (size_t i = n / 2; i-- > 0;) sift_down(k, i, n);
+    for (size_t end = n; end-- > 1;) {
+        key_ref t = k[0];
+        k[0] = k[end];
+        k[end] = t;
+        sift_down(k, 0, end);
+    }
+}
+
+/* Whether the `n` pairs from `first` (well-formed: already skipped once) repeat a key. Sorting
+ * puts equal keys side by side: O(n log n) comparisons, each stopping at the first byte that
+ * differs, whatever keys a client picks. */
+static sp_mp_status check_keys(const uint8_t* first, const uint8_t* end, uint32_t n,
+                               const uint8_t** repeated) {
+    key_ref keys[SP_MP_MAX_MAP_PAIRS];
+    sp_mp_reader r = {first, end, NULL};
+    for (uint32_t k = 0; k < n; k++) {
+        key_ref* kr = &keys[k];
+        sp_mp_value v;
+        kr->at = r.p;
+        sp_mp_status st = sp_mp_read(&r, &v);
+        if (st == SP_MP_OK) st = skip_elements(&r, &v, 0);
+        const uint8_t* key_end = r.p;
+        if (st == SP_MP_OK) st = skip_at(&r, 0); /* the value */
+        if (st != SP_MP_OK) return st;
+        kr->type = (uint8_t)v.type;
+        kr->negative = v.negative;
+        kr->num = v.type == SP_MP_BOOL ? v.b : v.u;
+        if (v.type == SP_MP_FLOAT) memcpy(&kr->num, &v.f, sizeof kr->num);
+        kr->ptr = v.ptr;
+        kr->len = v.len;
+        if (v.type != SP_MP_STR && v.type != SP_MP_BIN) {
+            bool by_bytes = v.type == SP_MP_EXT || v.type == SP_MP_ARRAY || v.type == SP_MP_MAP;
+            kr->ptr = kr->at;
+            kr->len = by_bytes ? (uint32_t)(key_end - kr->at) : 0;
+        }
+    }
+    sort_keys(keys, n);
+    for (uint32_t k = 1; k < n; k++) {
+        if (compare_keys(&keys[k - 1], &keys[k]) != 0) continue;
+        /* The copy that comes second in the message is the one a reader would call repeated. */
+        *repeated = keys[k - 1].at > keys[k].at ? keys[k - 1].at : keys[k].at;
+        return SP_MP_REPEATED_KEY;
+    }
+    return SP_MP_OK;
+}
+
+/* Checks every map in the (well-formed) value at `r`, innermost first, so that only one
+ * check_keys buffer is on the stack at a time; `r` ends past the value. */
+static sp_mp_status check_maps(sp_mp_reader* r) {
+    sp_mp_value v;
+    sp_mp_status st = sp_mp_read(r, &v);
+    if (st != SP_MP_OK || (v.type != SP_MP_ARRAY && v.type != SP_MP_MAP)) return st;
+    uint64_t n = v.type == SP_MP_MAP ? 2 * (uint64_t)v.len : v.len;
+    sp_mp_status first_bad = SP_MP_OK;
+    for (uint64_t k = 0; k < n; k++) {
+        st = check_maps(r);
+        if (st == SP_MP_REPEATED_KEY || st == SP_MP_TOO_MANY_PAIRS) {
+            if (first_bad == SP_MP_OK) first_bad = st;
+        } else if (st != SP_MP_OK) {
+            return st;
+        }
+    }
+    if (first_bad != SP_MP_OK || v.type != SP_MP_MAP) return first_bad;
+    if (v.len > SP_MP_MAX_MAP_PAIRS) return SP_MP_TOO_MANY_PAIRS;
+    return check_keys(v.ptr, r->end, v.len, &r->repeated);
+}
+
+/* The structural pass first (it bounds depth and length), then the key checks on bytes now
+ * known to be well-formed. */
+static sp_mp_status skip_checked(sp_mp_reader* r, sp_mp_value* v) {
+    const uint8_t* start = r->p;
     sp_mp_status st = sp_mp_read(r, v);
-    if (st != SP_MP_OK) return st;
-    return skip_elements(r, v, 0);
+    if (st == SP_MP_OK) st = skip_elements(r, v, 0);
+    if (st != SP_MP_OK || (v->type != SP_MP_ARRAY && v->type != SP_MP_MAP)) return st;
+    sp_mp_reader again = {start, r->end, NULL};
+    st = check_maps(&again);
+    r->repeated = again.repeated;
+    return st;
+}
+
+sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v) {
+    return skip_checked(r, v);
 }
 
 sp_mp_status sp_mp_skip(sp_mp_reader* r) {
-    return skip_at(r, 0);
+    sp_mp_value v;
+    return skip_checked(r, &v);
 }
 
 bool sp_mp_str_eq(const sp_mp_value* v, const char* s) {
@@ -242,6 +361,10 @@ const char* sp_mp_status_text(sp_mp_status st) {
         return "the msgpack data holds the reserved byte 0xc1";
     case SP_MP_TOO_DEEP:
         return "the msgpack data is nested too deeply";
+    case SP_MP_REPEATED_KEY:
+        return "a map holds the same key twice";
+    case SP_MP_TOO_MANY_PAIRS:
+        return "a map holds more than " SP_MP_STRINGIFY(SP_MP_MAX_MAP_PAIRS) " pairs";
     }
     return "invalid msgpack";
 }

@@ -241,76 +241,129 @@ static void sort_keys(key_ref* k, size_t n) {
     }
 }
 
-/* Whether the `n` pairs from `first` (well-formed: already skipped once) repeat a key. Sorting
- * puts equal keys side by side: O(n log n) comparisons, each stopping at the first byte that
- * differs, whatever keys a client picks. */
-static sp_mp_status check_keys(const uint8_t* first, const uint8_t* end, uint32_t n,
-                               const uint8_t** repeated) {
-    key_ref keys[SP_MP_MAX_MAP_PAIRS];
-    sp_mp_reader r = {first, end, NULL};
-    for (uint32_t k = 0; k < n; k++) {
-        key_ref* kr = &keys[k];
-        sp_mp_value v;
-        kr->at = r.p;
-        sp_mp_status st = sp_mp_read(&r, &v);
-        if (st == SP_MP_OK) st = skip_elements(&r, &v, 0);
-        const uint8_t* key_end = r.p;
-        if (st == SP_MP_OK) st = skip_at(&r, 0); /* the value */
-        if (st != SP_MP_OK) return st;
-        kr->type = (uint8_t)v.type;
-        kr->negative = v.negative;
-        kr->num = v.type == SP_MP_BOOL ? v.b : v.u;
-        if (v.type == SP_MP_FLOAT) memcpy(&kr->num, &v.f, sizeof kr->num);
-        kr->ptr = v.ptr;
-        kr->len = v.len;
-        if (v.type != SP_MP_STR && v.type != SP_MP_BIN) {
-            bool by_bytes = v.type == SP_MP_EXT || v.type == SP_MP_ARRAY || v.type == SP_MP_MAP;
-            kr->ptr = kr->at;
-            kr->len = by_bytes ? (uint32_t)(key_end - kr->at) : 0;
-        }
+/* Fills `kr` for the key `v`, whose bytes run from `at` to `key_end`. */
+static void key_ref_set(key_ref* kr, const sp_mp_value* v, const uint8_t* at,
+                        const uint8_t* key_end) {
+    kr->at = at;
+    kr->type = (uint8_t)v->type;
+    kr->negative = v->negative;
+    kr->num = v->type == SP_MP_BOOL ? v->b : v->u;
+    if (v->type == SP_MP_FLOAT) memcpy(&kr->num, &v->f, sizeof kr->num);
+    kr->ptr = v->ptr;
+    kr->len = v->len;
+    if (v->type != SP_MP_STR && v->type != SP_MP_BIN) {
+        bool by_bytes = v->type == SP_MP_EXT || v->type == SP_MP_ARRAY || v->type == SP_MP_MAP;
+        kr->ptr = at;
+        kr->len = by_bytes ? (uint32_t)(key_end - at) : 0;
     }
+}
+
+/* Whether `n` keys hold one twice; `*repeated` is then the copy that comes second in the
+ * message. Sorting puts equal keys side by side: O(n log n) comparisons, each stopping at the
+ * first byte that differs, whatever keys a client picks. */
+static bool find_repeat(key_ref* keys, uint32_t n, const uint8_t** repeated) {
     sort_keys(keys, n);
     for (uint32_t k = 1; k < n; k++) {
         if (compare_keys(&keys[k - 1], &keys[k]) != 0) continue;
-        /* The copy that comes second in the message is the one a reader would call repeated. */
         *repeated = keys[k - 1].at > keys[k].at ? keys[k - 1].at : keys[k].at;
-        return SP_MP_REPEATED_KEY;
+        return true;
     }
+    return false;
+}
+
+/* At most 16 keys: every pair compared (at most 120 comparisons) costs less than sorting. */
+static bool repeats_in_small_map(const key_ref* keys, uint32_t n, const uint8_t** repeated) {
+    for (uint32_t j = 1; j < n; j++)
+        for (uint32_t i = 0; i < j; i++)
+            if (compare_keys(&keys[i], &keys[j]) == 0) {
+                *repeated = keys[j].at;
+                return true;
+            }
+    return false;
+}
+
+/* A large map's keys, read again once the walk has been through the map (so the bytes are
+ * well-formed), into a buffer in a frame of its own: the small maps of a step never pay for
+ * 32 KiB of stack. */
+static __attribute__((noinline)) bool repeats_in_large_map(const uint8_t* first,
+                                                           const uint8_t* end, uint32_t n,
+                                                           const uint8_t** repeated) {
+    key_ref keys[SP_MP_MAX_MAP_PAIRS];
+    sp_mp_reader r = {first, end, NULL};
+    for (uint32_t k = 0; k < n; k++) {
+        sp_mp_value v;
+        const uint8_t* at = r.p;
+        if (sp_mp_read(&r, &v) != SP_MP_OK || skip_elements(&r, &v, 0) != SP_MP_OK) return false;
+        key_ref_set(&keys[k], &v, at, r.p);
+        if (skip_at(&r, 0) != SP_MP_OK) return false;
+    }
+    return find_repeat(keys, n, repeated);
+}
+
+/* What a walk found that is well-formed but refused: the first such problem. */
+typedef struct walk_state {
+    sp_mp_status status; /* SP_MP_OK, SP_MP_REPEATED_KEY or SP_MP_TOO_MANY_PAIRS */
+    const uint8_t* repeated;
+} walk_state;
+
+static void note(walk_state* w, sp_mp_status st, const uint8_t* repeated) {
+    if (w->status != SP_MP_OK) return;
+    w->status = st;
+    w->repeated = repeated;
+}
+
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
+                                  walk_state* w);
+
+static sp_mp_status walk_at(sp_mp_reader* r, int depth, walk_state* w) {
+    sp_mp_value v;
+    sp_mp_status st = sp_mp_read(r, &v);
+    if (st != SP_MP_OK) return st;
+    return walk_elements(r, &v, depth, w);
+}
+
+/* skip_elements, checking on the way that every map holds each key once: one pass, with the
+ * keys of a small map gathered as they go by. A repeated key (or too large a map) is noted in
+ * `w` and the walk goes on, so that the reader ends past the value. */
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
+                                  walk_state* w) {
+    if (v->type != SP_MP_ARRAY && v->type != SP_MP_MAP) return SP_MP_OK;
+    if (depth >= SP_MP_MAX_DEPTH) return SP_MP_TOO_DEEP;
+    sp_mp_status st;
+    if (v->type == SP_MP_ARRAY) {
+        for (uint32_t k = 0; k < v->len; k++)
+            if ((st = walk_at(r, depth + 1, w)) != SP_MP_OK) return st;
+        return SP_MP_OK;
+    }
+    enum { SMALL = 16 };
+    key_ref keys[SMALL];
+    bool small = v->len <= SMALL;
+    for (uint32_t k = 0; k < v->len; k++) {
+        sp_mp_value key;
+        const uint8_t* at = r->p;
+        if ((st = sp_mp_read(r, &key)) != SP_MP_OK ||
+            (st = walk_elements(r, &key, depth + 1, w)) != SP_MP_OK)
+            return st;
+        if (small) key_ref_set(&keys[k], &key, at, r->p);
+        if ((st = walk_at(r, depth + 1, w)) != SP_MP_OK) return st;
+    }
+    const uint8_t* repeated = NULL;
+    if (!small && v->len > SP_MP_MAX_MAP_PAIRS)
+        note(w, SP_MP_TOO_MANY_PAIRS, NULL);
+    else if (small ? repeats_in_small_map(keys, v->len, &repeated)
+                   : repeats_in_large_map(v->ptr, r->end, v->len, &repeated))
+        note(w, SP_MP_REPEATED_KEY, repeated);
     return SP_MP_OK;
 }
 
-/* Checks every map in the (well-formed) value at `r`, innermost first, so that only one
- * check_keys buffer is on the stack at a time; `r` ends past the value. */
-static sp_mp_status check_maps(sp_mp_reader* r) {
-    sp_mp_value v;
-    sp_mp_status st = sp_mp_read(r, &v);
-    if (st != SP_MP_OK || (v.type != SP_MP_ARRAY && v.type != SP_MP_MAP)) return st;
-    uint64_t n = v.type == SP_MP_MAP ? 2 * (uint64_t)v.len : v.len;
-    sp_mp_status first_bad = SP_MP_OK;
-    for (uint64_t k = 0; k < n; k++) {
-        st = check_maps(r);
-        if (st == SP_MP_REPEATED_KEY || st == SP_MP_TOO_MANY_PAIRS) {
-            if (first_bad == SP_MP_OK) first_bad = st;
-        } else if (st != SP_MP_OK) {
-            return st;
-        }
-    }
-    if (first_bad != SP_MP_OK || v.type != SP_MP_MAP) return first_bad;
-    if (v.len > SP_MP_MAX_MAP_PAIRS) return SP_MP_TOO_MANY_PAIRS;
-    return check_keys(v.ptr, r->end, v.len, &r->repeated);
-}
-
-/* The structural pass first (it bounds depth and length), then the key checks on bytes now
- * known to be well-formed. */
+/* Reads one whole value and checks its maps. */
 static sp_mp_status skip_checked(sp_mp_reader* r, sp_mp_value* v) {
-    const uint8_t* start = r->p;
+    walk_state w = {SP_MP_OK, NULL};
     sp_mp_status st = sp_mp_read(r, v);
-    if (st == SP_MP_OK) st = skip_elements(r, v, 0);
-    if (st != SP_MP_OK || (v->type != SP_MP_ARRAY && v->type != SP_MP_MAP)) return st;
-    sp_mp_reader again = {start, r->end, NULL};
-    st = check_maps(&again);
-    r->repeated = again.repeated;
-    return st;
+    if (st == SP_MP_OK) st = walk_elements(r, v, 0, &w);
+    if (st != SP_MP_OK) return st;
+    r->repeated = w.repeated;
+    return w.status;
 }
 
 sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v) {

@@ -155,25 +155,23 @@ static void info_json(const char* path, const sp_replay_header* h, const summary
 }
 
 static int cmd_info(int argc, char** argv) {
-    const char* path = NULL;
+    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     bool json = false;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            sp_cli_error("replay info: unknown option '%s' (options: --json)", argv[i]);
-            return SP_EXIT_USAGE;
-        } else if (path) {
-            sp_cli_error("replay info takes one FILE");
-            return SP_EXIT_USAGE;
-        } else {
-            path = argv[i];
-        }
+    int ch;
+    while ((ch = sp_cli_option("replay info", "options: --json", argc, argv, "", options)) != -1) {
+        if (ch != 'j') return SP_EXIT_USAGE;
+        json = true;
     }
-    if (!path) {
+    int first = sp_cli_operands();
+    if (first == argc) {
         sp_cli_error("replay info needs a FILE");
         return SP_EXIT_USAGE;
     }
+    if (argc - first > 1) {
+        sp_cli_error("replay info takes one FILE");
+        return SP_EXIT_USAGE;
+    }
+    const char* path = argv[first];
     sp_replay_problem p;
     sp_replay* r = sp_replay_open(path, &p);
     if (!r) {
@@ -220,26 +218,18 @@ static int verify_one(sp_verifier* verifier, const char* path) {
     }
 }
 
-/* Whether argv[i] is a file, not "--" or --quiet. */
-static bool verify_file_arg(char** argv, int i) {
-    return strcmp(argv[i], "--") && strcmp(argv[i], "--quiet") && strcmp(argv[i], "-q");
-}
-
 static int cmd_verify(int argc, char** argv) {
-    int files = 0;
+    static const struct option options[] = {{"quiet", no_argument, NULL, 'q'},
+                                             {NULL, 0, NULL, 0}};
+    static const char hint[] = "usage: replay verify [--quiet] FILE...";
     bool quiet = false;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-            quiet = true;
-        } else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
-            sp_cli_error("replay verify: unknown option '%s' (usage: replay verify [--quiet] "
-                         "FILE...)",
-                         argv[i]);
-            return SP_EXIT_USAGE;
-        }
-        files += verify_file_arg(argv, i);
+    int ch;
+    while ((ch = sp_cli_option("replay verify", hint, argc, argv, "q", options)) != -1) {
+        if (ch != 'q') return SP_EXIT_USAGE;
+        quiet = true;
     }
-    if (!files) {
+    int first = sp_cli_operands();
+    if (first == argc) {
         sp_cli_error("replay verify needs at least one FILE");
         return SP_EXIT_USAGE;
     }
@@ -252,16 +242,15 @@ static int cmd_verify(int argc, char** argv) {
         sp_cli_error("replay verify: out of memory");
         return EXIT_FAILED;
     }
-    int worst = 0, done = 0;
+    int worst = 0;
     sp_progress progress;
-    sp_progress_start(&progress, "verify", files, quiet);
-    for (int i = 0; i < argc; i++) {
-        if (!verify_file_arg(argv, i)) continue;
+    sp_progress_start(&progress, "verify", argc - first, quiet);
+    for (int i = first; i < argc; i++) {
         sp_progress_clear(&progress);
         int rc = verify_one(verifier, argv[i]);
         if (rc > worst) worst = rc;
         fflush(stdout);
-        sp_progress_update(&progress, ++done);
+        sp_progress_update(&progress, i - first + 1);
     }
     sp_progress_finish(&progress);
     sp_verifier_destroy(verifier);
@@ -270,8 +259,8 @@ static int cmd_verify(int argc, char** argv) {
 }
 
 int sp_cmd_replay(int argc, char** argv) {
-    const char* usage = "info FILE [--json] | verify FILE... | export FILE | plot FILE | report "
-                        "FILE... (--help for more)";
+    const char* usage = "info FILE [--json] | verify FILE... | export FILE... | plot FILE | "
+                        "report FILE... (--help for more)";
     if (argc < 1) {
         sp_cli_error("replay needs a subcommand: %s", usage);
         return SP_EXIT_USAGE;

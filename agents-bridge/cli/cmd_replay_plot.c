@@ -4,7 +4,6 @@
  * Exit status: 0 written, 1 writing failed, 2 bad usage, an unreadable replay or a channel
  * that does not exist. */
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,9 +40,8 @@ int sp_cmd_replay_plot(int argc, char** argv) {
     int step = -1, width = 900, height = 0;
     bool quiet = false;
     int c;
-    optind = 0; /* glibc: start over, whatever a previous parse left */
-    opterr = 0;
-    while ((c = getopt_long(argc + 1, argv - 1, "o:c:a:s:S:qh", longs, NULL)) != -1) {
+    while ((c = sp_cli_option("replay plot", "see sandpit replay plot --help", argc, argv,
+                              "qh", longs)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -66,17 +64,16 @@ int sp_cmd_replay_plot(int argc, char** argv) {
         case 'h':
             usage(stdout);
             return 0;
-        default:
-            sp_cli_error("replay plot: bad option '%s' (see sandpit replay plot --help)",
-                         argv[optind - 2]);
+        default: /* SP_CLIOPT_BAD: already reported */
             return SP_EXIT_USAGE;
         }
     }
-    if (optind - 1 != argc - 1 || !out) {
+    int first = sp_cli_operands();
+    if (argc - first != 1 || !out) {
         sp_cli_error("replay plot needs one FILE and --out PLOT.png (see --help)");
         return SP_EXIT_USAGE;
     }
-    const char* file = argv[optind - 1];
+    const char* file = argv[first];
     char err[1024];
     sp_playback* pb = sp_playback_load_recorded(file, err, sizeof err);
     sp_playback* other = against ? sp_playback_load_recorded(against, err, sizeof err) : NULL;

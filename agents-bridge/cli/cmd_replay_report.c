@@ -8,7 +8,6 @@
  * Exit status: 0 written, 1 writing failed, 2 bad usage or an unreadable replay. */
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,9 +338,8 @@ int sp_cmd_replay_report(int argc, char** argv) {
     report_opts o = {.page = "index.html", .title = "sandpit replay report", .gif_w = 320,
                      .gif_h = 240};
     int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc + 1, argv - 1, "H:p:t:c:g:qh", longs, NULL)) != -1) {
+    while ((c = sp_cli_option("replay report", "see sandpit replay report --help", argc, argv,
+                              "qh", longs)) != -1) {
         switch (c) {
         case 'H':
             o.dir = optarg;
@@ -369,17 +367,16 @@ int sp_cmd_replay_report(int argc, char** argv) {
         case 'h':
             usage(stdout);
             return 0;
-        default:
-            sp_cli_error("replay report: bad option '%s' (see sandpit replay report --help)",
-                         argv[optind - 2]);
+        default: /* SP_CLIOPT_BAD: already reported */
             return SP_EXIT_USAGE;
         }
     }
-    int count = argc + 1 - optind;
+    int first = sp_cli_operands();
+    int count = argc - first;
     if (count < 1 || !o.dir) {
         sp_cli_error("replay report needs FILE... and --html DIR (see --help)");
         return SP_EXIT_USAGE;
     }
     if (make_dir(o.dir) != 0) return EXIT_FAILED;
-    return run(&o, (const char**)(argv - 1 + optind), count);
+    return run(&o, (const char**)(argv + first), count);
 }

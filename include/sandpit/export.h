@@ -75,7 +75,8 @@ int sp_export_gif(struct sp_playback* pb, int width, int height, int max_frames,
 /* ---- The command ---- */
 
 /* `sandpit replay export FILE [--frames DIR] [--gif OUT] [--video OUT] [options]`: `argv`
- * holds the arguments after "export". Returns the exit status: 0, 1 on failure, 2 on bad
+ * holds the arguments after "export", and argv[-1] is "export" (getopt_long's argv[0]: pass a
+ * tail of the real argument vector). Returns the exit status: 0, 1 on failure, 2 on bad
  * usage or an unreadable replay. */
 int sp_replay_export_main(int argc, char** argv);
 

@@ -21,7 +21,6 @@ from typing import Dict, List, Set, Tuple
 import pytest
 
 from sandpit.progress import Progress
-from test_fault_suites import faults_supported  # noqa: F401  (a fixture: skips without faults)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -158,7 +157,7 @@ def screenshot(page: Path, out: Path, size: str = "1200,1600") -> Dict[Tuple[int
     return colours(rows)
 
 
-def test_suite_report_in_chromium(endpoint, faults_supported, tmp_path):
+def test_suite_report_in_chromium(endpoint, tmp_path):
     suite = tmp_path / "suite.toml"
     suite.write_text(textwrap.dedent(SUITE))
     out = tmp_path / "ci"

@@ -602,8 +602,9 @@ typedef struct clock_guard {
     int steps;
 } clock_guard;
 
-static void clock_reset(void* self, sp_episode* ep) {
+static int clock_reset(void* self, sp_episode* ep) {
     ((clock_guard*)self)->steps = 0;
+    return SP_OK;
 }
 
 static void clock_result(void* self, sp_episode* ep, const sp_action* a, sp_step_result* r) {

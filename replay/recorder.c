@@ -606,9 +606,9 @@ static bool open_now(sp_recorder* rec) {
 
 static void start_file(sp_recorder* rec, sp_episode* ep) {
     if (rec->name_seed)
-        snprintf(rec->path, rec->path_size, "%s/%s-s%llu-%s-%06llu%s", rec->directory,
-                 rec->spec->id, (unsigned long long)sp_episode_seed(ep), rec->prefix,
-                 (unsigned long long)rec->counter, SP_REPLAY_EXTENSION);
+        snprintf(rec->path, rec->path_size, "%s/%s-%s-%06llu-s%llu%s", rec->directory,
+                 rec->spec->id, rec->prefix, (unsigned long long)rec->counter,
+                 (unsigned long long)sp_episode_seed(ep), SP_REPLAY_EXTENSION);
     else
         snprintf(rec->path, rec->path_size, "%s/%s-%06llu%s", rec->directory, rec->prefix,
                  (unsigned long long)rec->counter, SP_REPLAY_EXTENSION);
@@ -697,7 +697,7 @@ int sp_recorder_attach(sp_recorder* rec, sp_episode* ep) {
          * without a recorder would differ from the recorded run. */
     };
     int rc;
-    if (rec->name_seed) { /* "<env id>-s<20 digits>-" before the prefix */
+    if (rec->name_seed) { /* "<env id>-" before the prefix, "-s<20 digits>" after the counter */
         size_t size = rec->path_size + strlen(sp_episode_spec(ep)->id) + 24;
         char* path = realloc(rec->path, size);
         if (!path) return SP_E_NO_MEMORY;

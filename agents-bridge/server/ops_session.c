@@ -231,8 +231,8 @@ static size_t layer_bytes(sp_episode_config* c, const sp_env_spec* spec, bool re
 }
 
 /* Makes env i's recorder, attached at the first reset. Names are unique across the server's
- * lives (its instance id) and say what they hold: "<env>-s<seed>-<instance>-<session>-e<i>-
- * <episode>.sprp" (docs/REPLAY_FORMAT.md). */
+ * lives (its instance id), say what they hold and sort in episode order:
+ * "<env>-<instance>-<session>-e<i>-<episode>-s<seed>.sprp" (docs/REPLAY_FORMAT.md). */
 static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool obs, char* err,
                           size_t err_sz) {
     sp_session_cfg* c = s->cfg;

@@ -37,8 +37,8 @@ typedef struct sp_recorder_def {
     size_t config_size;
     uint64_t first_episode; /* the counter's first value */
     bool overwrite;         /* replace an existing file instead of failing */
-    bool name_seed; /* names are <directory>/<env id>-s<episode seed>-<prefix>-<counter>.sprp,
-                       as the CLI's are, for a recorder that sees many seeds */
+    bool name_seed; /* names are <directory>/<env id>-<prefix>-<counter>-s<episode seed>.sprp
+                       (still sorting in episode order), for a recorder that sees many seeds */
 } sp_recorder_def;
 
 /* What a recorder holds while an episode runs, whatever its length: its buffer is handed to

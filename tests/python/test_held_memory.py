@@ -127,7 +127,7 @@ def test_a_replay_that_cannot_be_created_is_told(server_factory, tmp_path):
     # A file already where the first episode's would go: the recorder refuses to overwrite it.
     env = sandpit.make("CartPole-v0", srv.endpoint, seed=7, record={"dir": str(tmp_path)})
     s_id = env.unwrapped._session.id
-    name = f"CartPole-v0-s7-{instance}-{s_id}-e0-000000.sprp"
+    name = f"CartPole-v0-{instance}-{s_id}-e0-000000-s7.sprp"
     (tmp_path / name).write_bytes(b"kept")
     with pytest.warns(sandpit.RecordingWarning, match="refusing to overwrite"):
         env.reset()
@@ -173,7 +173,8 @@ def test_names_are_unique_across_server_lives(server_factory, tmp_path):
         srv.stop()
     files = sorted(Path(tmp_path, "runs").glob("*.sprp"))
     assert len(files) == 2, files
-    assert all(f.name.startswith("CartPole-v0-s5-") for f in files)
-    assert files[0].name.split("-")[3] != files[1].name.split("-")[3]  # the instance ids
+    assert all(f.name.startswith("CartPole-v0-") and f.name.endswith("-e0-000000-s5.sprp")
+               for f in files)
+    assert files[0].name.split("-")[2] != files[1].name.split("-")[2]  # the instance ids
     for f in files:
         assert replay.load(f).steps == 4

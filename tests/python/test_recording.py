@@ -51,7 +51,7 @@ def test_one_file_per_episode_with_guardrails_and_faults(endpoint, tmp_path):
     play(env, 3, None)
     env.close()
     got = files(tmp_path)
-    assert len(got) == 3 and all(p.name.endswith(f"-e0-00000{i}.sprp") for i, p in
+    assert len(got) == 3 and all(f"-e0-00000{i}-s" in p.name for i, p in
                                  enumerate(got))
     verify(got)
     r = replay.load(got[0])

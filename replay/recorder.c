@@ -19,8 +19,8 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,8 +674,8 @@ static int on_reset(void* self, sp_episode* ep) {
     return status(rec);
 }
 
-static int on_step_end(void* self, sp_episode* ep, const sp_action* given,
-                       const sp_action* applied, const sp_step_result* r) {
+static int on_step_end(void* self, sp_episode* ep, const sp_action* given, const sp_action* applied,
+                       const sp_step_result* r) {
     sp_recorder* rec = self;
     if (!rec->recording) return status(rec);
     put_step(rec, given, applied, r, r->hash);

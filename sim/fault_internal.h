@@ -241,6 +241,7 @@ int sp_fault_physics_capture(sp_faults* fs, sp_world* world);
 void sp_fault_physics_apply(sp_faults* fs, sp_world* world);
 
 /* fault_reward.c: the reward delivered at step t in place of `reward`. */
-double sp_fault_reward_apply(sp_faults* fs, fault* f, fault_state* s, double reward, int t, bool last);
+double sp_fault_reward_apply(sp_faults* fs, fault* f, fault_state* s, double reward, int t,
+                             bool last);
 
 #endif

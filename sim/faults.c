@@ -45,8 +45,7 @@ size_t sp_faults_cost(const sp_fault_def* list, int count, const sp_env_spec* sp
         if (f.def.kind == SP_FAULT_REWARD_DELAY) doubles += (size_t)f.slots;
     }
     return sizeof(sp_faults) + (size_t)(count > 0 ? count : 0) * sizeof(fault) +
-           (floats + 1) * sizeof(float) + doubles * sizeof(double) +
-           (size_t)spec->sensor_count;
+           (floats + 1) * sizeof(float) + doubles * sizeof(double) + (size_t)spec->sensor_count;
 }
 
 static bool draws(const sp_fault_def* d) {

@@ -47,11 +47,11 @@ typedef struct sp_session_cfg {
 
     /* Recording failures: told once, in the reply of the reset or step that met them
      * ("record_error"), logged and counted in `stats` (record_errors). */
-    uint8_t* record_state; /* [N]: 0 fine, 1 failed and not yet told, 2 told */
-    uint32_t record_new;   /* envs in state 1, counted by sp_session_cfg_reply_keys */
+    uint8_t* record_state;   /* [N]: 0 fine, 1 failed and not yet told, 2 told */
+    uint32_t record_new;     /* envs in state 1, counted by sp_session_cfg_reply_keys */
     uint64_t* record_errors; /* the service's counter */
     int log_level;
-    uint64_t session;        /* its id, for the log */
+    uint64_t session; /* its id, for the log */
 } sp_session_cfg;
 
 /* Frees a session's config after its episodes were destroyed; adds its counters to the

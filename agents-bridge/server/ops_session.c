@@ -238,8 +238,7 @@ static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool 
     sp_session_cfg* c = s->cfg;
     for (int i = 0; i < s->def.num_envs; i++) {
         char prefix[64], why[256];
-        snprintf(prefix, sizeof prefix, "%s-%llu-e%d", svc->instance, (unsigned long long)s->id,
-                 i);
+        snprintf(prefix, sizeof prefix, "%s-%llu-e%d", svc->instance, (unsigned long long)s->id, i);
         sp_recorder_def rd = sp_default_recorder_def();
         rd.directory = dir;
         rd.prefix = prefix;
@@ -276,8 +275,7 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
                                     err, err_sz);
         if (!rc) memcpy(record_dir, resolved, sizeof record_dir);
     }
-    if (rc == SP_OK && any)
-        d.layer_bytes = layer_bytes(cfg, d.env->spec, record_dir[0] != '\0');
+    if (rc == SP_OK && any) d.layer_bytes = layer_bytes(cfg, d.env->spec, record_dir[0] != '\0');
     if (rc != SP_OK || !any) {
         sp_episode_config_destroy(cfg);
         if (rc != SP_OK) {

@@ -245,8 +245,7 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
     return SP_OK;
 }
 
-int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err,
-                     size_t err_sz) {
+int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz) {
     if (layer_bytes <= s->layer_bytes) return SP_OK;
     size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes);
     int rc = check_memory(t, cost - s->cost_bytes, s->def.num_envs, err, err_sz);

@@ -55,8 +55,8 @@ typedef struct sp_session {
     int32_t* reset_index;
 
     /* Server limits (sessions.c, service.c). */
-    size_t cost_bytes; /* sp_session_cost: counted against the ceiling, grown by a reset's
-                        * options that need more (sp_sessions_grow), never shrunk */
+    size_t cost_bytes;  /* sp_session_cost: counted against the ceiling, grown by a reset's
+                         * options that need more (sp_sessions_grow), never shrunk */
     size_t layer_bytes; /* the per-env layer bytes cost_bytes counts */
     char owner[SP_SESSION_OWNER_MAX]; /* who made it (CURVE key, Z85); "" without CURVE */
     double tokens;                    /* step-rate bucket: requests it may still send now */
@@ -121,8 +121,7 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
 /* Raises session `s`'s per-env layer bytes to `layer_bytes` (a reset's options with a larger
  * fault list) when it is more than what is counted, checking the memory ceiling first:
  * SP_E_LIMIT with a message when it would be passed; nothing changes then. */
-int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err,
-                     size_t err_sz);
+int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz);
 
 /* Replies held back by the transport (reply_delay faults) are counted with the sessions:
  * sp_sessions_hold takes `bytes` when they fit under the ceiling with every session's cost

@@ -89,8 +89,8 @@ typedef struct sp_layer {
      * what a replay feeds back; `applied` is what the env received after every layer and the
      * final check. For observers (the replay recorder), which must change nothing the state
      * hash covers and emit no events. A non-zero sp_error is kept like on_reset's. */
-    int (*on_step_end)(void* self, sp_episode* ep, const sp_action* given,
-                       const sp_action* applied, const sp_step_result* r);
+    int (*on_step_end)(void* self, sp_episode* ep, const sp_action* given, const sp_action* applied,
+                       const sp_step_result* r);
     /* Feeds the layer's own state (buffers, counters, streams) into the state hash. */
     void (*hash)(const void* self, sp_hash* h);
 } sp_layer;

@@ -2,16 +2,19 @@
  *
  * Per step it encodes one record straight into the episode's memory buffer (no allocation,
  * no text, no system call), so the cost per step is a few dozen stores and a CRC over ~24
- * bytes. When the episode ends the finished buffer goes to the process's one writer thread,
- * which creates the file, writes it and closes it; the recorder carries on with a recycled
- * buffer. So the stepping path makes no file system call, except the first file of each
- * recorder, which is created at its reset so that a name clash or an unwritable directory
- * shows at once. A buffer grows only for an episode longer than any it held before.
+ * bytes. When the episode ends, or its buffer fills a chunk (SP_RECORDER_CHUNK_BYTES), the
+ * buffer goes to the process's one writer thread, which creates the file with the first chunk
+ * (appends the later ones), writes and closes it; the recorder carries on with a recycled
+ * buffer, so an episode of any length holds about one chunk. The stepping path makes no file
+ * system call, except the first file of each recorder, which is created at its reset so that
+ * a name clash or an unwritable directory shows at once. A failure stops the recorder, and
+ * its hooks return SP_E_IO from then on (the episode keeps it for the server to tell).
  *
  * The writer (shared by all recorders; started with the first recorder, joined when the
  * last one is destroyed) takes buffers from a bounded queue in order; a producer that finds
  * the queue full waits for room (back pressure, order kept, memory bounded). One mutex
- * guards the queue, the free list and each recorder's `pending` and `werror`; the writer
+ * guards the queue, the free list (bounded too) and each recorder's `pending` and `werror`
+ * (`wfailed` mirrors werror for a lock-free look on the step path); the writer
  * touches nothing else of a recorder and never the episode. A recorder is freed only when
  * its pending count is zero. The writer runs at nice 19: stepping first. */
 

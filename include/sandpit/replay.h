@@ -10,8 +10,8 @@
  *   sp_replay_verify  re-simulates a file from its seed and actions and compares hashes
  *
  * The recorder allocates nothing, formats no text and makes no system call per step (a
- * background thread writes finished files); everything else here runs off the stepping
- * path. */
+ * background thread writes finished files and full chunks of long episodes); everything else
+ * here runs off the stepping path. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -58,6 +58,7 @@ typedef struct ep_buf {
     size_t path_cap;
     bool overwrite;
     bool append; /* a chunk after the file's first: appended to what the file has */
+    bool last;   /* the file's last chunk: the writer closes the file after it */
     struct sp_recorder* owner;
     struct ep_buf* next;
 } ep_buf;
@@ -99,6 +100,9 @@ struct sp_recorder {
     int pending;      /* chunks handed to the writer and not yet written */
     char werror[256]; /* the writer's first failure on this recorder's files */
     atomic_bool wfailed; /* werror is set: read on the step path without the lock */
+    /* The writer's: the running file between its chunks (the stepping thread takes it only
+     * when nothing is pending, in sp_recorder_flush). */
+    FILE* wfile;
 };
 
 /* ---- The writer thread ------------------------------------------------------------------ */
@@ -137,11 +141,18 @@ static ep_buf* new_buf(void) {
     return b;
 }
 
-/* Writes one finished file; returns NULL or what failed (errno set). */
-static const char* write_file(ep_buf* b) {
+/* Writes one chunk of a file: the file the chunk carries (opened by the stepping thread), or
+ * the one the last chunk left open, or a new one. The last chunk, or a failure, closes it;
+ * otherwise it stays open for the next chunk (one open and close per file, not per chunk).
+ * Returns NULL or what failed (errno set). */
+static const char* write_file(ep_buf* b, sp_recorder* rec) {
     const char* what = NULL;
     FILE* f = b->file;
     b->file = NULL;
+    if (!f && b->append) {
+        f = rec->wfile;
+        rec->wfile = NULL;
+    }
     if (!f) {
         /* "x": never clobber a replay someone kept, unless told to. */
         f = fopen(b->path, b->append ? "ab" : b->overwrite ? "wb" : "wbx");
@@ -151,6 +162,10 @@ static const char* write_file(ep_buf* b) {
     size_t n = b->used - b->done;
     if (n && fwrite(b->data + b->done, 1, n, f) != n) what = "cannot write";
     int e = errno;
+    if (!b->last && !what) {
+        rec->wfile = f;
+        return NULL;
+    }
     if (fclose(f) != 0 && !what) {
         what = "cannot close";
         e = errno;
@@ -183,7 +198,7 @@ static void* writer_main(void* arg) {
         if (skip) {
             if (b->file) fclose(b->file);
             b->file = NULL;
-        } else if ((what = write_file(b))) {
+        } else if ((what = write_file(b, rec))) {
             snprintf(msg, sizeof msg, "%s %s: %s", what, b->path, strerror(errno));
         }
 
@@ -316,6 +331,7 @@ static char* copy_string(const char* s) {
 }
 
 static void free_recorder(sp_recorder* rec) {
+    if (rec->wfile) fclose(rec->wfile); /* a file left open by a recorder that failed */
     free(rec->directory);
     free(rec->prefix);
     free(rec->config);
@@ -416,7 +432,7 @@ static void fail(sp_recorder* rec, const char* what) {
     }
 }
 
-static void submit(sp_recorder* rec);
+static void submit(sp_recorder* rec, bool last);
 
 /* Room for `n` more bytes in the episode's buffer. A running episode's buffer that would pass
  * a chunk is handed to the writer (appended to the file) and a recycled one taken, so a long
@@ -426,7 +442,7 @@ static bool reserve(sp_recorder* rec, size_t n) {
     ep_buf* b = rec->cur;
     if (b->used + n <= b->cap) return true;
     if (rec->recording && b->used > b->done && b->used + n > SP_RECORDER_CHUNK_BYTES) {
-        submit(rec);
+        submit(rec, false);
         if (!rec->cur) return false;
         b = rec->cur;
         b->used = b->done = 0;
@@ -521,9 +537,9 @@ static void put_step(sp_recorder* rec, const sp_action* given, const sp_action* 
     rec->cur->used += (size_t)(p - start);
 }
 
-/* Hands the finished episode's buffer to the writer and takes a recycled one for the next.
- * Waits when the writer's queue is full. */
-static void submit(sp_recorder* rec) {
+/* Hands the episode's buffer (its file's `last` chunk, or one that filled) to the writer and
+ * takes a recycled one. Waits when the writer's queue is full. */
+static void submit(sp_recorder* rec, bool last) {
     ep_buf* b = rec->cur;
     size_t n = strlen(rec->path) + 1;
     if (n > b->path_cap) {
@@ -539,6 +555,7 @@ static void submit(sp_recorder* rec) {
     memcpy(b->path, rec->path, n);
     b->overwrite = rec->overwrite;
     b->append = rec->created;
+    b->last = last;
     rec->created = true;
     b->owner = rec;
     b->next = NULL;
@@ -589,7 +606,7 @@ static void finish(sp_recorder* rec, const char* ended) {
     }
     if (!put_record(rec, RP_KIND_FOOTER, rec->meta.data, rec->meta.len, RP_CRC32_INIT)) return;
     rec->recording = false;
-    submit(rec);
+    submit(rec, true);
 }
 
 /* Opens the current file now (first file of a recorder, or a flush). */
@@ -735,6 +752,10 @@ int sp_recorder_flush(sp_recorder* rec) {
     if (rec->error[0]) return SP_E_IO;
     if (!rec->recording) return SP_OK;
     ep_buf* b = rec->cur;
+    if (!b->file && rec->wfile) { /* nothing is pending: the writer's open file is free */
+        b->file = rec->wfile;
+        rec->wfile = NULL;
+    }
     if (!b->file && !open_now(rec)) return SP_E_IO;
     size_t n = b->used - b->done;
     if ((n && fwrite(b->data + b->done, 1, n, b->file) != n) || fflush(b->file) != 0) {

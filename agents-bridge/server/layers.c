@@ -47,6 +47,8 @@ void sp_session_cfg_free(sp_session_cfg* c) {
     free(c->active);
     free(c->valid);
     free(c->trips);
+    free(c->expired);
+    free(c->expiry);
     free(c);
 }
 

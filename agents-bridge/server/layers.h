@@ -43,6 +43,11 @@ typedef struct sp_session_cfg {
     uint64_t* active;
     uint8_t* valid;
     uint8_t* trips;      /* guardrail and machine events of env i at this step */
+
+    /* Episodes the server ended on their wall clock between requests (expire.h): env i's
+     * step result, reported by the session's next step instead of stepping env i. */
+    uint8_t* expired;          /* [N] */
+    sp_step_result* expiry;    /* [N] */
     uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
 } sp_session_cfg;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "catalogue.h"
+#include "expire.h"
 #include "layers.h"
 #include "record_path.h"
 #include "transport.h"
@@ -209,8 +210,10 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     c->active = calloc(n, sizeof *c->active);
     c->valid = calloc(n * (size_t)obs, 1);
     c->trips = calloc(n, 1);
+    c->expired = calloc(n, 1);
+    c->expiry = calloc(n, sizeof *c->expiry);
     if (!c->overridden || !c->layers || !c->recorders || !c->cost || !c->active || !c->valid ||
-        !c->trips) {
+        !c->trips || !c->expired || !c->expiry) {
         c->make = NULL;
         sp_session_cfg_free(c);
         return NULL;
@@ -585,6 +588,8 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         return sp_wire_code(e->code);
     }
     s->started = true;
+    if (s->cfg) memset(s->cfg->expired, 0, (size_t)n); /* their episodes were just replaced */
+    sp_service_note_episodes(svc, s);
 
     msgpack_packer* pk = &svc->pk;
     uint32_t shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};

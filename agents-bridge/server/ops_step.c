@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expire.h"
 #include "layers.h"
 #include "ops.h"
 #include "transport.h"
@@ -171,7 +172,8 @@ static int check_ready(const sp_session* s, char* err, size_t err_sz) {
     }
     if (s->def.autoreset) return SP_OK;
     for (int i = 0; i < s->def.num_envs; i++) {
-        if (sp_episode_done(s->eps[i])) {
+        /* An episode the server ended while the agent was quiet is reported first. */
+        if (sp_episode_done(s->eps[i]) && !(s->cfg && s->cfg->expired[i])) {
             snprintf(err, err_sz,
                      "env %d's episode has ended and autoreset is disabled: reset "
                      "the session first",
@@ -197,7 +199,8 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         int rc;
-        if (s->def.autoreset && sp_episode_done(ep)) {
+        bool expired = cfg && cfg->expired[i];
+        if (s->def.autoreset && sp_episode_done(ep) && !expired) {
             /* Gymnasium's next_step autoreset: this step starts the next episode instead, under
              * the make-time config when a reset's options ran the last one. */
             rc = SP_OK;
@@ -220,7 +223,15 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
             }
         } else {
             sp_step_result r;
-            rc = sp_episode_step(ep, &s->actions[i], &r, e->message, sizeof e->message);
+            if (expired) {
+                /* Its wall clock ended it between requests (expire.h): this step reports that
+                 * step, and the action sent for it is not applied. */
+                r = cfg->expiry[i];
+                cfg->expired[i] = 0;
+                rc = SP_OK;
+            } else {
+                rc = sp_episode_step(ep, &s->actions[i], &r, e->message, sizeof e->message);
+            }
             if (rc == SP_OK) {
                 s->reset_now[i] = 0;
                 s->ended[i] = r.terminated || r.truncated;
@@ -343,6 +354,7 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);
     }
     if (extra) sp_session_cfg_pack(cfg, pk, s->eps, true);
+    sp_service_note_episodes(svc, s);
     if (has_seq) keep_reply(svc, s, seq, head, keys);
     if (s->transport) sp_transport_apply(svc, s);
     return SP_OK;

@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "auth.h"
+#include "expire.h"
 #include "log.h"
 #include "service.h"
 #include "sandpit/world.h"
@@ -465,8 +466,13 @@ int sp_server_run(sp_server* srv) {
             {srv->auth ? sp_auth_zap_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
             {srv->auth ? sp_auth_monitor_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
         };
-        long wait_ms = send_due(srv, sp_monotonic_seconds());
+        double now = sp_monotonic_seconds();
+        long wait_ms = send_due(srv, now);
         if (wait_ms < 0 || wait_ms > timeout_ms) wait_ms = timeout_ms;
+        /* Episodes end on their wall clock even when no request comes. */
+        double expiry = sp_service_next_expiry(srv->svc);
+        if (expiry <= now) expiry = sp_service_expire(srv->svc, now);
+        if ((expiry - now) * 1000.0 < (double)wait_ms) wait_ms = (long)((expiry - now) * 1000.0) + 1;
         int rc = zmq_poll(items, srv->auth ? 4 : 2, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
             SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
@@ -490,7 +496,7 @@ int sp_server_run(sp_server* srv) {
             message_close(&m);
         }
         if (status != 0) break;
-        double now = sp_monotonic_seconds();
+        now = sp_monotonic_seconds();
         if (now >= next_reap) {
             sp_service_reap(srv->svc, now);
             next_reap = now + reap_every;

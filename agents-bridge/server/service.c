@@ -1,6 +1,7 @@
 #include "service.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     svc->def.curve_secret_key = NULL;
     svc->def.authorized_keys = NULL;
     svc->peer = "";
+    svc->next_expiry = INFINITY;
     msgpack_sbuffer_init(&svc->reply);
     msgpack_packer_init(&svc->pk, svc, write_reply);
     sp_session_limits limits = {def->max_sessions, def->max_envs_per_session,

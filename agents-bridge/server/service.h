@@ -55,6 +55,8 @@ typedef struct sp_service {
     uint64_t duplicates;      /* steps answered from their session's last reply (seq) */
     uint64_t replies_delayed; /* transport faults (transport.h) */
     uint64_t replies_dropped;
+    uint64_t episodes_expired; /* ended on their wall clock while the agent was quiet */
+    double next_expiry;        /* monotonic seconds of the next expiry scan (expire.h) */
 
     /* What the transport does with the current reply, set by the step op from the session's
      * transport faults: send it `reply_delay_s` late (0: now), or not at all. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -43,6 +44,7 @@ struct sp_server {
     sp_server_def def;
     char** binds;     /* copies of def.binds */
     char** endpoints; /* what each bind resolved to */
+    struct stat* ipc_files; /* [bind_count] the socket file an ipc:// bind made (st_ino 0: none) */
     void* ctx;
     void* router;
     sp_service* svc;
@@ -85,6 +87,7 @@ sp_server_def sp_default_server_def(void) {
         .log_level = SP_LOG_WARN,
         .max_memory_bytes = memory,
         .max_step_rate = 0.0,
+        .parent_fd = -1,
     };
     return def;
 }
@@ -135,6 +138,24 @@ static bool is_loopback_tcp(const char* ep) {
     for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
         if (strncmp(ep, loopback[i], strlen(loopback[i])) == 0) return true;
     return false;
+}
+
+/* The file of an ipc:// endpoint, or NULL (another transport, or Linux's abstract namespace,
+ * "ipc://@name", which has no file). */
+static const char* ipc_path(const char* ep) {
+    if (strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@' || !ep[6]) return NULL;
+    return ep + 6;
+}
+
+/* Removes the socket files this server's binds made, unless something else replaced them. */
+static void remove_ipc_files(sp_server* srv) {
+    for (int i = 0; srv->ipc_files && srv->endpoints && i < srv->def.bind_count; i++) {
+        const char* path = srv->endpoints[i] ? ipc_path(srv->endpoints[i]) : NULL;
+        struct stat now;
+        if (!path || !srv->ipc_files[i].st_ino || stat(path, &now) != 0) continue;
+        if (now.st_ino == srv->ipc_files[i].st_ino && now.st_dev == srv->ipc_files[i].st_dev)
+            unlink(path);
+    }
 }
 
 static int set_int_option(void* sock, int option, int value) {
@@ -198,6 +219,10 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
             snprintf(err, err_sz, "cannot read the endpoint bound for %s", ep);
             return -1;
         }
+        /* libzmq leaves an ipc socket's file behind: the server removes it when it stops,
+         * if it is still the one this bind made. */
+        const char* path = ipc_path(actual);
+        if (path && stat(path, &srv->ipc_files[i]) != 0) srv->ipc_files[i].st_ino = 0;
         if (!is_loopback_tcp(actual) && !srv->auth)
             SP_LOG(srv->def.log_level, SP_LOG_WARN,
                    "%s is reachable from other hosts and has no authentication "
@@ -234,7 +259,8 @@ sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) 
     srv->wake[0] = srv->wake[1] = -1;
     srv->binds = calloc((size_t)def->bind_count, sizeof *srv->binds);
     srv->endpoints = calloc((size_t)def->bind_count, sizeof *srv->endpoints);
-    bool copied = srv->binds && srv->endpoints;
+    srv->ipc_files = calloc((size_t)def->bind_count, sizeof *srv->ipc_files);
+    bool copied = srv->binds && srv->endpoints && srv->ipc_files;
     for (int i = 0; copied && i < def->bind_count; i++)
         copied = (srv->binds[i] = strdup(def->binds[i])) != NULL;
     srv->def.binds = (const char* const*)srv->binds;
@@ -282,6 +308,7 @@ void sp_server_destroy(sp_server* srv) {
             zmq_msg_close(&srv->delayed[srv->order[d]].frames[i]);
     free(srv->delayed);
     if (srv->router) zmq_close(srv->router);
+    remove_ipc_files(srv);
     sp_auth_destroy(srv->auth);
     if (srv->ctx) zmq_ctx_term(srv->ctx);
     sp_service_destroy(srv->svc);
@@ -293,6 +320,7 @@ void sp_server_destroy(sp_server* srv) {
     }
     free(srv->binds);
     free(srv->endpoints);
+    free(srv->ipc_files);
     free(srv);
 }
 
@@ -448,6 +476,14 @@ static void drain_wake_pipe(sp_server* srv) {
     }
 }
 
+/* The parent pipe is readable: end-of-file (or an error) means every holder of its write end
+ * is gone. Bytes written to it mean nothing and are dropped. */
+static bool parent_gone(sp_server* srv) {
+    char buf[64];
+    ssize_t n = read(srv->def.parent_fd, buf, sizeof buf);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 int sp_server_run(sp_server* srv) {
     /* Reaping is checked a few times per idle timeout, and at least once a second. */
     double reap_every = srv->def.idle_timeout_s > 0 ? srv->def.idle_timeout_s / 4 : 1.0;
@@ -459,13 +495,23 @@ int sp_server_run(sp_server* srv) {
     int status = 0;
     SP_LOG(srv->def.log_level, SP_LOG_INFO, "serving with %d thread%s", srv->def.threads,
            srv->def.threads == 1 ? "" : "s");
+    /* The router, the wake-up pipe, then the parent pipe and the CURVE sockets when used. */
+    zmq_pollitem_t items[5] = {
+        {srv->router, 0, ZMQ_POLLIN, 0},
+        {NULL, srv->wake[0], ZMQ_POLLIN, 0},
+    };
+    int item_count = 2, parent_at = -1, auth_at = -1;
+    if (srv->def.parent_fd >= 0) {
+        parent_at = item_count;
+        items[item_count++] = (zmq_pollitem_t){NULL, srv->def.parent_fd, ZMQ_POLLIN, 0};
+    }
+    if (srv->auth) {
+        auth_at = item_count;
+        items[item_count++] = (zmq_pollitem_t){sp_auth_zap_socket(srv->auth), 0, ZMQ_POLLIN, 0};
+        items[item_count++] =
+            (zmq_pollitem_t){sp_auth_monitor_socket(srv->auth), 0, ZMQ_POLLIN, 0};
+    }
     while (!srv->stop) {
-        zmq_pollitem_t items[4] = {
-            {srv->router, 0, ZMQ_POLLIN, 0},
-            {NULL, srv->wake[0], ZMQ_POLLIN, 0},
-            {srv->auth ? sp_auth_zap_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
-            {srv->auth ? sp_auth_monitor_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
-        };
         double now = sp_monotonic_seconds();
         long wait_ms = send_due(srv, now);
         if (wait_ms < 0 || wait_ms > timeout_ms) wait_ms = timeout_ms;
@@ -473,7 +519,7 @@ int sp_server_run(sp_server* srv) {
         double expiry = sp_service_next_expiry(srv->svc);
         if (expiry <= now) expiry = sp_service_expire(srv->svc, now);
         if ((expiry - now) * 1000.0 < (double)wait_ms) wait_ms = (long)((expiry - now) * 1000.0) + 1;
-        int rc = zmq_poll(items, srv->auth ? 4 : 2, wait_ms);
+        int rc = zmq_poll(items, item_count, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
             SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
                    zmq_strerror(zmq_errno()));
@@ -481,7 +527,13 @@ int sp_server_run(sp_server* srv) {
             break;
         }
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) drain_wake_pipe(srv);
-        if (rc > 0 && ((items[2].revents | items[3].revents) & ZMQ_POLLIN))
+        if (rc > 0 && parent_at >= 0 && (items[parent_at].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+            parent_gone(srv)) {
+            SP_LOG(srv->def.log_level, SP_LOG_INFO, "the parent process is gone: stopping");
+            break;
+        }
+        if (rc > 0 && auth_at >= 0 &&
+            ((items[auth_at].revents | items[auth_at + 1].revents) & ZMQ_POLLIN))
             sp_auth_serve(srv->auth, sp_monotonic_seconds());
         for (int n = 0; rc > 0 && !srv->stop && n < MAX_BATCH; n++) {
             int got = receive(srv->router, &m);

@@ -71,6 +71,11 @@ void sp_session_cfg_collect(sp_session_cfg* c, int i, sp_episode* ep, bool stepp
     c->trips[i] = (uint8_t)trips;
 }
 
+void sp_session_cfg_idle(sp_session_cfg* c, int i, sp_episode* ep) {
+    sp_session_cfg_collect(c, i, ep, false);
+    c->trips[i] = 0;
+}
+
 static bool cost_on(const sp_session_cfg* c) {
     return c->has_guard &&
            (c->make->constraint.sensor >= 0 ||

@@ -66,6 +66,9 @@ void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
 struct sp_episode;
 void sp_session_cfg_collect(sp_session_cfg* c, int i, struct sp_episode* ep, bool stepped);
 
+/* Env i was left as it is by a masked step: nothing of it to report (no cost, no trips). */
+void sp_session_cfg_idle(sp_session_cfg* c, int i, struct sp_episode* ep);
+
 /* The reply keys the config adds ("guardrail", "cost", "faults", "sensor_valid"); `step`:
  * a step reply (cost only there). Counts the guardrail events first. */
 uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step);

@@ -36,6 +36,12 @@
 /* Requests queued per connection before libzmq stops reading it (backpressure): with the
  * frame cap this bounds what one connection can make the server hold. */
 #define RECEIVE_HWM 64
+/* ZMTP heartbeats: a ping to every client each second; a connection that answers none within
+ * 10 s (a client process stopped, its host gone without closing) is dropped, and with it what
+ * libzmq queued for it. Sessions are not connections: they stay (idle reaping is separate). */
+#define HEARTBEAT_IVL_MS 1000
+#define HEARTBEAT_TIMEOUT_MS 10000
+#define HEARTBEAT_TTL_MS 10000
 /* The default memory ceiling: half the physical memory, at most this. */
 #define DEFAULT_MEMORY_CAP ((size_t)4 << 30)
 
@@ -202,7 +208,10 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
         set_int_option(srv->router, ZMQ_SNDTIMEO, 0) != 0 ||
         set_int_option(srv->router, ZMQ_LINGER, 0) != 0 ||
         set_int_option(srv->router, ZMQ_RCVHWM, RECEIVE_HWM) != 0 ||
-        set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0) {
+        set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL_MS) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_TTL, HEARTBEAT_TTL_MS) != 0) {
         snprintf(err, err_sz, "cannot set socket options: %s", zmq_strerror(zmq_errno()));
         return -1;
     }

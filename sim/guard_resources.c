@@ -167,17 +167,18 @@ bool sp_guard_wall_ran_out(sp_guard* g, sp_episode* ep) {
     return true;
 }
 
+/* A running episode whose wall clock is measured (not in replay mode). */
+static bool wall_clock_runs(const sp_guard* g) {
+    return !g->replay && g->def.wall_clock_s > 0.0 && g->episode && sp_episode_running(g->episode);
+}
+
 double sp_guard_wall_deadline(const sp_guard* g) {
-    if (g->replay || !(g->def.wall_clock_s > 0.0) || !g->episode ||
-        !sp_episode_running(g->episode))
-        return INFINITY;
+    if (!wall_clock_runs(g)) return INFINITY;
     return 1e-9 * (double)g->wall_start_ns + g->def.wall_clock_s;
 }
 
 int sp_guard_expire(sp_guard* g, sp_step_result* r) {
-    if (g->replay || !(g->def.wall_clock_s > 0.0) || !g->episode ||
-        !sp_episode_running(g->episode))
-        return 0;
+    if (!wall_clock_runs(g)) return 0;
     double s = wall_elapsed(g);
     if (!(s > g->def.wall_clock_s)) return 0;
     /* Index 0 and zeros: valid for every env, and never applied (the step is halted). */
@@ -192,7 +193,6 @@ int sp_guard_expire(sp_guard* g, sp_step_result* r) {
     if (r) *r = out;
     return 1;
 }
-
 
 /* The episode's constraint cost, Safety-Gymnasium style: reported every step it is positive,
  * ending the episode (terminated) once the sum passes the limit under `terminate`. */

@@ -43,12 +43,12 @@ typedef struct sp_session_cfg {
     uint64_t* active;
     uint8_t* valid;
     uint8_t* trips;      /* guardrail and machine events of env i at this step */
+    uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
 
     /* Episodes the server ended on their wall clock between requests (expire.h): env i's
      * step result, reported by the session's next step instead of stepping env i. */
-    uint8_t* expired;          /* [N] */
-    sp_step_result* expiry;    /* [N] */
-    uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
+    uint8_t* expired;       /* [N] */
+    sp_step_result* expiry; /* [N] */
 } sp_session_cfg;
 
 /* Frees a session's config after its episodes were destroyed; adds its counters to the

@@ -340,8 +340,8 @@ static int read_restore(const sp_request* req, sp_session* s, bool* restore, cha
             sp_mp_value x;
             uint64_t* out = k == 0 ? &s->seeds[i] : &s->streams[4 * (size_t)i + (size_t)(k - 1)];
             if (sp_mp_read(&r, &x) != SP_MP_OK || !sp_mp_as_u64(&x, out)) {
-                snprintf(err, err_sz, "field 'restore'[%d][%d] must be an integer in [0, 2^64)",
-                         i, k);
+                snprintf(err, err_sz, "field 'restore'[%d][%d] must be an integer in [0, 2^64)", i,
+                         k);
                 return SP_E_BAD_REQUEST;
             }
         }

@@ -48,9 +48,9 @@
 #define MAX_DELAYED_SLOTS 256
 struct sp_server {
     sp_server_def def;
-    char** binds;     /* copies of def.binds */
-    char** endpoints; /* what each bind resolved to */
-    struct stat* ipc_files; /* [bind_count] the socket file an ipc:// bind made (st_ino 0: none) */
+    char** binds;           /* copies of def.binds */
+    char** endpoints;       /* what each bind resolved to */
+    struct stat* ipc_files; /* [bind_count] an ipc:// bind's socket file (st_ino 0: none) */
     void* ctx;
     void* router;
     sp_service* svc;
@@ -517,8 +517,7 @@ int sp_server_run(sp_server* srv) {
     if (srv->auth) {
         auth_at = item_count;
         items[item_count++] = (zmq_pollitem_t){sp_auth_zap_socket(srv->auth), 0, ZMQ_POLLIN, 0};
-        items[item_count++] =
-            (zmq_pollitem_t){sp_auth_monitor_socket(srv->auth), 0, ZMQ_POLLIN, 0};
+        items[item_count++] = (zmq_pollitem_t){sp_auth_monitor_socket(srv->auth), 0, ZMQ_POLLIN, 0};
     }
     while (!srv->stop) {
         double now = sp_monotonic_seconds();
@@ -527,7 +526,8 @@ int sp_server_run(sp_server* srv) {
         /* Episodes end on their wall clock even when no request comes. */
         double expiry = sp_service_next_expiry(srv->svc);
         if (expiry <= now) expiry = sp_service_expire(srv->svc, now);
-        if ((expiry - now) * 1000.0 < (double)wait_ms) wait_ms = (long)((expiry - now) * 1000.0) + 1;
+        if ((expiry - now) * 1000.0 < (double)wait_ms)
+            wait_ms = (long)((expiry - now) * 1000.0) + 1;
         int rc = zmq_poll(items, item_count, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
             SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",

@@ -254,7 +254,7 @@ class Client:
         monitor = self._monitor
         if monitor is None:
             return
-        while monitor.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+        while int(monitor.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
             frames = monitor.recv_multipart(zmq.NOBLOCK)
             event = int.from_bytes(frames[0][:2], "little")
             if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:

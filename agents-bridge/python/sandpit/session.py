@@ -103,7 +103,7 @@ class Session:
         env_id: Catalogue id, e.g. ``"CartPole-v0"``.
         num_envs: N.
         endpoint: Server endpoint; ``None`` uses (and starts if needed) the shared local server.
-        timeout: Seconds per request.
+        timeout: Seconds a call may take in all, resends included (docs/PROTOCOL.md).
         seed: Session seed (first unseeded reset of env i uses ``seed + i``); ``None`` draws
             a random one, as Gymnasium does for an env reset without a seed.
         max_steps: Truncation override; ``None`` keeps the env's.
@@ -119,9 +119,10 @@ class Session:
         sensor_valid: Report the sensor validity mask (outages) at every reset and step.
         config: Further ``make`` fields, passed through verbatim (the server refuses unknown ones),
             except these client options: ``retries`` (default 2): how many times a step
-            whose reply timed out is resent (same ``seq``: the server never applies it twice)
-            before ConnectionLost; ``reconnect`` (default False): rebuild the session when
-            the server lost it (see :meth:`_rebuild`).
+            whose reply has not come is resent within ``timeout`` (same ``seq``: the server
+            never applies it twice) before ConnectionLost; ``reconnect`` (default False):
+            rebuild the session when the server lost it (see :meth:`_rebuild`), from a log
+            bounded by the current episodes (:class:`_ResumeLog`).
     """
 
     def __init__(
@@ -437,7 +438,9 @@ class Session:
                     "step", session=self.id, seq=self._seq, retries=self.retries, **fields
                 )
         if self.hashes and self._last_hash is not None:
-            got = None if last is None else decode_array(last.get("hash"), "uint64", (self.num_envs,))
+            got = None
+            if last is not None:
+                got = decode_array(last.get("hash"), "uint64", (self.num_envs,))
             if got is None or not np.array_equal(got, self._last_hash):
                 raise SandpitError(
                     f"rebuilt session {self.id} does not reach the last state seen "
@@ -569,4 +572,5 @@ class _ResumeLog:
             if active.all():
                 yield "step", {"actions": actions}
             else:
-                yield "step", {"actions": actions, "active": encode_array(active.astype(np.uint8), "uint8")}
+                mask = encode_array(active.astype(np.uint8), "uint8")
+                yield "step", {"actions": actions, "active": mask}

@@ -45,6 +45,20 @@ static sp_episode* make_plain(const char* id, uint64_t seed) {
     return ep;
 }
 
+/* An episode of `id` behind guardrails `d` in replay mode (no clock is read), reset with
+ * `seed`: what a verifier rebuilds. */
+static sp_episode* make_replaying(const char* id, const sp_guard_def* d, sp_guard** out,
+                                  uint64_t seed) {
+    char err[256];
+    sp_episode* ep = make(id);
+    if (!ep || !(*out = sp_guard_create(d, sp_episode_spec(ep), err, sizeof err)) ||
+        sp_guard_attach(*out, ep) != 0)
+        return NULL;
+    sp_guard_set_replay(*out, true);
+    sp_episode_reset(ep, &seed);
+    return ep;
+}
+
 static void destroy(sp_episode* ep, sp_guard* g) {
     sp_episode_destroy(ep);
     sp_guard_destroy(g);
@@ -819,12 +833,8 @@ static void replay_with_injected_events_reproduces_machine_trips(void) {
     destroy(ep, g);
 
     /* Replay: a fresh guard in replay mode, the recorded machine events injected. */
-    ep = make(CONT);
-    g = sp_guard_create(&d, sp_episode_spec(ep), err, sizeof err);
-    ENSURE(g && sp_guard_attach(g, ep) == 0);
-    sp_guard_set_replay(g, true);
-    uint64_t seed = 18;
-    sp_episode_reset(ep, &seed);
+    ep = make_replaying(CONT, &d, &g, 18);
+    ENSURE(ep);
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < rec[k].machine_count; i++)
             ENSURE(sp_guard_inject(g, &rec[k].machine[i]) == 0);
@@ -850,11 +860,8 @@ static void replay_with_injected_events_reproduces_machine_trips(void) {
 
     /* Without the injection the replay runs past the recorded trip: the trip came from the
      * record, not from a clock. */
-    ep = make(CONT);
-    g = sp_guard_create(&d, sp_episode_spec(ep), err, sizeof err);
-    ENSURE(g && sp_guard_attach(g, ep) == 0);
-    sp_guard_set_replay(g, true);
-    sp_episode_reset(ep, &seed);
+    ep = make_replaying(CONT, &d, &g, 18);
+    ENSURE(ep);
     for (int k = 0; k < n; k++) {
         sp_step_result r;
         if (k == 4) sleep_s(0.12);
@@ -942,12 +949,8 @@ static void expire_ends_a_quiet_episode_and_replays(void) {
     destroy(ep, g);
 
     /* The replay: the two steps as sent, then the expiry's zero action with its event. */
-    ep = make(CONT);
-    g = sp_guard_create(&d, sp_episode_spec(ep), err, sizeof err);
-    ENSURE(g && sp_guard_attach(g, ep) == 0);
-    sp_guard_set_replay(g, true);
-    uint64_t seed = 33;
-    sp_episode_reset(ep, &seed);
+    ep = make_replaying(CONT, &d, &g, 33);
+    ENSURE(ep);
     ENSURE(sp_guard_wall_deadline(g) == INFINITY && sp_guard_expire(g, &r) == 0);
     float sent[3] = {1.0f, -1.0f, 0.0f};
     for (int k = 0; k < 3; k++) {

@@ -68,6 +68,7 @@ def test_a_quiet_episode_ends_on_time_without_a_step(server_factory, tmp_path):
     ((path, r),) = wait_for_replay(tmp_path, 1)
     ended_after = time.monotonic() - started
     assert ended_after >= WALL_CLOCK_S
+    print(f"replay finished {1000 * (ended_after - WALL_CLOCK_S):.0f} ms after the deadline")
     assert r.summary["truncated"] and not r.summary["terminated"]
     assert r.summary["reason"] == "wall_clock" and r.summary["ended"] == "done"
     assert r.steps == 3  # two steps sent, then the step the quiet client did not send
@@ -129,3 +130,28 @@ def test_a_stepping_client_is_not_cut_short(server_factory):
             env.reset()
     assert stats(srv.endpoint)["episodes_expired"] == 0
     env.close()
+
+
+def test_clock_trips_leave_the_hashes_alone(server_factory, tmp_path):
+    """The same episode with and without a clock-based trip at every step (step_compute,
+    count) has the same hash at every step: a trip is a recorded event, not state; the
+    replay of the tripped one verifies."""
+    srv = server_factory()
+    plain = sandpit.make("Pendulum-v0", srv.endpoint, seed=4, hashes=True)
+    timed = sandpit.make("Pendulum-v0", srv.endpoint, seed=4, hashes=True, record=tmp_path,
+                         guardrails={"step_compute_s": 1e-12})
+    try:
+        _, a = plain.reset()
+        _, b = timed.reset()
+        assert a["hash"] == b["hash"]
+        for k in range(20):
+            act = np.array([np.sin(k)], np.float32)
+            _, _, _, _, a = plain.step(act)
+            _, _, _, _, b = timed.step(act)
+            assert [t["reason"] for t in b["guardrail"]] == ["step_compute"]
+            assert a["hash"] == b["hash"]
+    finally:
+        plain.close()
+        timed.close()
+    (path,) = sorted(tmp_path.glob("*.sprp"))
+    verify([path])

@@ -328,7 +328,7 @@ static int read_restore(const sp_request* req, sp_session* s, bool* restore, cha
         snprintf(err, err_sz, "field 'restore' must be an array of %d entries, one per env", n);
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     for (int i = 0; i < n; i++) {
         sp_mp_value e;
         if (sp_mp_read(&r, &e) != SP_MP_OK || e.type != SP_MP_ARRAY || e.len != 5) {
@@ -383,7 +383,7 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
                  v->type == SP_MP_ARRAY ? " of another length" : "");
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     for (int i = 0; i < n; i++) {
         sp_mp_value e;
         if (sp_mp_read_whole(&r, &e) != SP_MP_OK) return SP_E_BAD_REQUEST;

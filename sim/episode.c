@@ -29,6 +29,7 @@ struct sp_episode {
     sp_layer layers[SP_MAX_LAYERS];
     int layer_count;
     const char* halt_reason; /* set by a layer's on_action through sp_episode_halt */
+    bool halt_truncates;     /* sp_episode_halt_truncated: the time ran out, not the agent */
 
     sp_event events[SP_MAX_STEP_EVENTS];
     int event_count;
@@ -196,6 +197,7 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
     }
     ep->event_count = 0;
     ep->halt_reason = NULL;
+    ep->halt_truncates = false;
     sp_action a = *action;
     int rc;
     /* A discrete index the env lacks means nothing to any layer, so it is refused first.
@@ -235,7 +237,10 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
         .reason = outcome.reason,
         .step = ep->steps,
     };
-    if (!r.terminated && ep->steps >= ep->max_steps) {
+    if (ep->halt_reason && ep->halt_truncates) {
+        r.terminated = false;
+        r.truncated = true;
+    } else if (!r.terminated && ep->steps >= ep->max_steps) {
         r.truncated = true;
         r.reason = "max_steps";
     }
@@ -296,8 +301,18 @@ bool sp_episode_done(const sp_episode* ep) {
     return ep->done;
 }
 
+bool sp_episode_running(const sp_episode* ep) {
+    return ep->started && !ep->done;
+}
+
 void sp_episode_halt(sp_episode* ep, const char* reason) {
     ep->halt_reason = reason;
+    ep->halt_truncates = false;
+}
+
+void sp_episode_halt_truncated(sp_episode* ep, const char* reason) {
+    ep->halt_reason = reason;
+    ep->halt_truncates = true;
 }
 
 void sp_episode_emit(sp_episode* ep, const sp_event* event) {

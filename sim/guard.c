@@ -198,7 +198,6 @@ static void apply_def(sp_guard* g, const sp_guard_def* def) {
     g->max_angular_speed_sq = limit_sq(def->max_angular_speed);
     g->timing_step = def->step_compute_s > 0.0;
     g->clocks_per_step = g->timing_step || def->cpu_s > 0.0;
-    g->measuring = g->clocks_per_step || def->wall_clock_s > 0.0;
 }
 
 sp_guard* sp_guard_create(const sp_guard_def* def, const sp_env_spec* spec, char* err,

@@ -145,6 +145,12 @@ int sp_guard_on_action(void* self, sp_episode* ep, sp_action* a, char* err, size
         memset(g->step_trips, 0, sizeof g->step_trips);
         g->step_tripped = false;
     }
+    /* Time ran out before the action came: it is not applied, whatever it is. */
+    if (sp_guard_wall_ran_out(g, ep)) {
+        g->halted = true;
+        sp_episode_halt_truncated(ep, sp_guard_reason_name(SP_GUARD_WALL_CLOCK));
+        return SP_OK;
+    }
     int rc;
     if (g->channels && ((rc = check_channels(g, ep, a, err, err_sz)) != 0 || g->halted)) return rc;
     if (g->def.budget != SP_GUARD_BUDGET_NONE) {

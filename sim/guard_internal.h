@@ -27,8 +27,7 @@ struct sp_guard {
     double step_seconds; /* dt x frame_skip: how long one action is held */
     double max_speed_sq, max_angular_speed_sq;
     bool timing_step;     /* step compute on: each step is timed */
-    bool clocks_per_step; /* step compute or CPU time on: on_action may start a clock */
-    bool measuring;       /* any machine limit on: on_result may read a clock */
+    bool clocks_per_step; /* step compute or CPU time on: on_action starts, on_result reads */
 
     /* Episode state: it decides what the guard does next, so it is hashed. */
     float prev[SP_MAX_ACTUATORS]; /* last applied value per channel, for the rate */
@@ -58,6 +57,8 @@ struct sp_guard {
     double cpu_used_s;
     sp_event injected[SP_GUARD_MAX_INJECT];
     int injected_count;
+    bool expiring;    /* sp_guard_expire's step: its trip was measured there */
+    double expired_s; /* what it measured */
 
     /* Over the guard's life, refusals included; not episode state, so not hashed. */
     uint64_t total_trips[SP_GUARD_SLOTS];
@@ -75,5 +76,10 @@ void sp_guard_on_result(void* self, sp_episode* ep, const sp_action* action, sp_
 /* Starts the machine measurements of a new episode, and of one step (guard_resources.c). */
 void sp_guard_start_clocks(sp_guard* g);
 void sp_guard_begin_step_clocks(sp_guard* g, sp_episode* ep);
+
+/* First in on_action: true when the wall clock ran out before this step (measured at sampled
+ * steps and in sp_guard_expire's step, or injected in replay mode); the trip is emitted and the
+ * step is to be halted, truncated (guard_resources.c). */
+bool sp_guard_wall_ran_out(sp_guard* g, sp_episode* ep);
 
 #endif

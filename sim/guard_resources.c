@@ -1,8 +1,11 @@
 /* Guardrails after the env: physics sanity, the constraint cost, and the machine's resources
- * (wall clock, CPU time, compute per step). Then the step's outcome is committed.
+ * (CPU time, compute per step). Then the step's outcome is committed. The wall clock is the
+ * one machine limit checked before the env (on_action): time that ran out before an action
+ * came ends the episode without applying it, which is also what sp_guard_expire does for an
+ * agent that went quiet.
  *
- * Machine readings decide machine events only: they are never hashed, and in replay mode no
- * clock is read at all, the recorded events being injected instead. */
+ * Machine readings decide machine events only: they are never hashed (neither readings nor
+ * trips), and in replay mode no clock is read at all, the recorded events being injected. */
 
 #include <math.h>
 #include <string.h>
@@ -111,12 +114,8 @@ static void machine_trip(sp_guard* g, sp_episode* ep, sp_step_result* r, int rea
 
 static void measure(sp_guard* g, sp_episode* ep, sp_step_result* r) {
     const sp_guard_def* d = &g->def;
-    /* The step count includes this step: steps 8, 16, ... read the wall clock. */
-    bool wall = d->wall_clock_s > 0.0 && r->step % SP_GUARD_WALL_SAMPLE_STEPS == 0;
-    int64_t now = 0;
-    if (g->timing_step || wall) now = clock_ns(CLOCK_MONOTONIC);
     if (g->timing_step) {
-        double s = 1e-9 * (double)(now - g->step_start_ns);
+        double s = 1e-9 * (double)(clock_ns(CLOCK_MONOTONIC) - g->step_start_ns);
         if (s > d->step_compute_s)
             machine_trip(g, ep, r, SP_GUARD_STEP_COMPUTE, s, d->step_compute_s, d->step_compute);
     }
@@ -128,12 +127,71 @@ static void measure(sp_guard* g, sp_episode* ep, sp_step_result* r) {
             machine_trip(g, ep, r, SP_GUARD_CPU_TIME, g->cpu_used_s, d->cpu_s,
                          SP_GUARD_POLICY_TRUNCATE);
     }
-    if (wall) {
-        double s = 1e-9 * (double)(now - g->wall_start_ns);
-        if (s > d->wall_clock_s)
-            machine_trip(g, ep, r, SP_GUARD_WALL_CLOCK, s, d->wall_clock_s,
-                         SP_GUARD_POLICY_TRUNCATE);
+}
+
+/* Seconds since the episode's reset on the monotonic clock. */
+static double wall_elapsed(const sp_guard* g) {
+    return 1e-9 * (double)(clock_ns(CLOCK_MONOTONIC) - g->wall_start_ns);
+}
+
+bool sp_guard_wall_ran_out(sp_guard* g, sp_episode* ep) {
+    if (g->replay) {
+        /* The recorded trip, where the record put it; the other injected events wait for
+         * on_result. */
+        for (int i = 0; i < g->injected_count; i++) {
+            if (g->injected[i].code != SP_GUARD_WALL_CLOCK) continue;
+            sp_event e = g->injected[i];
+            memmove(&g->injected[i], &g->injected[i + 1],
+                    sizeof e * (size_t)(g->injected_count - i - 1));
+            g->injected_count--;
+            sp_episode_emit(ep, &e);
+            g->total_trips[e.code]++;
+            if (g->step_trips[e.code] < UINT8_MAX) g->step_trips[e.code]++;
+            g->step_tripped = true;
+            return true;
+        }
+        return false;
     }
+    const sp_guard_def* d = &g->def;
+    double s;
+    if (g->expiring) {
+        s = g->expired_s; /* sp_guard_expire measured it */
+    } else {
+        /* This step's number: steps 8, 16, ... read the clock. */
+        int step = sp_episode_step_count(ep) + 1;
+        if (!(d->wall_clock_s > 0.0) || step % SP_GUARD_WALL_SAMPLE_STEPS != 0) return false;
+        s = wall_elapsed(g);
+        if (!(s > d->wall_clock_s)) return false;
+    }
+    sp_guard_trip(g, ep, SP_GUARD_WALL_CLOCK, -1, s, d->wall_clock_s, SP_GUARD_POLICY_TRUNCATE);
+    return true;
+}
+
+/* A running episode whose wall clock is measured (not in replay mode). */
+static bool wall_clock_runs(const sp_guard* g) {
+    return !g->replay && g->def.wall_clock_s > 0.0 && g->episode && sp_episode_running(g->episode);
+}
+
+double sp_guard_wall_deadline(const sp_guard* g) {
+    if (!wall_clock_runs(g)) return INFINITY;
+    return 1e-9 * (double)g->wall_start_ns + g->def.wall_clock_s;
+}
+
+int sp_guard_expire(sp_guard* g, sp_step_result* r) {
+    if (!wall_clock_runs(g)) return 0;
+    double s = wall_elapsed(g);
+    if (!(s > g->def.wall_clock_s)) return 0;
+    /* Index 0 and zeros: valid for every env, and never applied (the step is halted). */
+    sp_action rest;
+    memset(&rest, 0, sizeof rest);
+    g->expiring = true;
+    g->expired_s = s;
+    sp_step_result out;
+    int rc = sp_episode_step(g->episode, &rest, &out, NULL, 0);
+    g->expiring = false;
+    if (rc != SP_OK) return rc;
+    if (r) *r = out;
+    return 1;
 }
 
 /* The episode's constraint cost, Safety-Gymnasium style: reported every step it is positive,
@@ -168,7 +226,7 @@ void sp_guard_on_result(void* self, sp_episode* ep, const sp_action* a, sp_step_
     bool simulated = g->acted && !g->halted;
     g->step_cost = 0.0;
     if (g->def.constraint_cost && simulated && !g->diverged) constrain(g, ep, a, r);
-    if (g->measuring && !g->replay && simulated) measure(g, ep, r);
+    if (g->clocks_per_step && !g->replay && simulated) measure(g, ep, r);
     g->cpu_sampling = false;
     for (int i = 0; i < g->injected_count; i++) {
         const sp_event* e = &g->injected[i];
@@ -188,6 +246,9 @@ void sp_guard_on_result(void* self, sp_episode* ep, const sp_action* a, sp_step_
     if (g->step_tripped) {
         for (int i = 1; i < SP_GUARD_SLOTS; i++) {
             g->trips[i] += g->step_trips[i];
+            /* A machine trip stays out of the hash: it depends on timing, and what it changes
+             * (the step's end) is in the record, from which a replay re-applies it. */
+            if (sp_guard_reason_source(i) == SP_EVENT_MACHINE) continue;
             /* Each trip's reason and step, folded in order (an odd multiplier keeps every
              * bit): one word stands for the episode's whole trip history in the hash. */
             uint64_t trip = (uint64_t)r->step << 8 | (uint64_t)i;

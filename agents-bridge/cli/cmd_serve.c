@@ -3,17 +3,20 @@
  * For spawners and tests, once every endpoint is bound it prints one `listening <endpoint>`
  * line per endpoint (wildcard ports resolved) and then `ready` on stdout; nothing else goes
  * to stdout. Logs go to stderr. SIGINT or SIGTERM stops it: every session is closed and the
- * exit status is 0. */
+ * exit status is 0. With --parent-fd it also stops when its parent process is gone. */
 
-/* realpath() is XSI. */
-#define _XOPEN_SOURCE 700
+/* realpath() is XSI; prctl() and its PR_SET_PDEATHSIG are Linux's. */
+#define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -27,12 +30,23 @@ static void on_signal(int sig) {
     if (running) sp_server_stop(running);
 }
 
+/* The parent this server was started by (--parent-fd). The kernel sends PARENT_DEATH_SIGNAL
+ * when the *thread* that started the server ends, which need not be its process: the handler
+ * stops only once the process is gone (the server was handed to another parent). */
+#define PARENT_DEATH_SIGNAL SIGUSR1
+static pid_t parent_pid;
+
+static void on_parent_signal(int sig) {
+    (void)sig;
+    if (running && getppid() != parent_pid) sp_server_stop(running);
+}
+
 static const char usage_text[] =
     "usage: sandpit serve [--bind EP]... [--max-message-bytes N] [--max-sessions N]\n"
     "                     [--max-envs-per-session N] [--max-total-envs N]\n"
     "                     [--idle-timeout SECONDS] [--max-memory-mb N] [--max-step-rate R]\n"
     "                     [--curve-secret KEYFILE --authorized-keys DIR] [--record-root DIR]\n"
-    "                     [--threads N] [--log-level error|warn|info]\n"
+    "                     [--threads N] [--log-level error|warn|info] [--parent-fd FD]\n"
     "\n"
     "  --bind EP                 ZeroMQ endpoint, repeatable (default tcp://127.0.0.1:5555;\n"
     "                            tcp://127.0.0.1:* picks a free port; ipc://PATH works)\n"
@@ -52,7 +66,10 @@ static const char usage_text[] =
     "  --record-root DIR         clients may have replays recorded below DIR only (make's\n"
     "                            record.dir is resolved against it); without it, none\n"
     "  --threads N               stepping threads (default: online CPUs, at most 64)\n"
-    "  --log-level L             error, warn (default) or info; logs go to stderr\n";
+    "  --log-level L             error, warn (default) or info; logs go to stderr\n"
+    "  --parent-fd FD            stop when the parent process is gone: FD is the read end of\n"
+    "                            a pipe whose write end only the parent holds (end-of-file\n"
+    "                            there, or the parent's death signal, stops the server)\n";
 
 static bool parse_level(const char* v, sp_log_level* out) {
     static const struct {
@@ -89,6 +106,7 @@ enum serve_option {
     OPT_RECORD_ROOT,
     OPT_THREADS,
     OPT_LOG_LEVEL,
+    OPT_PARENT_FD,
 };
 
 static const struct option serve_options[] = {
@@ -106,6 +124,7 @@ static const struct option serve_options[] = {
     {"record-root", required_argument, NULL, OPT_RECORD_ROOT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"parent-fd", required_argument, NULL, OPT_PARENT_FD},
     {NULL, 0, NULL, 0},
 };
 
@@ -170,6 +189,13 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
             def->record_root = root;
             break;
         }
+        case OPT_PARENT_FD:
+            ok = sp_arg_int("--parent-fd", v, 0, INT_MAX, &def->parent_fd);
+            if (ok && fcntl(def->parent_fd, F_GETFD) < 0) {
+                sp_cli_error("--parent-fd: %d is not an open file descriptor", def->parent_fd);
+                return SP_EXIT_USAGE;
+            }
+            break;
         case OPT_THREADS:
             ok = sp_arg_int("--threads", v, 1, SP_SERVER_MAX_THREADS, &def->threads);
             break;
@@ -246,6 +272,14 @@ int sp_cmd_serve(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (def.parent_fd >= 0) {
+        /* The pipe is the watch that covers everything (the loop polls it); the death signal
+         * covers a write end that leaked into the parent's forked children. */
+        parent_pid = getppid();
+        sa.sa_handler = on_parent_signal;
+        sigaction(PARENT_DEATH_SIGNAL, &sa, NULL);
+        prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL);
+    }
 
     for (int i = 0; i < sp_server_endpoint_count(srv); i++)
         printf("listening %s\n", sp_server_endpoint(srv, i));
@@ -256,6 +290,7 @@ int sp_cmd_serve(int argc, char** argv) {
     /* Signals from here on take their default action: a second Ctrl-C while closing kills. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(PARENT_DEATH_SIGNAL, SIG_IGN);
     running = NULL;
     sp_server_destroy(srv);
     return rc == 0 ? 0 : 1;

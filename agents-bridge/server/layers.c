@@ -49,6 +49,8 @@ void sp_session_cfg_free(sp_session_cfg* c) {
     free(c->active);
     free(c->valid);
     free(c->trips);
+    free(c->expired);
+    free(c->expiry);
     free(c->record_state);
     free(c);
 }
@@ -72,6 +74,11 @@ void sp_session_cfg_collect(sp_session_cfg* c, int i, sp_episode* ep, bool stepp
     for (int k = 0; k < n; k++)
         trips += e[k].source == SP_EVENT_GUARD || e[k].source == SP_EVENT_MACHINE;
     c->trips[i] = (uint8_t)trips;
+}
+
+void sp_session_cfg_idle(sp_session_cfg* c, int i, sp_episode* ep) {
+    sp_session_cfg_collect(c, i, ep, false);
+    c->trips[i] = 0;
 }
 
 static bool cost_on(const sp_session_cfg* c) {

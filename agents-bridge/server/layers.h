@@ -45,6 +45,11 @@ typedef struct sp_session_cfg {
     uint8_t* trips;      /* guardrail and machine events of env i at this step */
     uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
 
+    /* Episodes the server ended on their wall clock between requests (expire.h): env i's
+     * step result, reported by the session's next step instead of stepping env i. */
+    uint8_t* expired;       /* [N] */
+    sp_step_result* expiry; /* [N] */
+
     /* Recording failures: told once, in the reply of the reset or step that met them
      * ("record_error"), logged and counted in `stats` (record_errors). */
     uint8_t* record_state;   /* [N]: 0 fine, 1 failed and not yet told, 2 told */
@@ -77,6 +82,9 @@ void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
  * writes only env i's slots). */
 struct sp_episode;
 void sp_session_cfg_collect(sp_session_cfg* c, int i, struct sp_episode* ep, bool stepped);
+
+/* Env i was left as it is by a masked step: nothing of it to report (no cost, no trips). */
+void sp_session_cfg_idle(sp_session_cfg* c, int i, struct sp_episode* ep);
 
 /* The reply keys the config adds ("guardrail", "cost", "faults", "sensor_valid",
  * "record_error"); `step`:

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "catalogue.h"
+#include "expire.h"
 #include "layers.h"
 #include "record_path.h"
 #include "transport.h"
@@ -18,7 +19,7 @@
 
 static const char* const make_keys[] = {"env",       "num_envs", "seed",       "max_steps",
                                         "autoreset", "hashes",   "guardrails", "faults",
-                                        "info",      "record",   NULL};
+                                        "info",      "record",   "resume",     NULL};
 
 static int find_env(const sp_request* req, const sp_env_class** out, char* err, size_t err_sz) {
     const sp_mp_value* id = NULL;
@@ -46,13 +47,15 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     d->max_steps = 0;
     d->autoreset = true;
     d->hashes = false;
+    d->resume = false;
     if ((rc = sp_request_only(req, make_keys, err, err_sz)) != SP_OK ||
         (rc = find_env(req, &d->env, err, err_sz)) != SP_OK ||
         (rc = sp_field_int(req, "num_envs", false, 1, INT_MAX, &d->num_envs, err, err_sz)) ||
         (rc = sp_field_u64(req, "seed", false, 0, UINT64_MAX, &d->seed, err, err_sz)) ||
         (rc = sp_field_int(req, "max_steps", false, 0, INT_MAX, &d->max_steps, err, err_sz)) ||
         (rc = sp_field_str(req, "autoreset", false, &autoreset, err, err_sz)) ||
-        (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)))
+        (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)) ||
+        (rc = sp_field_bool(req, "resume", &d->resume, err, err_sz)))
         return rc;
     if (d->seed > UINT64_MAX - (uint64_t)(d->num_envs - 1)) {
         snprintf(err, err_sz,
@@ -209,11 +212,13 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     c->active = calloc(n, sizeof *c->active);
     c->valid = calloc(n * (size_t)obs, 1);
     c->trips = calloc(n, 1);
+    c->expired = calloc(n, 1);
+    c->expiry = calloc(n, sizeof *c->expiry);
     c->record_state = calloc(n, 1);
     c->record_errors = &svc->record_errors;
     c->log_level = svc->def.log_level;
     if (!c->overridden || !c->layers || !c->recorders || !c->cost || !c->active || !c->valid ||
-        !c->trips || !c->record_state) {
+        !c->trips || !c->expired || !c->expiry || !c->record_state) {
         c->make = NULL;
         sp_session_cfg_free(c);
         return NULL;
@@ -223,11 +228,12 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     return c;
 }
 
-/* What one env's layers hold under config `c`: its fault buffers and, when recording, the
- * recorder's bounded buffer (counted at make and by reset options, sessions.h). */
+/* What one env's layers hold under config `c`: its fault buffers, when recording the
+ * recorder's bounded buffer (counted at make and by reset options, sessions.h), and the
+ * step result kept for a quiet agent whose episode the server ended (expire.h). */
 static size_t layer_bytes(sp_episode_config* c, const sp_env_spec* spec, bool record) {
     return sp_faults_cost(sp_episode_config_fault_defs(c), c->fault_count, spec) +
-           (record ? SP_RECORDER_HOLD_BYTES : 0);
+           (record ? SP_RECORDER_HOLD_BYTES : 0) + sizeof(sp_step_result) + 1;
 }
 
 /* Makes env i's recorder, attached at the first reset. Names are unique across the server's
@@ -320,7 +326,51 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 
 /* ---- reset ---- */
 
-static const char* const reset_keys[] = {"session", "seed", "options", NULL};
+static const char* const reset_keys[] = {"session", "seed", "options", "restore", NULL};
+
+/* "restore": N entries [seed, stream0, stream1, stream2, stream3] (what a `resume` session's
+ * replies reported) into s->seeds and s->streams. Sets *restore when given. */
+static int read_restore(const sp_request* req, sp_session* s, bool* restore, char* err,
+                        size_t err_sz) {
+    int n = s->def.num_envs;
+    const sp_mp_value* v = sp_request_get(req, "restore");
+    *restore = v && v->type != SP_MP_NIL;
+    if (!*restore) return SP_OK;
+    const sp_mp_value* seed = sp_request_get(req, "seed");
+    if (seed && seed->type != SP_MP_NIL) {
+        snprintf(err, err_sz, "fields 'seed' and 'restore' exclude each other");
+        return SP_E_BAD_REQUEST;
+    }
+    if (v->type != SP_MP_ARRAY || v->len != (uint32_t)n) {
+        snprintf(err, err_sz, "field 'restore' must be an array of %d entries, one per env", n);
+        return SP_E_BAD_REQUEST;
+    }
+    sp_mp_reader r = {v->ptr, req->end, NULL};
+    for (int i = 0; i < n; i++) {
+        sp_mp_value e;
+        if (sp_mp_read(&r, &e) != SP_MP_OK || e.type != SP_MP_ARRAY || e.len != 5) {
+            snprintf(err, err_sz,
+                     "field 'restore'[%d] must be [seed, stream0, stream1, stream2, stream3]", i);
+            return SP_E_BAD_REQUEST;
+        }
+        for (int k = 0; k < 5; k++) {
+            sp_mp_value x;
+            uint64_t* out = k == 0 ? &s->seeds[i] : &s->streams[4 * (size_t)i + (size_t)(k - 1)];
+            if (sp_mp_read(&r, &x) != SP_MP_OK || !sp_mp_as_u64(&x, out)) {
+                snprintf(err, err_sz, "field 'restore'[%d][%d] must be an integer in [0, 2^64)", i,
+                         k);
+                return SP_E_BAD_REQUEST;
+            }
+        }
+        /* xoshiro256** never leaves the all-zero state, nor may it start there. */
+        const uint64_t* st = &s->streams[4 * (size_t)i];
+        if (!(st[0] | st[1] | st[2] | st[3])) {
+            snprintf(err, err_sz, "field 'restore'[%d]: a seed stream is never all zeros", i);
+            return SP_E_BAD_REQUEST;
+        }
+    }
+    return SP_OK;
+}
 
 /* Reads "seed" into s->seeds, with s->seed_given[i] = 1 where env i is given one. */
 static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
@@ -558,6 +608,7 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
 typedef struct reset_job {
     sp_service* svc;
     sp_session* s;
+    bool restore;
 } reset_job;
 
 static void reset_range(void* ctx, int begin, int end, int chunk) {
@@ -566,7 +617,15 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
     int n = s->obs_size;
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
-        int rc = sp_episode_reset(ep, s->seed_given[i] ? &s->seeds[i] : NULL);
+        uint64_t* stream = &s->streams[4 * (size_t)i];
+        int rc;
+        if (job->restore) {
+            sp_rng st;
+            memcpy(st.s, stream, sizeof st.s);
+            rc = sp_episode_reset_restore(ep, s->seeds[i], &st);
+        } else {
+            rc = sp_episode_reset(ep, s->seed_given[i] ? &s->seeds[i] : NULL);
+        }
         if (rc != SP_OK) {
             sp_chunk_error* e = &job->svc->chunk_errors[chunk];
             e->index = i;
@@ -578,6 +637,7 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
         memcpy(s->obs + (size_t)i * (size_t)n, sp_episode_obs(ep), (size_t)n * sizeof(float));
         if (s->cfg) sp_session_cfg_collect(s->cfg, i, ep, false);
         s->seeds[i] = sp_episode_seed(ep);
+        if (s->def.resume) memcpy(stream, sp_episode_seed_stream(ep).s, 4 * sizeof *stream);
         if (s->def.hashes) s->hash[i] = sp_episode_hash(ep);
     }
 }
@@ -585,9 +645,11 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
 int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_session* s;
     int rc;
+    bool restore;
     if ((rc = sp_request_only(req, reset_keys, err, err_sz)) != SP_OK ||
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = read_seeds(req, s, err, err_sz)) != SP_OK)
+        (rc = read_restore(req, s, &restore, err, err_sz)) != SP_OK ||
+        (!restore && (rc = read_seeds(req, s, err, err_sz)) != SP_OK))
         return rc;
     if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
         /* Nothing was reset; options that failed half-way leave envs on mixed configs. */
@@ -596,7 +658,7 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     }
     int n = s->def.num_envs;
     int chunks = sp_service_chunks(svc, n);
-    reset_job job = {svc, s};
+    reset_job job = {svc, s, restore};
     sp_service_clear_chunk_errors(svc, chunks);
     sp_pool_run(svc->pool, n, chunks, reset_range, &job);
     const sp_chunk_error* e = sp_service_first_chunk_error(svc, chunks);
@@ -607,15 +669,22 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         return sp_wire_code(e->code);
     }
     s->started = true;
+    if (s->cfg) memset(s->cfg->expired, 0, (size_t)n); /* their episodes were just replaced */
+    sp_service_note_episodes(svc, s);
 
     msgpack_packer* pk = &svc->pk;
     uint32_t shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};
     uint32_t extra = s->cfg ? sp_session_cfg_reply_keys(s->cfg, false) : 0;
-    sp_pack_ok(pk, req, (s->def.hashes ? 3 : 2) + extra);
+    sp_pack_ok(pk, req, (s->def.hashes ? 3 : 2) + s->def.resume + extra);
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->obs);
     sp_pack_cstr(pk, "seeds");
     sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->seeds);
+    if (s->def.resume) {
+        uint32_t stream_shape[2] = {(uint32_t)n, 4};
+        sp_pack_cstr(pk, "seed_stream");
+        sp_pack_array(pk, SP_DTYPE_UINT64, 2, stream_shape, s->streams);
+    }
     if (s->def.hashes) {
         sp_pack_cstr(pk, "hash");
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);

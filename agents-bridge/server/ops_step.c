@@ -11,11 +11,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expire.h"
 #include "layers.h"
 #include "ops.h"
 #include "transport.h"
 
-static const char* const step_keys[] = {"session", "actions", "seq", NULL};
+static const char* const step_keys[] = {"session", "actions", "seq", "active", NULL};
+
+/* "active": uint8 [N] of 0 and 1 into s->active; false when absent (every env steps). A
+ * session's rebuild steps each env only from its current episode's start (docs/PROTOCOL.md). */
+static int read_active(const sp_request* req, sp_session* s, bool* masked, char* err,
+                       size_t err_sz) {
+    const sp_mp_value* v = sp_request_get(req, "active");
+    *masked = v && v->type != SP_MP_NIL;
+    if (!*masked) return SP_OK;
+    sp_array_view a;
+    int rc = sp_array_decode(req, v, "active", &a, err, err_sz);
+    if (rc != SP_OK) return rc;
+    int n = s->def.num_envs;
+    if (a.dtype != SP_DTYPE_UINT8 || a.ndim != 1 || a.shape[0] != (uint64_t)n) {
+        snprintf(err, err_sz, "field 'active' must be uint8 [%d]", n);
+        return SP_E_BAD_REQUEST;
+    }
+    memcpy(s->active, a.data, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        if (s->active[i] > 1) {
+            snprintf(err, err_sz, "field 'active'[%d] must be 0 or 1, got %d", i, s->active[i]);
+            return SP_E_BAD_REQUEST;
+        }
+    }
+    return SP_OK;
+}
 
 /* Exactly-once steps. A step that carries "seq" (per session, increasing) has its reply's
  * body kept in the session; a resend of the same seq is answered from that copy without
@@ -175,14 +201,16 @@ static int read_actions(const sp_request* req, sp_session* s, char* err, size_t 
     return SP_OK;
 }
 
-static int check_ready(const sp_session* s, char* err, size_t err_sz) {
+static int check_ready(const sp_session* s, bool masked, char* err, size_t err_sz) {
     if (!s->started) {
         snprintf(err, err_sz, "step before the first reset: send reset first");
         return SP_E_NEEDS_RESET;
     }
     if (s->def.autoreset) return SP_OK;
     for (int i = 0; i < s->def.num_envs; i++) {
-        if (sp_episode_done(s->eps[i])) {
+        if (masked && !s->active[i]) continue;
+        /* An episode the server ended while the agent was quiet is reported first. */
+        if (sp_episode_done(s->eps[i]) && !(s->cfg && s->cfg->expired[i])) {
             snprintf(err, err_sz,
                      "env %d's episode has ended and autoreset is disabled: reset "
                      "the session first",
@@ -196,6 +224,7 @@ static int check_ready(const sp_session* s, char* err, size_t err_sz) {
 typedef struct step_job {
     sp_service* svc;
     sp_session* s;
+    bool masked; /* s->active says which envs step */
 } step_job;
 
 static void step_range(void* ctx, int begin, int end, int chunk) {
@@ -208,7 +237,17 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         int rc;
-        if (s->def.autoreset && sp_episode_done(ep)) {
+        if (job->masked && !s->active[i]) {
+            /* Left as it is: its last observation, nothing to report. */
+            s->reset_now[i] = s->ended[i] = s->terminated[i] = s->truncated[i] = 0;
+            s->reward[i] = 0.0;
+            if (hashes) s->hash[i] = sp_episode_hash(ep);
+            memcpy(s->obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+            if (cfg) sp_session_cfg_idle(cfg, i, ep);
+            continue;
+        }
+        bool expired = cfg && cfg->expired[i];
+        if (s->def.autoreset && sp_episode_done(ep) && !expired) {
             /* Gymnasium's next_step autoreset: this step starts the next episode instead, under
              * the make-time config when a reset's options ran the last one. */
             rc = SP_OK;
@@ -222,6 +261,11 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
                 snprintf(e->message, sizeof e->message, "env %d: autoreset failed: %s", i,
                          sp_error_name(rc));
             } else {
+                if (s->def.resume) {
+                    s->seeds[i] = sp_episode_seed(ep);
+                    memcpy(&s->streams[4 * (size_t)i], sp_episode_seed_stream(ep).s,
+                           4 * sizeof *s->streams);
+                }
                 s->reset_now[i] = 1;
                 s->ended[i] = 0;
                 s->reward[i] = 0.0;
@@ -231,7 +275,15 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
             }
         } else {
             sp_step_result r;
-            rc = sp_episode_step(ep, &s->actions[i], &r, e->message, sizeof e->message);
+            if (expired) {
+                /* Its wall clock ended it between requests (expire.h): this step reports that
+                 * step, and the action sent for it is not applied. */
+                r = cfg->expiry[i];
+                cfg->expired[i] = 0;
+                rc = SP_OK;
+            } else {
+                rc = sp_episode_step(ep, &s->actions[i], &r, e->message, sizeof e->message);
+            }
             if (rc == SP_OK) {
                 s->reset_now[i] = 0;
                 s->ended[i] = r.terminated || r.truncated;
@@ -264,7 +316,14 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
 static void gather(sp_session* s, int* ended_count, int* reset_count) {
     int m = 0, r = 0;
     for (int i = 0; i < s->def.num_envs; i++) {
-        if (s->reset_now[i]) s->reset_index[r++] = i;
+        if (s->reset_now[i]) {
+            if (s->def.resume) { /* the new episodes' seeds and streams, compacted alike */
+                s->seeds[r] = s->seeds[i];
+                memmove(&s->streams[4 * (size_t)r], &s->streams[4 * (size_t)i],
+                        4 * sizeof *s->streams);
+            }
+            s->reset_index[r++] = i;
+        }
         if (!s->ended[i]) continue;
         s->final_index[m] = i;
         s->final_return[m] = s->final_return[i];
@@ -303,13 +362,15 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         (rc = check_seq(req, s, &has_seq, &seq, &duplicate, err, err_sz)) != SP_OK)
         return rc;
     if (duplicate) return answer_duplicate(svc, req, s);
+    bool masked;
     if ((rc = read_actions(req, s, err, err_sz)) != SP_OK ||
-        (rc = check_ready(s, err, err_sz)) != SP_OK)
+        (rc = read_active(req, s, &masked, err, err_sz)) != SP_OK ||
+        (rc = check_ready(s, masked, err, err_sz)) != SP_OK)
         return rc;
 
     int n = s->def.num_envs;
     int chunks = sp_service_chunks(svc, n);
-    step_job job = {svc, s};
+    step_job job = {svc, s, masked};
     sp_service_clear_chunk_errors(svc, chunks);
     sp_pool_run(svc->pool, n, chunks, step_range, &job);
     const sp_chunk_error* e = sp_service_first_chunk_error(svc, chunks);
@@ -317,7 +378,10 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         snprintf(err, err_sz, "%s", e->message);
         return sp_wire_code(e->code);
     }
-    svc->steps += (uint64_t)n;
+    int stepped = n;
+    for (int i = 0; masked && i < n; i++)
+        stepped -= !s->active[i];
+    svc->steps += (uint64_t)stepped;
 
     int m, r;
     gather(s, &m, &r);
@@ -330,7 +394,8 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
             cfg->overridden_count += cfg->overridden[i];
     }
     uint32_t extra = cfg ? sp_session_cfg_reply_keys(cfg, true) : 0;
-    uint32_t keys = 4 + (m > 0) + (r > 0) + s->def.hashes + extra;
+    bool streams = s->def.resume && r > 0;
+    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + extra;
     sp_pack_ok(pk, req, keys);
     size_t head = svc->reply.size;
     sp_pack_cstr(pk, "obs");
@@ -349,11 +414,19 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         sp_pack_cstr(pk, "autoreset");
         sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)r, s->reset_index);
     }
+    if (streams) {
+        uint32_t stream_shape[2] = {(uint32_t)r, 4};
+        sp_pack_cstr(pk, "autoreset_seed");
+        sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)r, s->seeds);
+        sp_pack_cstr(pk, "autoreset_stream");
+        sp_pack_array(pk, SP_DTYPE_UINT64, 2, stream_shape, s->streams);
+    }
     if (s->def.hashes) {
         sp_pack_cstr(pk, "hash");
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->hash);
     }
     if (extra) sp_session_cfg_pack(cfg, pk, s->eps, true);
+    sp_service_note_episodes(svc, s);
     if (has_seq) keep_reply(svc, s, seq, head, keys);
     if (s->transport) sp_transport_apply(svc, s);
     return SP_OK;

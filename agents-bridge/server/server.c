@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "auth.h"
+#include "expire.h"
 #include "log.h"
 #include "service.h"
 #include "sandpit/world.h"
@@ -40,14 +42,21 @@
 /* Requests queued per connection before libzmq stops reading it (backpressure): with the
  * frame cap this bounds what one connection can make the server hold. */
 #define RECEIVE_HWM 64
+/* ZMTP heartbeats: a ping to every client each second; a connection that answers none within
+ * 10 s (a client process stopped, its host gone without closing) is dropped, and with it what
+ * libzmq queued for it. Sessions are not connections: they stay (idle reaping is separate). */
+#define HEARTBEAT_IVL_MS 1000
+#define HEARTBEAT_TIMEOUT_MS 10000
+#define HEARTBEAT_TTL_MS 10000
 /* The default memory ceiling: half the physical memory, at most this. */
 #define DEFAULT_MEMORY_CAP ((size_t)4 << 30)
 
 #define MAX_DELAYED_SLOTS 256
 struct sp_server {
     sp_server_def def;
-    char** binds;     /* copies of def.binds */
-    char** endpoints; /* what each bind resolved to */
+    char** binds;           /* copies of def.binds */
+    char** endpoints;       /* what each bind resolved to */
+    struct stat* ipc_files; /* [bind_count] an ipc:// bind's socket file (st_ino 0: none) */
     void* ctx;
     void* router;
     sp_service* svc;
@@ -91,6 +100,7 @@ sp_server_def sp_default_server_def(void) {
         .log_level = SP_LOG_WARN,
         .max_memory_bytes = memory,
         .max_step_rate = 0.0,
+        .parent_fd = -1,
     };
     return def;
 }
@@ -143,6 +153,24 @@ static bool is_loopback_tcp(const char* ep) {
     return false;
 }
 
+/* The file of an ipc:// endpoint, or NULL (another transport, or Linux's abstract namespace,
+ * "ipc://@name", which has no file). */
+static const char* ipc_path(const char* ep) {
+    if (strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@' || !ep[6]) return NULL;
+    return ep + 6;
+}
+
+/* Removes the socket files this server's binds made, unless something else replaced them. */
+static void remove_ipc_files(sp_server* srv) {
+    for (int i = 0; srv->ipc_files && srv->endpoints && i < srv->def.bind_count; i++) {
+        const char* path = srv->endpoints[i] ? ipc_path(srv->endpoints[i]) : NULL;
+        struct stat now;
+        if (!path || !srv->ipc_files[i].st_ino || stat(path, &now) != 0) continue;
+        if (now.st_ino == srv->ipc_files[i].st_ino && now.st_dev == srv->ipc_files[i].st_dev)
+            unlink(path);
+    }
+}
+
 static int set_int_option(void* sock, int option, int value) {
     return zmq_setsockopt(sock, option, &value, sizeof value);
 }
@@ -187,7 +215,10 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
         set_int_option(srv->router, ZMQ_SNDTIMEO, 0) != 0 ||
         set_int_option(srv->router, ZMQ_LINGER, 0) != 0 ||
         set_int_option(srv->router, ZMQ_RCVHWM, RECEIVE_HWM) != 0 ||
-        set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0) {
+        set_int_option(srv->router, ZMQ_ROUTER_MANDATORY, 0) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL_MS) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS) != 0 ||
+        set_int_option(srv->router, ZMQ_HEARTBEAT_TTL, HEARTBEAT_TTL_MS) != 0) {
         snprintf(err, err_sz, "cannot set socket options: %s", zmq_strerror(zmq_errno()));
         return -1;
     }
@@ -204,6 +235,10 @@ static int open_socket(sp_server* srv, char* err, size_t err_sz) {
             snprintf(err, err_sz, "cannot read the endpoint bound for %s", ep);
             return -1;
         }
+        /* libzmq leaves an ipc socket's file behind: the server removes it when it stops,
+         * if it is still the one this bind made. */
+        const char* path = ipc_path(actual);
+        if (path && stat(path, &srv->ipc_files[i]) != 0) srv->ipc_files[i].st_ino = 0;
         if (!is_loopback_tcp(actual) && !srv->auth)
             SP_LOG(srv->def.log_level, SP_LOG_WARN,
                    "%s is reachable from other hosts and has no authentication "
@@ -240,7 +275,8 @@ sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) 
     srv->wake[0] = srv->wake[1] = -1;
     srv->binds = calloc((size_t)def->bind_count, sizeof *srv->binds);
     srv->endpoints = calloc((size_t)def->bind_count, sizeof *srv->endpoints);
-    bool copied = srv->binds && srv->endpoints;
+    srv->ipc_files = calloc((size_t)def->bind_count, sizeof *srv->ipc_files);
+    bool copied = srv->binds && srv->endpoints && srv->ipc_files;
     for (int i = 0; copied && i < def->bind_count; i++)
         copied = (srv->binds[i] = strdup(def->binds[i])) != NULL;
     srv->def.binds = (const char* const*)srv->binds;
@@ -290,6 +326,7 @@ void sp_server_destroy(sp_server* srv) {
     }
     free(srv->delayed);
     if (srv->router) zmq_close(srv->router);
+    remove_ipc_files(srv);
     sp_auth_destroy(srv->auth);
     if (srv->ctx) zmq_ctx_term(srv->ctx);
     sp_service_destroy(srv->svc);
@@ -301,6 +338,7 @@ void sp_server_destroy(sp_server* srv) {
     }
     free(srv->binds);
     free(srv->endpoints);
+    free(srv->ipc_files);
     free(srv);
 }
 
@@ -491,6 +529,14 @@ static void drain_wake_pipe(sp_server* srv) {
     }
 }
 
+/* The parent pipe is readable: end-of-file (or an error) means every holder of its write end
+ * is gone. Bytes written to it mean nothing and are dropped. */
+static bool parent_gone(sp_server* srv) {
+    char buf[64];
+    ssize_t n = read(srv->def.parent_fd, buf, sizeof buf);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 int sp_server_run(sp_server* srv) {
     /* Reaping is checked a few times per idle timeout, and at least once a second. */
     double reap_every = srv->def.idle_timeout_s > 0 ? srv->def.idle_timeout_s / 4 : 1.0;
@@ -502,16 +548,31 @@ int sp_server_run(sp_server* srv) {
     int status = 0;
     SP_LOG(srv->def.log_level, SP_LOG_INFO, "serving with %d thread%s", srv->def.threads,
            srv->def.threads == 1 ? "" : "s");
+    /* The router, the wake-up pipe, then the parent pipe and the CURVE sockets when used. */
+    zmq_pollitem_t items[5] = {
+        {srv->router, 0, ZMQ_POLLIN, 0},
+        {NULL, srv->wake[0], ZMQ_POLLIN, 0},
+    };
+    int item_count = 2, parent_at = -1, auth_at = -1;
+    if (srv->def.parent_fd >= 0) {
+        parent_at = item_count;
+        items[item_count++] = (zmq_pollitem_t){NULL, srv->def.parent_fd, ZMQ_POLLIN, 0};
+    }
+    if (srv->auth) {
+        auth_at = item_count;
+        items[item_count++] = (zmq_pollitem_t){sp_auth_zap_socket(srv->auth), 0, ZMQ_POLLIN, 0};
+        items[item_count++] = (zmq_pollitem_t){sp_auth_monitor_socket(srv->auth), 0, ZMQ_POLLIN, 0};
+    }
     while (!srv->stop) {
-        zmq_pollitem_t items[4] = {
-            {srv->router, 0, ZMQ_POLLIN, 0},
-            {NULL, srv->wake[0], ZMQ_POLLIN, 0},
-            {srv->auth ? sp_auth_zap_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
-            {srv->auth ? sp_auth_monitor_socket(srv->auth) : NULL, 0, ZMQ_POLLIN, 0},
-        };
-        long wait_ms = send_due(srv, sp_monotonic_seconds());
+        double now = sp_monotonic_seconds();
+        long wait_ms = send_due(srv, now);
         if (wait_ms < 0 || wait_ms > timeout_ms) wait_ms = timeout_ms;
-        int rc = zmq_poll(items, srv->auth ? 4 : 2, wait_ms);
+        /* Episodes end on their wall clock even when no request comes. */
+        double expiry = sp_service_next_expiry(srv->svc);
+        if (expiry <= now) expiry = sp_service_expire(srv->svc, now);
+        if ((expiry - now) * 1000.0 < (double)wait_ms)
+            wait_ms = (long)((expiry - now) * 1000.0) + 1;
+        int rc = zmq_poll(items, item_count, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
             SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
                    zmq_strerror(zmq_errno()));
@@ -519,7 +580,13 @@ int sp_server_run(sp_server* srv) {
             break;
         }
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) drain_wake_pipe(srv);
-        if (rc > 0 && ((items[2].revents | items[3].revents) & ZMQ_POLLIN))
+        if (rc > 0 && parent_at >= 0 && (items[parent_at].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+            parent_gone(srv)) {
+            SP_LOG(srv->def.log_level, SP_LOG_INFO, "the parent process is gone: stopping");
+            break;
+        }
+        if (rc > 0 && auth_at >= 0 &&
+            ((items[auth_at].revents | items[auth_at + 1].revents) & ZMQ_POLLIN))
             sp_auth_serve(srv->auth, sp_monotonic_seconds());
         for (int n = 0; rc > 0 && !srv->stop && n < MAX_BATCH; n++) {
             int got = receive(srv->router, &m);
@@ -534,7 +601,7 @@ int sp_server_run(sp_server* srv) {
             message_close(&m);
         }
         if (status != 0) break;
-        double now = sp_monotonic_seconds();
+        now = sp_monotonic_seconds();
         if (now >= next_reap) {
             sp_service_reap(srv->svc, now);
             next_reap = now + reap_every;

@@ -1,6 +1,7 @@
 #include "service.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     svc->def.curve_secret_key = NULL;
     svc->def.authorized_keys = NULL;
     svc->peer = "";
+    svc->next_expiry = INFINITY;
     uint32_t life;
     if (getrandom(&life, sizeof life, GRND_NONBLOCK) != (ssize_t)sizeof life)
         life = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16); /* no entropy yet: still new */

@@ -55,6 +55,9 @@ typedef struct sp_service {
     uint64_t duplicates;      /* steps answered from their session's last reply (seq) */
     uint64_t replies_delayed; /* transport faults (transport.h) */
     uint64_t replies_dropped;
+    uint64_t episodes_expired; /* ended on their wall clock while the agent was quiet */
+    double next_expiry;        /* monotonic seconds of the next expiry scan (expire.h) */
+
     uint64_t record_errors; /* recorders that stopped (a file not created or not written) */
 
     /* This server's life, 8 hex digits drawn at start: in replay names, so a restart into the

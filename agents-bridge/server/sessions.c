@@ -72,6 +72,8 @@ static void free_session(sp_session* s) {
     free(s->hash);
     free(s->seeds);
     free(s->seed_given);
+    free(s->streams);
+    free(s->active);
     free(s->reset_now);
     free(s->ended);
     free(s->final_return);
@@ -112,7 +114,8 @@ size_t sp_session_cost(int num_envs, int obs_size, size_t layer_bytes) {
     size_t per_env = sizeof(sp_episode*) + sizeof(sp_action) + (size_t)obs_size * sizeof(float) +
                      sizeof(double) + 2 * sizeof(uint8_t) + 2 * sizeof(uint64_t) +
                      3 * sizeof(uint8_t) + sizeof(double) + sizeof(int32_t) + sizeof(const char*) +
-                     sizeof(uint64_t) + 2 * sizeof(int32_t) + SP_ENV_COST_BYTES + layer_bytes;
+                     sizeof(uint64_t) + 2 * sizeof(int32_t) + 4 * sizeof(uint64_t) +
+                     sizeof(uint8_t) + SP_ENV_COST_BYTES + layer_bytes;
     return sizeof(sp_session) + (size_t)num_envs * per_env +
            sp_session_reply_bound(num_envs, obs_size);
 }
@@ -175,6 +178,8 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     s->hash = calloc(n, sizeof *s->hash);
     s->seeds = calloc(n, sizeof *s->seeds);
     s->seed_given = calloc(n, sizeof *s->seed_given);
+    s->streams = calloc(4 * n, sizeof *s->streams);
+    s->active = calloc(n, sizeof *s->active);
     s->reset_now = calloc(n, sizeof *s->reset_now);
     s->ended = calloc(n, sizeof *s->ended);
     s->final_return = calloc(n, sizeof *s->final_return);
@@ -186,7 +191,7 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     if (!s->eps || !s->actions || !s->obs || !s->reward || !s->terminated || !s->truncated ||
         !s->hash || !s->seeds || !s->seed_given || !s->reset_now || !s->ended || !s->final_return ||
         !s->final_length || !s->final_reason || !s->final_seed || !s->final_index ||
-        !s->reset_index)
+        !s->reset_index || !s->streams || !s->active)
         goto oom;
     for (int i = 0; i < def->num_envs; i++) {
         sp_episode_def ed = sp_default_episode_def(def->env);

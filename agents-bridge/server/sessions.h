@@ -24,6 +24,7 @@ typedef struct sp_session_def {
     int max_steps; /* 0: the env's own */
     bool autoreset; /* "next_step" when true, "disabled" when false */
     bool hashes;    /* replies carry per-env state hashes */
+    bool resume;    /* replies carry each new episode's seed stream (a client's rebuild) */
     size_t layer_bytes; /* per env: what its layers hold (fault buffers, recorder buffer) */
 } sp_session_def;
 
@@ -44,6 +45,8 @@ typedef struct sp_session {
     uint64_t* hash;
     uint64_t* seeds;     /* the episode seeds of a reset (in: the requested ones) */
     uint8_t* seed_given; /* 1: the reset request gave env i a seed */
+    uint64_t* streams;   /* [N * 4] episode-seed streams after a reset (in: a restore's) */
+    uint8_t* active;     /* a step's mask: 0 leaves env i as it is */
     uint8_t* reset_now;  /* 1: autoreset instead of stepped at this step */
     uint8_t* ended;      /* 1: the episode ended at this step */
     /* The ended episodes, written at each env's index, then compacted in index order. */

@@ -151,6 +151,8 @@ int sp_episode_step_count(const sp_episode* ep);
 int sp_episode_max_steps(const sp_episode* ep);
 double sp_episode_return(const sp_episode* ep);
 bool sp_episode_done(const sp_episode* ep);
+/* Reset and not ended: a step may be taken. */
+bool sp_episode_running(const sp_episode* ep);
 
 /* 64-bit state hash: every body in creation order, the env's private state, the runtime's
  * streams and counters, and every layer's state. */
@@ -161,6 +163,10 @@ uint64_t sp_episode_hash(const sp_episode* ep);
  * stays the last one; the step counts, with reward 0, terminated, and `reason` (a static
  * string); every layer's on_result still runs. Has no effect outside on_action. */
 void sp_episode_halt(sp_episode* ep, const char* reason);
+
+/* The same, but the episode is truncated rather than terminated: its time ran out (a machine
+ * limit), which says nothing about the state the agent reached. */
+void sp_episode_halt_truncated(sp_episode* ep, const char* reason);
 
 /* Records an event for the current step (or the reset in progress). Events beyond
  * SP_MAX_STEP_EVENTS in one step are counted in sp_episode_events_dropped, not stored. */

@@ -174,6 +174,20 @@ void sp_guard_set_replay(sp_guard* guard, bool replay);
  * SP_GUARD_MAX_INJECT. */
 int sp_guard_inject(sp_guard* guard, const sp_event* event);
 
+/* When the running episode's wall clock runs out, in CLOCK_MONOTONIC seconds; INFINITY when the
+ * wall clock is off, in replay mode, or no episode runs. For a server that must end an episode
+ * on time whether or not its agent steps (sp_guard_expire). */
+double sp_guard_wall_deadline(const sp_guard* guard);
+
+/* Ends the running episode now if its wall clock has run out: takes the step the quiet agent
+ * did not send, as any step whose wall clock ran out before it began: nothing is simulated,
+ * the observation stays, reward 0, truncated with reason `wall_clock`, one machine event, and
+ * every layer (the recorder too) sees the step, whose recorded action is all zeros. A replay
+ * re-applies it from that event like any recorded wall-clock trip. `r` (may be NULL) gets the
+ * step's result. Returns 1 when it ended the episode, 0 when the clock has not run out (or is
+ * off, in replay mode, or the episode is not running), or a negative sp_error. */
+int sp_guard_expire(sp_guard* guard, sp_step_result* r);
+
 /* Trips of `reason` over the guard's life, refused actions included (for the server's stats);
  * 0 for an unknown reason. */
 uint64_t sp_guard_trips(const sp_guard* guard, int reason);

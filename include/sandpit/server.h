@@ -57,12 +57,17 @@ typedef struct sp_server_def {
      * `record.dir` is resolved against it; `..` and absolute paths outside it are refused).
      * NULL: recording over the wire is refused. Not copied: it must outlive the server. */
     const char* record_root;
+    /* The read end of a pipe whose write end only the server's parent holds, or -1 (the
+     * default): none. The server stops, as on sp_server_stop, once it reads end-of-file there,
+     * i.e. when every holder of the write end is gone: a private server dies with its parent
+     * however the parent ends (kill -9 included). Not closed by the server. */
+    int parent_fd;
 } sp_server_def;
 
 /* tcp://127.0.0.1:5555, 8 MiB messages, 256 sessions, 4096 envs per session, 16384 envs in
  * all, 600 s idle timeout, one thread per online CPU (at most SP_SERVER_MAX_THREADS),
  * log level warn, a memory ceiling of half the physical memory but at most 4 GiB, no step
- * rate limit, no CURVE. */
+ * rate limit, no CURVE, no parent pipe. */
 sp_server_def sp_default_server_def(void);
 
 typedef struct sp_server sp_server;

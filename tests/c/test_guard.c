@@ -45,6 +45,20 @@ static sp_episode* make_plain(const char* id, uint64_t seed) {
     return ep;
 }
 
+/* An episode of `id` behind guardrails `d` in replay mode (no clock is read), reset with
+ * `seed`: what a verifier rebuilds. */
+static sp_episode* make_replaying(const char* id, const sp_guard_def* d, sp_guard** out,
+                                  uint64_t seed) {
+    char err[256];
+    sp_episode* ep = make(id);
+    if (!ep || !(*out = sp_guard_create(d, sp_episode_spec(ep), err, sizeof err)) ||
+        sp_guard_attach(*out, ep) != 0)
+        return NULL;
+    sp_guard_set_replay(*out, true);
+    sp_episode_reset(ep, &seed);
+    return ep;
+}
+
 static void destroy(sp_episode* ep, sp_guard* g) {
     sp_episode_destroy(ep);
     sp_guard_destroy(g);
@@ -720,9 +734,13 @@ static void wall_clock_truncates_as_a_machine_event(void) {
         ENSURE(step(ep, act1(0.0f), &r, err, sizeof err) == 0);
         ENSURE(!r.truncated && sp_episode_event_count(ep) == 0);
     }
-    ENSURE(step(ep, act1(0.0f), &r, err, sizeof err) == 0);
+    /* The trip comes before the action: the step counts but is not simulated. */
+    uint64_t before = world_hash(ep);
+    float obs0 = sp_episode_obs(ep)[0];
+    ENSURE(step(ep, act1(9.0f), &r, err, sizeof err) == 0);
     ENSURE(r.truncated && !r.terminated && !strcmp(reason_of(&r), "wall_clock"));
-    ENSURE(r.step == SP_GUARD_WALL_SAMPLE_STEPS);
+    ENSURE(r.step == SP_GUARD_WALL_SAMPLE_STEPS && r.reward == 0.0);
+    ENSURE(world_hash(ep) == before && sp_episode_obs(ep)[0] == obs0);
     ENSURE(event_of(ep, SP_EVENT_GUARD, SP_GUARD_WALL_CLOCK) == NULL);
     const sp_event* ev = event_of(ep, SP_EVENT_MACHINE, SP_GUARD_WALL_CLOCK);
     ENSURE(ev && ev->channel == -1 && ev->flags == SP_GUARD_POLICY_TRUNCATE);
@@ -815,12 +833,8 @@ static void replay_with_injected_events_reproduces_machine_trips(void) {
     destroy(ep, g);
 
     /* Replay: a fresh guard in replay mode, the recorded machine events injected. */
-    ep = make(CONT);
-    g = sp_guard_create(&d, sp_episode_spec(ep), err, sizeof err);
-    ENSURE(g && sp_guard_attach(g, ep) == 0);
-    sp_guard_set_replay(g, true);
-    uint64_t seed = 18;
-    sp_episode_reset(ep, &seed);
+    ep = make_replaying(CONT, &d, &g, 18);
+    ENSURE(ep);
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < rec[k].machine_count; i++)
             ENSURE(sp_guard_inject(g, &rec[k].machine[i]) == 0);
@@ -846,18 +860,107 @@ static void replay_with_injected_events_reproduces_machine_trips(void) {
 
     /* Without the injection the replay runs past the recorded trip: the trip came from the
      * record, not from a clock. */
-    ep = make(CONT);
-    g = sp_guard_create(&d, sp_episode_spec(ep), err, sizeof err);
-    ENSURE(g && sp_guard_attach(g, ep) == 0);
-    sp_guard_set_replay(g, true);
-    sp_episode_reset(ep, &seed);
+    ep = make_replaying(CONT, &d, &g, 18);
+    ENSURE(ep);
     for (int k = 0; k < n; k++) {
         sp_step_result r;
         if (k == 4) sleep_s(0.12);
         ENSURE(step(ep, act1(rec[k].action), &r, err, sizeof err) == 0);
         ENSURE(!r.truncated && sp_episode_event_count(ep) >= 0);
-        if (k == n - 1) ENSURE(r.hash != rec[k].r.hash); /* the guard's trip count differs */
+        /* The hash holds no clock trip: up to the recorded one the steps are the same; that
+         * step itself was not simulated in the record (time ran out before the action), so
+         * the world differs only there. */
+        if (k < n - 1) ENSURE_MSG(r.hash == rec[k].r.hash, "step %d", k + 1);
+        if (k == n - 1) ENSURE(r.hash != rec[k].r.hash);
     }
+    destroy(ep, g);
+}
+
+/* Clock-based trips are recorded events, not state: an episode whose steps trip step_compute
+ * (count) or cpu_time (truncate) has, step by step, the hashes of the same episode without the
+ * trips. Only what the record carries (the end of the episode) differs. */
+static void clock_trips_stay_out_of_the_hash(void) {
+    sp_guard_def plain = sp_default_guard_def(NULL);
+    plain.actuators[0].max_delta = 3.0; /* some guard state that is hashed */
+    sp_guard_def timed = plain;
+    timed.step_compute_s = 1e-12; /* every step trips, count */
+    sp_guard *ga, *gb;
+    sp_episode* a = make_guarded(CONT, &plain, &ga, 31);
+    sp_episode* b = make_guarded(CONT, &timed, &gb, 31);
+    ENSURE(a && b);
+    ENSURE(sp_episode_hash(a) == sp_episode_hash(b));
+    char err[128];
+    for (int k = 0; k < 40 && !sp_episode_done(a); k++) {
+        sp_step_result ra, rb;
+        float v = (float)((k * 7) % 11) - 5.0f;
+        ENSURE(step(a, act1(v), &ra, err, sizeof err) == 0);
+        ENSURE(step(b, act1(v), &rb, err, sizeof err) == 0);
+        ENSURE(event_of(b, SP_EVENT_MACHINE, SP_GUARD_STEP_COMPUTE) != NULL);
+        ENSURE_MSG(ra.hash == rb.hash, "step %d", k + 1);
+    }
+    ENSURE(sp_guard_episode_trips(gb, SP_GUARD_STEP_COMPUTE) > 0);
+    destroy(a, ga);
+    destroy(b, gb);
+
+    timed = plain;
+    timed.cpu_s = 1e-9; /* step 1 is a CPU sample: it truncates there */
+    a = make_guarded(CONT, &plain, &ga, 32);
+    b = make_guarded(CONT, &timed, &gb, 32);
+    ENSURE(a && b);
+    sp_step_result ra, rb;
+    ENSURE(step(a, act1(2.0f), &ra, err, sizeof err) == 0);
+    ENSURE(step(b, act1(2.0f), &rb, err, sizeof err) == 0);
+    ENSURE(!ra.truncated && rb.truncated && !strcmp(reason_of(&rb), "cpu_time"));
+    ENSURE(ra.hash == rb.hash);
+    destroy(a, ga);
+    destroy(b, gb);
+}
+
+/* An agent that goes quiet: sp_guard_expire takes the step it did not send once the wall clock
+ * has run out (never before), and that step replays from its recorded event. */
+static void expire_ends_a_quiet_episode_and_replays(void) {
+    sp_guard_def d = sp_default_guard_def(NULL);
+    d.wall_clock_s = 0.05;
+    sp_guard* g;
+    sp_episode* ep = make_guarded(CONT, &d, &g, 33);
+    ENSURE(ep);
+    char err[128];
+    sp_step_result r, live[3];
+    ENSURE(sp_guard_expire(g, &r) == 0); /* the clock has not run out */
+    ENSURE(step(ep, act1(1.0f), &live[0], err, sizeof err) == 0);
+    ENSURE(step(ep, act1(-1.0f), &live[1], err, sizeof err) == 0);
+    double deadline = sp_guard_wall_deadline(g);
+    ENSURE(isfinite(deadline));
+    struct timespec ts;
+    do { /* wait for the deadline the guard named */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+    } while ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec <= deadline);
+    uint64_t before = world_hash(ep);
+    ENSURE(sp_guard_expire(g, &live[2]) == 1);
+    ENSURE(live[2].truncated && !live[2].terminated && live[2].step == 3);
+    ENSURE(!strcmp(reason_of(&live[2]), "wall_clock") && live[2].reward == 0.0);
+    ENSURE(world_hash(ep) == before && sp_episode_done(ep));
+    const sp_event* ev = event_of(ep, SP_EVENT_MACHINE, SP_GUARD_WALL_CLOCK);
+    ENSURE(ev && ev->flags == SP_GUARD_POLICY_TRUNCATE && ev->value > ev->limit);
+    sp_event recorded = *ev;
+    ENSURE(sp_guard_wall_deadline(g) == INFINITY); /* nothing left to end */
+    ENSURE(sp_guard_expire(g, &r) == 0);
+    ENSURE(step(ep, act1(0.0f), &r, err, sizeof err) == SP_E_NEEDS_RESET);
+    destroy(ep, g);
+
+    /* The replay: the two steps as sent, then the expiry's zero action with its event. */
+    ep = make_replaying(CONT, &d, &g, 33);
+    ENSURE(ep);
+    ENSURE(sp_guard_wall_deadline(g) == INFINITY && sp_guard_expire(g, &r) == 0);
+    float sent[3] = {1.0f, -1.0f, 0.0f};
+    for (int k = 0; k < 3; k++) {
+        if (k == 2) ENSURE(sp_guard_inject(g, &recorded) == 0);
+        ENSURE(step(ep, act1(sent[k]), &r, err, sizeof err) == 0);
+        ENSURE_MSG(r.hash == live[k].hash, "step %d", k + 1);
+        ENSURE(r.truncated == live[k].truncated && r.reward == live[k].reward);
+    }
+    ENSURE(memcmp(event_of(ep, SP_EVENT_MACHINE, SP_GUARD_WALL_CLOCK), &recorded,
+                  sizeof recorded) == 0);
     destroy(ep, g);
 }
 
@@ -1144,6 +1247,8 @@ static const sp_test_case cases[] = {
     {"replay_with_injected_events_reproduces_machine_trips",
      replay_with_injected_events_reproduces_machine_trips},
     {"replay_mode_measures_nothing", replay_mode_measures_nothing},
+    {"clock_trips_stay_out_of_the_hash", clock_trips_stay_out_of_the_hash},
+    {"expire_ends_a_quiet_episode_and_replays", expire_ends_a_quiet_episode_and_replays},
     {"inject_accepts_only_machine_events", inject_accepts_only_machine_events},
     {"constraint_cost_counts_or_terminates", constraint_cost_counts_or_terminates},
     {"never_tripping_guardrails_leave_trajectories_unchanged",

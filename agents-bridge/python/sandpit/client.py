@@ -6,6 +6,13 @@ and is sent with the empty delimiter frame of the REQ envelope; the reply with t
 A request that gets no reply within the timeout raises :class:`ConnectionLost` and throws
 the socket away, so nothing stale can ever be read as an answer and the next request starts
 from a clean connection.
+
+A dead peer is noticed by ZeroMQ's own means rather than by waiting out the timeout: a socket
+monitor reports the connection's drop (a server killed, or one that dropped this client), and
+ZMTP heartbeats (``ZMQ_HEARTBEAT_IVL``/``TIMEOUT``/``TTL``) turn a server that stopped
+answering (hung, stopped, its host gone) into such a drop. A request whose connection dropped
+raises ConnectionLost within ``_WAIT_SLICE_S`` of the drop; a reply that came before the drop
+still counts. ``timeout`` is the whole time a call may take, resends and connecting included.
 """
 
 from __future__ import annotations
@@ -27,9 +34,21 @@ DEFAULT_TIMEOUT = 10.0
 
 # Waiting is sliced so that a dead local server is noticed long before the timeout.
 _POLL_SLICE_S = 0.05
-# Without a liveness hook, the slice only bounds one blocking receive (the deadline is
-# checked between slices).
-_WAIT_SLICE_S = 1.0
+# Without a liveness hook, the slice bounds one blocking receive: between slices the deadline
+# and the socket monitor (a dropped connection) are checked. Short enough to report a drop
+# within a second, long enough to cost nothing while a reply is on its way.
+_WAIT_SLICE_S = 0.1
+# ZMTP heartbeats (libzmq >= 4.2 answers them on its I/O thread, even while the server's main
+# thread is busy with a long step): a ping every second; no answer within 5 s drops the
+# connection (a hung or stopped server); the server may drop this client after 10 s of
+# silence (a stopped client process).
+_HEARTBEAT_IVL_MS = 1000
+_HEARTBEAT_TIMEOUT_MS = 5000
+_HEARTBEAT_TTL_MS = 10000
+_MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+# A request looks at the monitor first only if it has not for this long: reading it costs
+# about as much as a tenth of a small request, and a drop is also seen between wait slices.
+_MONITOR_EVERY_S = 0.05
 _SNDMORE_NOBLOCK = zmq.SNDMORE | zmq.NOBLOCK
 
 
@@ -50,7 +69,9 @@ class Client:
 
     Args:
         endpoint: A ZeroMQ endpoint such as ``"tcp://127.0.0.1:5555"`` or ``"ipc:///tmp/s.sock"``.
-        timeout: Seconds each request waits for its reply (``math.inf`` waits forever).
+        timeout: Seconds a request may take in all, connecting and resends included, before
+            ConnectionLost (``math.inf`` waits forever; heartbeats still notice a server
+            that stopped answering).
         liveness: Optional callable returning an error string when the server is known to
             be dead (e.g. a local server process that exited), ``None`` while it may be
             alive. It is polled while waiting so such deaths are reported at once.
@@ -91,6 +112,10 @@ class Client:
         self.timeout = _check_timeout(timeout)
         self._liveness = liveness
         self._socket: Optional[zmq.Socket] = None
+        self._monitor: Optional[zmq.Socket] = None
+        self._up: Optional[bool] = None  # None: never connected; False: dropped, not back
+        self._drops = 0  # connections of this socket that dropped after their handshake
+        self._monitor_due = 0.0  # monotonic time after which a request reads the monitor
         self._rcvtimeo_ms = -1  # the socket's ZMQ_RCVTIMEO, set lazily (see _receive)
         self._next_id = 0
         self._lock = threading.Lock()
@@ -124,16 +149,18 @@ class Client:
     ) -> dict[str, Any]:
         """Sends ``{"op": op, **fields}`` and returns the successful reply map.
 
-        ``retries``: when no reply comes within the timeout, the very same request (same
-        ``id``) is sent again, up to this many times, each with the same timeout, before
-        ConnectionLost. Only for requests the server answers exactly once (a ``step`` with
+        ``timeout`` (default: the client's) is the whole time the call may take. ``retries``:
+        the very same request (same ``id``) is sent again up to this many times, at even
+        fractions of ``timeout`` (with 2: after a third and two thirds of it) while no reply
+        has come. Only for requests the server answers exactly once (a ``step`` with
         ``seq``); a late reply to an earlier send carries the same ``id``, and whichever
         comes second is discarded as stale by the next request.
 
         Raises:
             ServerError: The server replied with an error (``.code`` names it).
-            ConnectionLost: No reply within ``timeout`` (default: the client's), or the
-                local server died. The connection is reset; a later request reconnects.
+            ConnectionLost: No reply within ``timeout``, the connection to the server
+                dropped (within about ``_WAIT_SLICE_S`` of the drop), or the local server
+                died. The connection is reset; a later request reconnects.
             ProtocolError: The reply does not follow the protocol.
         """
         wait = self.timeout if timeout is None else _check_timeout(timeout)
@@ -170,8 +197,14 @@ class Client:
         if self._socket is None:
             socket: zmq.Socket = zmq.Context.instance().socket(zmq.DEALER)
             socket.setsockopt(zmq.LINGER, 0)
+            socket.setsockopt(zmq.HEARTBEAT_IVL, _HEARTBEAT_IVL_MS)
+            socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, _HEARTBEAT_TIMEOUT_MS)
+            socket.setsockopt(zmq.HEARTBEAT_TTL, _HEARTBEAT_TTL_MS)
             if self._curve is not None:
                 socket.curve_serverkey, socket.curve_publickey, socket.curve_secretkey = self._curve
+            # Before connect, so that no event of this socket is missed.
+            self._monitor = socket.get_monitor_socket(_MONITOR_EVENTS)
+            self._up = None
             socket.connect(self.endpoint)
             self._socket = socket
             self._rcvtimeo_ms = -1
@@ -208,15 +241,50 @@ class Client:
 
     def _drop_socket(self) -> None:
         if self._socket is not None:
+            if self._monitor is not None:
+                try:
+                    self._socket.disable_monitor()
+                except zmq.ZMQError:
+                    pass
+                self._monitor.close(linger=0)
+                self._monitor = None
             self._socket.close(linger=0)
         self._socket = None
         self._hello = None
+
+    def _read_monitor(self) -> None:
+        """Takes the socket monitor's events: a handshake brings the connection up, a
+        disconnect after one is a drop."""
+        monitor = self._monitor
+        if monitor is None:
+            return
+        while int(monitor.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
+            frames = monitor.recv_multipart(zmq.NOBLOCK)
+            event = int.from_bytes(frames[0][:2], "little")
+            if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._up = True
+            elif event == zmq.EVENT_DISCONNECTED and self._up:
+                self._up = False
+                self._drops += 1
+
+    def _dropped_since(self, drops: int) -> bool:
+        """Whether the connection dropped since the monitor counted ``drops`` (or is down now,
+        having been up): a request sent on it gets no reply."""
+        self._read_monitor()
+        return self._drops != drops or self._up is False
+
+    def _dropped(self, why: str) -> ConnectionLost:
+        """ConnectionLost for a dropped connection, saying why when a local server died."""
+        dead = self._liveness() if self._liveness is not None else None
+        return self._lost(dead or why)
 
     def _lost(self, why: str) -> ConnectionLost:
         self._drop_socket()
         return ConnectionLost(f"{why} ({self.endpoint})")
 
-    def _receive(self, deadline: float, op: Any, wait: float, resend: bool = False) -> bytes:
+    def _receive(
+        self, deadline: float, op: Any, wait: float, drops: int, resend: bool = False
+    ) -> bytes:
         """The payload of the next reply (``['', payload]``), received before ``deadline``.
 
         This is the latency-critical wait, so it blocks in ``recv`` itself (ZMQ_RCVTIMEO)
@@ -246,6 +314,14 @@ class Client:
                 dead = self._liveness()
                 if dead is not None:
                     raise self._lost(dead)
+            if self._dropped_since(drops):
+                try:  # a reply that came before the drop still counts
+                    first = socket.recv(zmq.NOBLOCK)
+                    break
+                except zmq.Again:
+                    raise self._dropped(
+                        f"the connection dropped while waiting for the reply to '{op}'"
+                    ) from None
             left = deadline - time.monotonic()
         # The rest of a message arrives with its first frame: no waiting from here on.
         frames = [first]
@@ -283,6 +359,13 @@ class Client:
         message["id"] = rid
         payload = pack(message)
         op = message.get("op")
+        now = time.monotonic()
+        if now >= self._monitor_due:
+            self._monitor_due = now + _MONITOR_EVERY_S
+            self._read_monitor()
+        if self._up is False:  # it dropped while idle and has not come back
+            raise self._dropped(f"the connection to the server dropped before '{op}'")
+        drops = self._drops
         try:
             # Two sends rather than send_multipart: the same frames, less Python. A multipart
             # message is queued whole or not at all, so only the first send can meet a full
@@ -294,13 +377,18 @@ class Client:
                     raise self._lost(f"could not send '{op}' within {wait:g} s") from None
                 socket.send(b"", _SNDMORE_NOBLOCK)
             socket.send(payload, zmq.NOBLOCK)
+            # The sends share the call's time: send k (1-based) waits until k/(retries + 1)
+            # of what was left when the first went out.
+            sent_at = time.monotonic()
+            share = (deadline - sent_at) / (retries + 1)
+            sends = 1
             while True:
+                until = deadline if sends > retries else sent_at + share * sends
                 try:
-                    reply = unpack(self._receive(deadline, op, wait, retries > 0))
+                    reply = unpack(self._receive(until, op, wait, drops, sends <= retries))
                 except _NoReply:
                     # Resend the same bytes: the server answers a repeated seq from its copy.
-                    retries -= 1
-                    deadline = time.monotonic() + wait
+                    sends += 1
                     socket.send(b"", _SNDMORE_NOBLOCK)
                     socket.send(payload, zmq.NOBLOCK)
                     continue

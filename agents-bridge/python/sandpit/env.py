@@ -68,7 +68,8 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         env_id: Catalogue id, e.g. ``"CartPole-v0"`` (without the ``sandpit/`` namespace).
         endpoint: Server endpoint, e.g. ``"tcp://127.0.0.1:5555"``. ``None`` starts a local
             ``sandpit serve`` (shared by all envs of the process, stopped with the last one).
-        timeout: Seconds each request waits for its reply before ``ConnectionLost``.
+        timeout: Seconds a call may take in all (resends included) before ``ConnectionLost``;
+            a dropped connection (a killed server) raises it at once.
         seed: Seed of the first :meth:`reset` that is given none. ``None`` draws a random
             one, as Gymnasium does; ``info["seed"]`` reports the seed actually used.
         max_steps: Truncation limit override (``None``: the env's own).

@@ -4,6 +4,13 @@ When an env is made without an endpoint, the client starts ``sandpit serve`` on 
 ``ipc://`` endpoint, waits for its ``ready`` line and stops it when the last env using it is
 closed, or when the interpreter exits. Envs in one process share that server.
 
+A server started here dies with the process that started it, however that process ends
+(SIGKILL included): it gets ``--parent-fd``, the read end of a pipe whose write end only this
+process holds, and stops (closing its sessions and removing its socket file) when that pipe
+reaches end-of-file or its parent's death signal comes. The private server also never reaps
+idle sessions (``--idle-timeout 0``): its only client is this process, and an env left idle
+(an evaluation env between evaluations) must not find its session gone.
+
 The binary is ``$SANDPIT_BIN`` if set; else, when the package is imported from its source
 checkout (an editable install), ``<repo>/build/bin/sandpit``; else ``sandpit`` on ``PATH``
 (``cmake --install build --prefix ~/.local`` puts it in ``~/.local/bin``). An installed
@@ -70,7 +77,9 @@ def private_ipc_endpoint() -> str:
     return f"ipc:///tmp/sandpit-{secrets.token_hex(8)}.sock"
 
 
-def _stop_process(proc: subprocess.Popen, owner_pid: int, ipc_paths: Sequence[str]) -> None:
+def _stop_process(
+    proc: subprocess.Popen, owner_pid: int, ipc_paths: Sequence[str], parent_pipe: Optional[int]
+) -> None:
     """SIGTERM, wait, SIGKILL if needed. Runs from close() or at interpreter exit."""
     if os.getpid() != owner_pid:  # a forked child must not stop its parent's server
         return
@@ -81,6 +90,11 @@ def _stop_process(proc: subprocess.Popen, owner_pid: int, ipc_paths: Sequence[st
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        except OSError:
+            pass
+    if parent_pipe is not None:
+        try:
+            os.close(parent_pipe)
         except OSError:
             pass
     for stream in (proc.stdout, proc.stderr):
@@ -109,13 +123,21 @@ class LocalServer:
         process: The :class:`subprocess.Popen` of the server.
     """
 
-    def __init__(self, process: subprocess.Popen, endpoints: List[str], stderr_tail: Deque[str]):
+    def __init__(
+        self,
+        process: subprocess.Popen,
+        endpoints: List[str],
+        stderr_tail: Deque[str],
+        parent_pipe: Optional[int] = None,
+    ):
         self.process = process
         self.endpoints = endpoints
         self.endpoint = endpoints[0]
         self._stderr_tail = stderr_tail
         ipc_paths = [ep[len("ipc://") :] for ep in endpoints if ep.startswith("ipc://")]
-        self._finalizer = weakref.finalize(self, _stop_process, process, os.getpid(), ipc_paths)
+        self._finalizer = weakref.finalize(
+            self, _stop_process, process, os.getpid(), ipc_paths, parent_pipe
+        )
 
     @classmethod
     def start(
@@ -125,6 +147,7 @@ class LocalServer:
         binary: Optional[str] = None,
         args: Sequence[str] = (),
         timeout: float = 10.0,
+        die_with_parent: bool = True,
     ) -> "LocalServer":
         """Starts ``<binary> serve --bind <bind> [args...]`` and waits for its ``ready`` line.
 
@@ -135,6 +158,8 @@ class LocalServer:
             args: Extra command-line flags, e.g. ``["--max-message-bytes", "4096"]``. On an
                 ``ipc://`` bind, ``--record-root /`` is added unless ``args`` set one.
             timeout: Seconds to wait for ``ready``.
+            die_with_parent: Give the server ``--parent-fd``: it stops when this process is
+                gone, however it ends (see the module's docstring).
 
         Raises:
             ServerStartError: The binary is missing, exited, or was not ready in time.
@@ -146,6 +171,13 @@ class LocalServer:
             # A private server on a unix socket only this user can connect to (the socket
             # file takes the umask): its client may record anywhere this user may write.
             cmd += ["--record-root", "/"]
+        # The server watches the read end; only this process holds the write end (os.pipe's
+        # fds are not inherited by other programs this process runs).
+        watch: Optional[int] = None
+        parent_pipe: Optional[int] = None
+        if die_with_parent:
+            watch, parent_pipe = os.pipe()
+            cmd += ["--parent-fd", str(watch)]
         try:
             proc = subprocess.Popen(
                 cmd,
@@ -154,9 +186,15 @@ class LocalServer:
                 stderr=subprocess.PIPE,
                 text=True,
                 bufsize=1,
+                pass_fds=() if watch is None else (watch,),
             )
         except OSError as e:
+            if parent_pipe is not None:
+                os.close(parent_pipe)
             raise ServerStartError(f"could not run {exe}: {e}") from None
+        finally:
+            if watch is not None:
+                os.close(watch)
 
         lines: "queue.Queue[Optional[str]]" = queue.Queue()
         tail: Deque[str] = collections.deque(maxlen=40)
@@ -192,7 +230,7 @@ class LocalServer:
                 left = 0
             if line is None:
                 what = "was not ready" if left <= 0 else "exited"
-                _stop_process(proc, os.getpid(), [])
+                _stop_process(proc, os.getpid(), [], parent_pipe)
                 time.sleep(0.05)  # let the stderr pump catch the last words
                 detail = "\n  ".join(tail) or "(no stderr)"
                 raise ServerStartError(
@@ -203,9 +241,9 @@ class LocalServer:
             elif line.strip() == "ready":
                 break
         if not endpoints:
-            _stop_process(proc, os.getpid(), [])
+            _stop_process(proc, os.getpid(), [], parent_pipe)
             raise ServerStartError(f"`{' '.join(cmd)}` printed 'ready' without a 'listening' line")
-        return cls(proc, endpoints, tail)
+        return cls(proc, endpoints, tail, parent_pipe)
 
     @property
     def pid(self) -> int:
@@ -264,7 +302,10 @@ def acquire_shared(timeout: float = 10.0) -> LocalServer:
         if _shared is None or not _shared.alive or _shared._finalizer.alive is False:
             if _shared is not None:
                 _shared.stop()
-            _shared = LocalServer.start(timeout=max(timeout, 10.0))
+            # Its only client is this process: no session of it is ever reaped for idling.
+            _shared = LocalServer.start(
+                args=("--idle-timeout", "0"), timeout=max(timeout, 10.0)
+            )
             _shared_users = 0
         _shared_users += 1
         return _shared

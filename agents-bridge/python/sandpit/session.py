@@ -7,18 +7,19 @@ a reference to the process's shared local server.
 
 from __future__ import annotations
 
+import collections
 import os
 import secrets
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Deque, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client
 from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
-from .protocol import decode_array
+from .protocol import decode_array, encode_array
 from .server import LocalServer, acquire_shared, release_shared
 
 __all__ = ["Session", "ResetResult", "StepResult", "FinalEpisodes", "fault_indices"]
@@ -103,7 +104,7 @@ class Session:
         env_id: Catalogue id, e.g. ``"CartPole-v0"``.
         num_envs: N.
         endpoint: Server endpoint; ``None`` uses (and starts if needed) the shared local server.
-        timeout: Seconds per request.
+        timeout: Seconds a call may take in all, resends included (docs/PROTOCOL.md).
         seed: Session seed (first unseeded reset of env i uses ``seed + i``); ``None`` draws
             a random one, as Gymnasium does for an env reset without a seed.
         max_steps: Truncation override; ``None`` keeps the env's.
@@ -119,9 +120,10 @@ class Session:
         sensor_valid: Report the sensor validity mask (outages) at every reset and step.
         config: Further ``make`` fields, passed through verbatim (the server refuses unknown ones),
             except these client options: ``retries`` (default 2): how many times a step
-            whose reply timed out is resent (same ``seq``: the server never applies it twice)
-            before ConnectionLost; ``reconnect`` (default False): rebuild the session when
-            the server lost it (see :meth:`_rebuild`).
+            whose reply has not come is resent within ``timeout`` (same ``seq``: the server
+            never applies it twice) before ConnectionLost; ``reconnect`` (default False):
+            rebuild the session when the server lost it (see :meth:`_rebuild`), from a log
+            bounded by the current episodes (:class:`_ResumeLog`).
     """
 
     def __init__(
@@ -162,9 +164,8 @@ class Session:
             raise ValueError(f"retries must be an int >= 0, got {retries!r}")
         self.retries = int(retries)
         self.reconnect = bool(config.pop("reconnect", False))
-        # What a rebuild replays (reconnect=True): the requests since the last reset that
-        # fixes every env's seed stream, and the last hash seen.
-        self._log: List[tuple] = []
+        # What a rebuild replays (reconnect=True): see _ResumeLog; and the last hash seen.
+        self._log: Optional[_ResumeLog] = None
         self._last_hash: Optional[np.ndarray] = None
         self._seq = 0  # the last step's seq (docs/PROTOCOL.md: exactly-once steps)
         if curve and endpoint is None:
@@ -214,6 +215,10 @@ class Session:
             fields["record"] = rec
         if info_faults or sensor_valid:
             fields["info"] = {"faults": bool(info_faults), "sensor_valid": bool(sensor_valid)}
+        if self.reconnect:
+            # Replies then say where each new episode's seed stream starts (what a rebuild
+            # restores), so the log never needs the episodes before the current ones.
+            fields["resume"] = True
         self.info_faults = bool(info_faults)
         self.sensor_valid = bool(sensor_valid)
         for key, value in (config or {}).items():
@@ -404,45 +409,51 @@ class Session:
         return self.client.request(op, **fields)
 
     def _remember(self, op: str, fields: dict[str, Any], reply: dict[str, Any]) -> None:
-        """Logs a successful reset or step for a later rebuild. A reset that gives every env
-        its seed (or the session's first) starts the log afresh: the envs' seed streams are
-        then fixed by it; an unseeded reset continues the streams, so what came before it is
-        kept."""
+        """Logs a successful reset or step for a later rebuild (see _ResumeLog)."""
+        if self._log is None:
+            self._log = _ResumeLog(self.num_envs)
         if op == "reset":
-            seed = fields.get("seed")
-            anchored = (
-                not self._log
-                or isinstance(seed, int)
-                or (isinstance(seed, list) and all(x is not None for x in seed))
+            self._log.reset(
+                {k: v for k, v in fields.items() if k != "session"},
+                decode_array(reply.get("seeds"), "uint64", (self.num_envs,)),
+                decode_array(reply.get("seed_stream"), "uint64", (self.num_envs, 4)),
             )
-            if anchored:
-                self._log = []
-            self._log.append(("reset", {k: v for k, v in fields.items() if k != "session"}))
         elif op == "step":
             a = fields["actions"]
-            self._log.append(("step", {**a, "data": bytes(a["data"])}))
+            index = autoreset = None
+            if "autoreset" in reply:
+                index = decode_array(reply["autoreset"], "int32", (None,))
+                r = index.shape[0]
+                autoreset = (
+                    decode_array(reply.get("autoreset_seed"), "uint64", (r,)),
+                    decode_array(reply.get("autoreset_stream"), "uint64", (r, 4)),
+                )
+            self._log.step({**a, "data": bytes(a["data"])}, index, autoreset)
         if self.hashes and "hash" in reply:
             self._last_hash = decode_array(reply["hash"], "uint64", (self.num_envs,)).copy()
 
     def _rebuild(self) -> None:
-        """Re-makes the session (same make fields) on the server now at the endpoint, re-sends
-        the logged resets and steps, and with hashes checks that the state reached has the
-        last hash seen. Raises ConnectionLost when the server is still unreachable and
-        SandpitError when the rebuilt state differs."""
+        """Re-makes the session (same make fields) on the server now at the endpoint, brings
+        every env back to the start of its current episode (``restore``) and re-sends the
+        steps since, each env's only from its own start (``active``); with hashes it checks
+        that the state reached has the last hash seen. Raises ConnectionLost when the server
+        is still unreachable and SandpitError when the rebuilt state differs."""
         reply = self.client.request("make", **self._make_fields)
         self.id = reply["session"]
         self._seq = 0
         last = None
-        for op, fields in self._log:
+        for op, fields in self._log.replay() if self._log is not None else ():
             if op == "reset":
                 last = self.client.request("reset", session=self.id, **fields)
             else:
                 self._seq += 1
                 last = self.client.request(
-                    "step", session=self.id, seq=self._seq, actions=fields, retries=self.retries
+                    "step", session=self.id, seq=self._seq, retries=self.retries, **fields
                 )
         if self.hashes and self._last_hash is not None:
-            got = None if last is None else decode_array(last.get("hash"), "uint64", (self.num_envs,))
+            got = None
+            if last is not None:
+                got = decode_array(last.get("hash"), "uint64", (self.num_envs,))
             if got is None or not np.array_equal(got, self._last_hash):
                 raise SandpitError(
                     f"rebuilt session {self.id} does not reach the last state seen "
@@ -494,3 +505,87 @@ class Session:
             pass  # the server is gone or the session was reaped: nothing left to free
         finally:
             self._finalizer()
+
+
+class _ResumeLog:
+    """What rebuilds a session on a new server (``reconnect=True``), bounded by the current
+    episodes: each env's seed and episode-seed stream at the start of its current episode
+    (the server reports them to a ``resume`` session at every reset and autoreset), and the
+    steps since the oldest of those starts. A rebuild restores every env to its start in one
+    ``reset`` (``restore``) and re-sends those steps, each env taking part (``active``) only
+    from its own start on, so its size and the rebuild's work never grow with the run.
+
+    One exception keeps more: a reset whose ``options`` changed the episodes' guardrails or
+    faults is re-sent itself (after restoring the streams it started from) with every step
+    since, until each env has autoreset out of the episode it started (autoresets return to
+    the session's own config); its episodes bound that part of the log in the same way.
+    """
+
+    def __init__(self, num_envs: int) -> None:
+        self.n = num_envs
+        self.seed: Optional[np.ndarray] = None  # uint64 [N]: each current episode's start
+        self.stream: Optional[np.ndarray] = None  # uint64 [N, 4]
+        self.start = np.zeros(num_envs, np.int64)  # the step index each current episode began
+        self.steps: Deque[dict] = collections.deque()  # actions of steps first..count-1
+        self.first = 0  # the step index of steps[0]
+        self.count = 0  # steps logged since the session's first reset
+        # A reset with options: (its fields, the starts it began from or None, envs out of it)
+        self.anchor: Optional[tuple] = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def reset(self, fields: dict, seeds: np.ndarray, streams: np.ndarray) -> None:
+        before = None if self.seed is None else (self.seed, self.stream)
+        self.seed, self.stream = seeds.copy(), streams.copy()
+        self.start[:] = self.count
+        self.steps.clear()
+        self.first = self.count
+        self.anchor = None
+        if fields.get("options"):
+            self.anchor = (fields, before, np.zeros(self.n, bool))
+
+    def step(self, actions: dict, index: Optional[np.ndarray], new: Optional[tuple]) -> None:
+        self.steps.append(actions)
+        self.count += 1
+        if index is None or not index.size:
+            return
+        assert self.seed is not None and self.stream is not None and new is not None
+        self.seed[index], self.stream[index] = new
+        self.start[index] = self.count  # the autoreset step itself is not the episode's
+        if self.anchor is not None:
+            self.anchor[2][index] = True
+            if self.anchor[2].all():
+                self.anchor = None
+        if self.anchor is None:
+            oldest = int(self.start.min())
+            while self.first < oldest:
+                self.steps.popleft()
+                self.first += 1
+
+    @staticmethod
+    def _restore(seed: np.ndarray, stream: np.ndarray) -> dict:
+        return {"restore": [[int(s), *map(int, st)] for s, st in zip(seed, stream)]}
+
+    def replay(self) -> Iterator[tuple]:
+        """The requests of a rebuild, after its ``make``: (op, fields) pairs."""
+        if self.seed is None:
+            return
+        if self.anchor is not None:
+            fields, before, _ = self.anchor
+            if before is not None:  # the streams the options' reset drew from
+                yield "reset", self._restore(*before)
+            yield "reset", fields
+            for actions in self.steps:
+                yield "step", {"actions": actions}
+            return
+        assert self.stream is not None
+        # Every env at its current episode's start (the autoreset steps' seeds and streams).
+        yield "reset", self._restore(self.seed, self.stream)
+        for k, actions in enumerate(self.steps, start=self.first):
+            active = self.start <= k
+            if active.all():
+                yield "step", {"actions": actions}
+            else:
+                mask = encode_array(active.astype(np.uint8), "uint8")
+                yield "step", {"actions": actions, "active": mask}

@@ -65,7 +65,8 @@ class SandpitVectorEnv(VectorEnv):
         endpoint: Server endpoint; ``None`` starts (or shares) a local server.
         autoreset_mode: ``AutoresetMode.NEXT_STEP`` or ``AutoresetMode.DISABLED`` (stepping
             after an episode ended then raises ``ServerError("needs_reset")``).
-        timeout: Seconds each request waits for its reply.
+        timeout: Seconds a call may take in all (resends included) before ``ConnectionLost``;
+            a dropped connection (a killed server) raises it at once.
         seed: Session seed: the first unseeded reset of env i uses ``seed + i``. ``None``
             draws a random one.
         max_steps: Truncation limit override. ``max_episode_steps`` (what

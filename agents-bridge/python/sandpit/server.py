@@ -13,6 +13,7 @@ package never looks for a build tree.
 from __future__ import annotations
 
 import collections
+import ctypes
 import os
 import queue
 import secrets
@@ -70,6 +71,15 @@ def private_ipc_endpoint() -> str:
     return f"ipc:///tmp/sandpit-{secrets.token_hex(8)}.sock"
 
 
+def _die_with_parent() -> None:
+    """In the forked child: SIGTERM when the parent thread exits (Linux only, else a no-op)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _stop_process(proc: subprocess.Popen, owner_pid: int, ipc_paths: Sequence[str]) -> None:
     """SIGTERM, wait, SIGKILL if needed. Runs from close() or at interpreter exit."""
     if os.getpid() != owner_pid:  # a forked child must not stop its parent's server
@@ -125,6 +135,7 @@ class LocalServer:
         binary: Optional[str] = None,
         args: Sequence[str] = (),
         timeout: float = 10.0,
+        die_with_parent: bool = False,
     ) -> "LocalServer":
         """Starts ``<binary> serve --bind <bind> [args...]`` and waits for its ``ready`` line.
 
@@ -135,6 +146,9 @@ class LocalServer:
             args: Extra command-line flags, e.g. ``["--max-message-bytes", "4096"]``. On an
                 ``ipc://`` bind, ``--record-root /`` is added unless ``args`` set one.
             timeout: Seconds to wait for ``ready``.
+            die_with_parent: Have the kernel stop the server (SIGTERM) when the thread that
+                started it exits, even by SIGKILL (Linux ``PR_SET_PDEATHSIG``): for owners
+                that may be killed without running finalizers, such as Ray actors.
 
         Raises:
             ServerStartError: The binary is missing, exited, or was not ready in time.
@@ -154,6 +168,7 @@ class LocalServer:
                 stderr=subprocess.PIPE,
                 text=True,
                 bufsize=1,
+                preexec_fn=_die_with_parent if die_with_parent else None,
             )
         except OSError as e:
             raise ServerStartError(f"could not run {exe}: {e}") from None

@@ -77,7 +77,9 @@ def test_killed_host_takes_its_server_down(cluster):
     (host,) = [h for hs in servers._hosts.values() for h in hs]
     pid = ray.get(host.pid.remote())
     try:
-        ray.kill(host)  # SIGKILL: no finalizer runs in the actor
+        # SIGKILL: no finalizer runs in the actor. Ray reaps a killed worker's children too;
+        # die_with_parent covers owners killed outside Ray (test_server_parent.py).
+        ray.kill(host)
         assert _gone(pid), "a server must not outlive its host actor"
     finally:
         servers.shutdown()

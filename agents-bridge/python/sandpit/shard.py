@@ -116,7 +116,8 @@ class ShardedSession:
         }
 
     def reset(self, seed: SeedArg = None, options: Optional[dict[str, Any]] = None) -> ResetResult:
-        """Resets every shard (the requests sent to all before any reply is awaited)."""
+        """Resets every shard, one after another (resets are off the step path), each through
+        its own session's request path (reconnect included)."""
         if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             base = None if seed is None else _check_seed(seed)
             per = [None if base is None else base + o for o in self.offsets]
@@ -127,7 +128,6 @@ class ShardedSession:
                     f"a seed list must have num_envs={self.num_envs} entries, got {len(seeds)}"
                 )
             per = [seeds[a:b] for a, b in self._bounds]
-        # Resets are off the step path: each shard in turn, through its own request path.
         results = [
             self._named(k, lambda s=s, p=p: s.reset(p, options))
             for k, (s, p) in enumerate(zip(self.shards, per))

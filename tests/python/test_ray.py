@@ -104,6 +104,11 @@ def test_rllib_env_creator_uses_the_node_server(cluster):
             finally:
                 env.close()
 
+        # A second start with the same names attaches; its shutdown leaves the servers be.
+        attached = sray.NodeServers.start(per_node=2, namespace_prefix="sandpit-rllib-test")
+        assert attached.endpoints == servers.endpoints
+        attached.shutdown()
+
         (node,) = servers.endpoints
         got = ray.get([make_on_node.remote(w) for w in (1, 2)])
         assert got == [servers.endpoint_for(node, 1), servers.endpoint_for(node, 2)]

@@ -142,10 +142,11 @@ class NodeServers:
         endpoints: node id -> that node's server endpoints (``ipc://``).
     """
 
-    def __init__(self, hosts: Dict[str, List[Any]], endpoints: Dict[str, List[str]], owned: bool):
+    def __init__(self, hosts: Dict[str, List[Any]], endpoints: Dict[str, List[str]],
+                 owned: List[Any]) -> None:
         self._hosts = hosts
         self.endpoints = endpoints
-        self._owned = owned
+        self._owned = owned  # the host actors this object started (the others it attached to)
 
     @classmethod
     def start(
@@ -166,7 +167,7 @@ class NodeServers:
         if per_node < 1:
             raise ValueError(f"per_node must be >= 1, got {per_node}")
         hosts: Dict[str, List[Any]] = {}
-        owned = False
+        owned: List[Any] = []
         try:
             for node in _alive_nodes():
                 hosts[node] = []
@@ -178,16 +179,15 @@ class NodeServers:
                         host = _ServerHost.options(
                             name=name, scheduling_strategy=_on(node), lifetime=None
                         ).remote(binary, list(args))
-                        owned = True
+                        owned.append(host)
                     hosts[node].append(host)
             endpoints = {
                 node: ray.get([h.endpoint.remote() for h in hs], timeout=timeout)
                 for node, hs in hosts.items()
             }
         except BaseException:
-            for hs in hosts.values():
-                for h in hs:
-                    ray.kill(h)
+            for h in owned:
+                ray.kill(h)
             raise
         return cls(hosts, endpoints, owned)
 
@@ -202,10 +202,8 @@ class NodeServers:
 
     def shutdown(self) -> None:
         """Stops the servers this object started (and their host actors). Idempotent."""
-        hosts, self._hosts = self._hosts, {}
-        if not self._owned:
-            return
-        stops = [h.stop.remote() for hs in hosts.values() for h in hs]
+        owned, self._owned = self._owned, []
+        stops = [h.stop.remote() for h in owned]
         try:
             for stop in stops:
                 try:
@@ -213,9 +211,8 @@ class NodeServers:
                 except ray.exceptions.RayActorError:
                     pass  # the host died: its server went with it (die_with_parent)
         finally:
-            for hs in hosts.values():
-                for h in hs:
-                    ray.kill(h)
+            for h in owned:
+                ray.kill(h)
 
     def __enter__(self) -> "NodeServers":
         return self

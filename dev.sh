@@ -135,6 +135,9 @@ cmd_bench() {
     say "$b: layer overhead in-process, as ratios"
     build/bin/$b
   done
+  # The peers of bench_peers.py; a peer that does not install is reported as not measured.
+  "$VENV/bin/python" -m pip install -q -r bench/requirements-peers.txt \
+    || echo "some peers did not install: bench_peers.py names them"
   for b in bench/bench_*.py; do
     [ -e "$b" ] || continue
     say "$b"

@@ -34,3 +34,25 @@ def test_benchmark_quick_run_prints_a_result(script: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert RESULT_ROW.search(done.stdout), done.stdout
+
+
+# Benchmarks without targets (their rows end in "-  info"), with their --quick arguments.
+INFO_BENCHES = [
+    ["bench_shards.py"],
+    ["bench_async.py"],
+    ["bench_peers.py", "--sizes", "16"],  # peers that are not installed are named, not run
+]
+INFO_ROW = re.compile(r"^\S.*\s(\d+(\.\d+)?|nan)\s+-\s+info$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("argv", INFO_BENCHES, ids=lambda a: a[0])
+def test_benchmark_without_target_prints_figures(argv: list) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / argv[0]), "--quick", *argv[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+    assert done.returncode == 0, done.stderr
+    assert INFO_ROW.search(done.stdout), done.stdout

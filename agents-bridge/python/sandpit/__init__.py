@@ -29,6 +29,7 @@ from .errors import (
 from .protocol import PROTOCOL_VERSION
 from .server import LocalServer
 from .vector import SandpitVectorEnv, make_vec
+from .asyncvec import SandpitAsyncVectorEnv, make_async
 
 __all__ = [
     "__version__",
@@ -40,6 +41,8 @@ __all__ = [
     "SandpitVectorEnv",
     "make",
     "make_vec",
+    "SandpitAsyncVectorEnv",
+    "make_async",
     "SandpitError",
     "RecordingWarning",
     "ConnectionLost",

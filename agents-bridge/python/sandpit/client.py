@@ -20,14 +20,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import zmq
 
 from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError, VersionMismatch
 from .protocol import PROTOCOL_VERSION, pack, unpack
 
-__all__ = ["Client", "DEFAULT_TIMEOUT"]
+__all__ = ["Client", "PendingReply", "DEFAULT_TIMEOUT"]
 
 #: Seconds a request waits for its reply unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
@@ -50,6 +50,15 @@ _MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
 # about as much as a tenth of a small request, and a drop is also seen between wait slices.
 _MONITOR_EVERY_S = 0.05
 _SNDMORE_NOBLOCK = zmq.SNDMORE | zmq.NOBLOCK
+
+
+class _Sent(NamedTuple):
+    """A request on the wire: what waiting for its reply and resending it need."""
+
+    rid: int
+    payload: bytes
+    drops: int  # the connection's drop count when it went out
+    at: float  # time.monotonic() after the send
 
 
 class _NoReply(Exception):
@@ -165,13 +174,26 @@ class Client:
         """
         wait = self.timeout if timeout is None else _check_timeout(timeout)
         with self._lock:
-            if self._closed:
-                raise SandpitError("the client is closed")
-            # One deadline for the whole call, connecting (hello) included.
-            deadline = time.monotonic() + wait
-            if self._hello is None or self._socket is None:
-                self._connect(deadline, wait)
+            deadline = self._ready(wait)
             return self._call({"op": op, **fields}, deadline, wait, retries)
+
+    def send(
+        self, op: str, *, timeout: Optional[float] = None, retries: int = 0, **fields: Any
+    ) -> "PendingReply":
+        """Sends a request without waiting for its reply; :meth:`PendingReply.result` waits.
+
+        This lets one caller have a request in flight on several clients at once (a vector
+        env sharded over servers sends to every server before waiting on any). The same
+        errors as :meth:`request`, raised by ``send`` (connecting, sending) or by ``result``
+        (waiting). The timeout runs from the send. Until its result is taken, the client must
+        not be given another request: that request would discard this reply as stale.
+        """
+        wait = self.timeout if timeout is None else _check_timeout(timeout)
+        with self._lock:
+            deadline = self._ready(wait)
+            message = {"op": op, **fields}
+            sent = self._send(message, deadline, wait)
+            return PendingReply(self, sent, op, deadline, wait, retries)
 
     def close(self) -> None:
         """Closes the socket at once (pending messages are dropped). Idempotent."""
@@ -189,6 +211,16 @@ class Client:
         return f"Client({self.endpoint!r}, timeout={self.timeout})"
 
     # -- internals ----------------------------------------------------------------------
+
+    def _ready(self, wait: float) -> float:
+        """Connects if needed (under the lock); returns the deadline of a request of ``wait``
+        seconds: one deadline for the whole call, connecting (hello) included."""
+        if self._closed:
+            raise SandpitError("the client is closed")
+        deadline = time.monotonic() + wait
+        if self._hello is None or self._socket is None:
+            self._connect(deadline, wait)
+        return deadline
 
     def _connect(self, deadline: float, wait: float) -> None:
         """Opens the socket and performs ``hello`` if this connection has not yet."""
@@ -352,6 +384,11 @@ class Client:
     ) -> dict[str, Any]:
         """Sends ``message`` (a map of the caller's own, given its ``id`` here) and returns
         the checked reply to it."""
+        sent = self._send(message, deadline, wait)
+        return self._await(sent, message.get("op"), deadline, wait, retries)
+
+    def _send(self, message: dict[str, Any], deadline: float, wait: float) -> _Sent:
+        """Gives ``message`` the next ``id`` and queues it; returns what a resend needs."""
         socket = self._socket
         assert socket is not None
         self._next_id += 1
@@ -377,13 +414,26 @@ class Client:
                     raise self._lost(f"could not send '{op}' within {wait:g} s") from None
                 socket.send(b"", _SNDMORE_NOBLOCK)
             socket.send(payload, zmq.NOBLOCK)
-            # The sends share the call's time: send k (1-based) waits until k/(retries + 1)
-            # of what was left when the first went out.
-            sent_at = time.monotonic()
-            share = (deadline - sent_at) / (retries + 1)
-            sends = 1
+        except zmq.ZMQError as e:
+            raise self._lost(f"transport error during '{op}': {e}") from None
+        return _Sent(rid, payload, drops, time.monotonic())
+
+    def _await(
+        self, sent: _Sent, op: Any, deadline: float, wait: float, retries: int
+    ) -> dict[str, Any]:
+        """The checked reply to the request ``sent`` (resending it on a timeout while
+        ``retries`` are left)."""
+        socket = self._socket
+        if socket is None:  # dropped since the send (an error on another request)
+            raise self._lost(f"the connection was reset before the reply to '{op}'")
+        rid, payload, drops = sent.rid, sent.payload, sent.drops
+        # The sends share the call's time: send k (1-based) waits until k/(retries + 1)
+        # of what was left when the first went out.
+        share = (deadline - sent.at) / (retries + 1)
+        sends = 1
+        try:
             while True:
-                until = deadline if sends > retries else sent_at + share * sends
+                until = deadline if sends > retries else sent.at + share * sends
                 try:
                     reply = unpack(self._receive(until, op, wait, drops, sends <= retries))
                 except _NoReply:
@@ -418,3 +468,37 @@ class Client:
         if code == "version_mismatch":
             raise VersionMismatch(code, message)
         raise ServerError(code, message)
+
+
+class PendingReply:
+    """A request sent by :meth:`Client.send` whose reply has not been taken yet."""
+
+    __slots__ = ("_client", "_sent", "_op", "_deadline", "_wait", "_retries")
+
+    def __init__(
+        self,
+        client: Client,
+        sent: _Sent,
+        op: Any,
+        deadline: float,
+        wait: float,
+        retries: int,
+    ) -> None:
+        self._client = client
+        self._sent = sent
+        self._op = op
+        self._deadline = deadline
+        self._wait = wait
+        self._retries = retries
+
+    @property
+    def endpoint(self) -> str:
+        return self._client.endpoint
+
+    def result(self) -> dict[str, Any]:
+        """Waits for the reply (see :meth:`Client.request` for what it raises)."""
+        client = self._client
+        with client._lock:
+            if client._closed:
+                raise SandpitError("the client is closed")
+            return client._await(self._sent, self._op, self._deadline, self._wait, self._retries)

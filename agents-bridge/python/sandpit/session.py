@@ -17,7 +17,7 @@ from typing import Any, Deque, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .client import DEFAULT_TIMEOUT, Client
+from .client import DEFAULT_TIMEOUT, Client, PendingReply
 from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
 from .protocol import decode_array, encode_array
 from .server import LocalServer, acquire_shared, release_shared
@@ -296,6 +296,29 @@ class Session:
         reply = self._request(
             "step", session=self.id, seq=self._seq, actions=actions, retries=self.retries
         )
+        return self._step_result(reply)
+
+    def step_send(self, actions: dict[str, Any]) -> tuple[Optional[PendingReply], dict[str, Any]]:
+        """Sends a step without waiting: :meth:`step_receive` takes the reply. Several
+        sessions on several servers then step at once (sandpit.shard)."""
+        self._check_open()
+        self._seq += 1
+        fields = {"session": self.id, "seq": self._seq, "actions": actions}
+        try:
+            return self.client.send("step", retries=self.retries, **fields), fields
+        except ConnectionLost:
+            self._lost = True
+            if not self.reconnect:
+                raise
+            return None, fields  # step_receive sends it again, through the rebuild
+
+    def step_receive(self, sent: tuple[Optional[PendingReply], dict[str, Any]]) -> StepResult:
+        """The result of a step sent by :meth:`step_send`."""
+        pending, fields = sent
+        reply = self._request("step", pending=pending, retries=self.retries, **fields)
+        return self._step_result(reply)
+
+    def _step_result(self, reply: dict[str, Any]) -> StepResult:
         n = self.num_envs
         terminated = decode_array(reply.get("terminated"), "uint8", (n,))
         truncated = decode_array(reply.get("truncated"), "uint8", (n,))
@@ -370,9 +393,13 @@ class Session:
             )
         return out
 
-    def _request(self, op: str, **fields: Any) -> dict[str, Any]:
+    def _request(
+        self, op: str, pending: Optional[PendingReply] = None, **fields: Any
+    ) -> dict[str, Any]:
+        """The reply to ``op`` (already sent when ``pending`` is given), after rebuilding a
+        lost session when ``reconnect`` is set."""
         try:
-            reply = self.client.request(op, **fields)
+            reply = pending.result() if pending is not None else self.client.request(op, **fields)
         except ConnectionLost:
             self._lost = True
             if not self.reconnect:

@@ -12,6 +12,7 @@ from gymnasium.vector.utils import batch_space
 from .client import DEFAULT_TIMEOUT, Client
 from .env import env_spec_for
 from .session import Session, fault_indices
+from .shard import ShardedSession
 from .spaces import action_space, encode_actions, observation_space
 
 __all__ = ["SandpitVectorEnv", "make_vec"]
@@ -62,7 +63,8 @@ class SandpitVectorEnv(VectorEnv):
     Args:
         env_id: Catalogue id, e.g. ``"CartPole-v0"``.
         num_envs: N.
-        endpoint: Server endpoint; ``None`` starts (or shares) a local server.
+        endpoint: Server endpoint; ``None`` starts (or shares) a local server; a list of
+            endpoints shards the N envs over those servers (:mod:`sandpit.shard`).
         autoreset_mode: ``AutoresetMode.NEXT_STEP`` or ``AutoresetMode.DISABLED`` (stepping
             after an episode ended then raises ``ServerError("needs_reset")``).
         timeout: Seconds a call may take in all (resends included) before ``ConnectionLost``;
@@ -82,7 +84,7 @@ class SandpitVectorEnv(VectorEnv):
         self,
         env_id: str,
         num_envs: int = 1,
-        endpoint: Optional[str] = None,
+        endpoint: Union[None, str, Sequence[str]] = None,
         *,
         autoreset_mode: Union[AutoresetMode, str] = AutoresetMode.NEXT_STEP,
         timeout: float = DEFAULT_TIMEOUT,
@@ -106,7 +108,12 @@ class SandpitVectorEnv(VectorEnv):
                 raise ValueError("max_steps and max_episode_steps disagree")
             max_steps = max_episode_steps
         mode = _autoreset_mode(autoreset_mode)
-        self._session = Session(
+        if isinstance(endpoint, (list, tuple)):
+            # One session per server, stepped in parallel (sandpit.shard).
+            session_type: Any = ShardedSession
+        else:
+            session_type = Session
+        self._session = session_type(
             env_id,
             num_envs,
             endpoint,
@@ -285,7 +292,7 @@ class SandpitVectorEnv(VectorEnv):
 def make_vec(
     env_id: str,
     num_envs: int,
-    endpoint: Optional[str] = None,
+    endpoint: Union[None, str, Sequence[str]] = None,
     *,
     autoreset_mode: Union[AutoresetMode, str] = AutoresetMode.NEXT_STEP,
     timeout: float = DEFAULT_TIMEOUT,

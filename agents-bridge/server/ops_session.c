@@ -44,7 +44,7 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     d->num_envs = 1;
     d->seed = 0;
     d->max_steps = 0;
-    d->autoreset = true;
+    d->autoreset = SP_AUTORESET_NEXT_STEP;
     d->hashes = false;
     if ((rc = sp_request_only(req, make_keys, err, err_sz)) != SP_OK ||
         (rc = find_env(req, &d->env, err, err_sz)) != SP_OK ||
@@ -62,14 +62,16 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     }
     if (autoreset) {
         if (sp_mp_str_eq(autoreset, "next_step")) {
-            d->autoreset = true;
+            d->autoreset = SP_AUTORESET_NEXT_STEP;
+        } else if (sp_mp_str_eq(autoreset, "same_step")) {
+            d->autoreset = SP_AUTORESET_SAME_STEP;
         } else if (sp_mp_str_eq(autoreset, "disabled")) {
-            d->autoreset = false;
+            d->autoreset = SP_AUTORESET_DISABLED;
         } else {
             char q[48];
             sp_quote(q, sizeof q, autoreset->ptr, autoreset->len);
             snprintf(err, err_sz,
-                     "field 'autoreset' must be \"next_step\" or \"disabled\", "
+                     "field 'autoreset' must be \"next_step\", \"same_step\" or \"disabled\", "
                      "got '%s'",
                      q);
             return SP_E_BAD_REQUEST;
@@ -304,7 +306,40 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 
 /* ---- reset ---- */
 
-static const char* const reset_keys[] = {"session", "seed", "options", NULL};
+static const char* const reset_keys[] = {"session", "seed", "options", "mask", NULL};
+
+/* Reads "mask" (uint8 [N] of 0/1: which envs this reset resets) into s->reset_mask; all 1
+ * without one. A partial reset leaves the other envs' episodes untouched, so it needs every
+ * env to have an episode already (a whole reset succeeded since make). */
+static int read_mask(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
+    int n = s->def.num_envs;
+    bool partial = false;
+    memset(s->reset_mask, 1, (size_t)n);
+    const sp_mp_value* v = sp_request_get(req, "mask");
+    if (!v || v->type == SP_MP_NIL) return SP_OK;
+    sp_array_view a;
+    int rc = sp_array_decode(req, v, "mask", &a, err, err_sz);
+    if (rc != SP_OK) return rc;
+    if (a.dtype != SP_DTYPE_UINT8 || a.ndim != 1 || a.shape[0] != (uint64_t)n) {
+        snprintf(err, err_sz, "field 'mask' must be uint8 [%d] (one 0 or 1 per env)", n);
+        return SP_E_BAD_REQUEST;
+    }
+    for (int i = 0; i < n; i++) {
+        if (a.data[i] > 1) {
+            snprintf(err, err_sz, "field 'mask'[%d] must be 0 or 1, got %u", i, a.data[i]);
+            return SP_E_BAD_REQUEST;
+        }
+        s->reset_mask[i] = a.data[i];
+        partial |= a.data[i] == 0;
+    }
+    if (partial && !s->started) {
+        snprintf(err, err_sz,
+                 "a partial reset (mask) needs every env reset once: send a reset without "
+                 "mask first");
+        return SP_E_NEEDS_RESET;
+    }
+    return SP_OK;
+}
 
 /* Reads "seed" into s->seeds, with s->seed_given[i] = 1 where env i is given one. */
 static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
@@ -514,22 +549,24 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
         if ((rc = encode(c->over, spec, &c->over_canon, &c->over_canon_size, err, err_sz)))
             return rc;
         for (int i = 0; i < n; i++) {
+            if (!s->reset_mask[i]) continue;
             if ((rc = sp_episode_layers_set(&c->layers[i], c->over, c->over_canon,
                                             c->over_canon_size, err, err_sz)))
                 return sp_wire_code(rc);
             c->overridden[i] = 1;
         }
-        c->overridden_count = n;
     } else if (c->overridden_count > 0) {
         for (int i = 0; i < n; i++) {
-            if (!c->overridden[i]) continue;
+            if (!c->overridden[i] || !s->reset_mask[i]) continue;
             if ((rc = sp_episode_layers_set(&c->layers[i], c->make, c->make_canon,
                                             c->make_canon_size, err, err_sz)))
                 return sp_wire_code(rc);
             c->overridden[i] = 0;
         }
-        c->overridden_count = 0;
     }
+    c->overridden_count = 0;
+    for (int i = 0; i < n; i++)
+        c->overridden_count += c->overridden[i];
     return SP_OK;
 }
 
@@ -544,6 +581,12 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
     int n = s->obs_size;
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
+        if (!s->reset_mask[i]) {
+            /* Left running: its last observation, episode seed and hash stand; no events. */
+            s->seeds[i] = sp_episode_seed(ep);
+            if (s->cfg) s->cfg->trips[i] = 0;
+            continue;
+        }
         int rc = sp_episode_reset(ep, s->seed_given[i] ? &s->seeds[i] : NULL);
         if (rc != SP_OK) {
             sp_chunk_error* e = &job->svc->chunk_errors[chunk];
@@ -565,7 +608,8 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     int rc;
     if ((rc = sp_request_only(req, reset_keys, err, err_sz)) != SP_OK ||
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = read_seeds(req, s, err, err_sz)) != SP_OK)
+        (rc = read_seeds(req, s, err, err_sz)) != SP_OK ||
+        (rc = read_mask(req, s, err, err_sz)) != SP_OK)
         return rc;
     if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
         /* Nothing was reset; options that failed half-way leave envs on mixed configs. */

@@ -73,6 +73,8 @@ static void free_session(sp_session* s) {
     free(s->seed_given);
     free(s->reset_now);
     free(s->ended);
+    free(s->reset_mask);
+    free(s->final_obs);
     free(s->final_return);
     free(s->final_length);
     free((void*)s->final_reason);
@@ -99,7 +101,8 @@ size_t sp_session_cost(int num_envs, int obs_size) {
     size_t per_env = sizeof(sp_episode*) + sizeof(sp_action) + (size_t)obs_size * sizeof(float) +
                      sizeof(double) + 2 * sizeof(uint8_t) + 2 * sizeof(uint64_t) +
                      3 * sizeof(uint8_t) + sizeof(double) + sizeof(int32_t) + sizeof(const char*) +
-                     sizeof(uint64_t) + 2 * sizeof(int32_t) + SP_ENV_COST_BYTES;
+                     sizeof(uint64_t) + 2 * sizeof(int32_t) + sizeof(uint8_t) +
+                     (size_t)obs_size * sizeof(float) + SP_ENV_COST_BYTES;
     return sizeof(sp_session) + (size_t)num_envs * per_env;
 }
 
@@ -163,6 +166,8 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     s->seed_given = calloc(n, sizeof *s->seed_given);
     s->reset_now = calloc(n, sizeof *s->reset_now);
     s->ended = calloc(n, sizeof *s->ended);
+    s->reset_mask = calloc(n, sizeof *s->reset_mask);
+    s->final_obs = calloc(n * (size_t)s->obs_size, sizeof *s->final_obs);
     s->final_return = calloc(n, sizeof *s->final_return);
     s->final_length = calloc(n, sizeof *s->final_length);
     s->final_reason = calloc(n, sizeof *s->final_reason);
@@ -172,7 +177,7 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     if (!s->eps || !s->actions || !s->obs || !s->reward || !s->terminated || !s->truncated ||
         !s->hash || !s->seeds || !s->seed_given || !s->reset_now || !s->ended || !s->final_return ||
         !s->final_length || !s->final_reason || !s->final_seed || !s->final_index ||
-        !s->reset_index)
+        !s->reset_index || !s->reset_mask || !s->final_obs)
         goto oom;
     for (int i = 0; i < def->num_envs; i++) {
         sp_episode_def ed = sp_default_episode_def(def->env);

@@ -17,7 +17,7 @@ import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client
 from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError
-from .protocol import decode_array
+from .protocol import decode_array, encode_array
 from .server import LocalServer, acquire_shared, release_shared
 
 __all__ = ["Session", "ResetResult", "StepResult", "FinalEpisodes", "fault_indices"]
@@ -49,6 +49,7 @@ class FinalEpisodes:
     length: np.ndarray  # int32 [m]
     reason: List[str]
     seed: np.ndarray  # uint64 [m]
+    obs: Optional[np.ndarray] = None  # float32 [m, n]: last observations (same_step autoreset)
 
 
 @dataclass
@@ -236,6 +237,8 @@ class Session:
             raise
         self.id = session
         self.spec: dict[str, Any] = spec
+        #: The truncation limit the server applies.
+        self.max_steps: int = int(fields.get("max_steps") or spec.get("max_steps", 0))
         obs_shape = spec.get("observation", {}).get("shape")
         self._n = obs_shape[0] if isinstance(obs_shape, list) and obs_shape else None
 
@@ -248,12 +251,57 @@ class Session:
         if self.closed:
             raise SandpitError("the env is closed")
 
-    def reset(self, seed: SeedArg = None, options: Optional[dict[str, Any]] = None) -> ResetResult:
-        """Resets every env. ``seed``: None, an int (env i gets seed + i), or a per-env list.
-        ``options``: ``{"guardrails": {...}, "faults": [...]}`` for these episodes only (the
-        next reset without options, autoresets included, restores the session's own)."""
+    def remake(self, *, max_steps: int) -> None:
+        """Makes the session again with another truncation limit, before its first reset
+        (nothing else changes), and closes the old one."""
+        self._check_open()
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or (
+            max_steps < 1
+        ):
+            raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
+        fields = {**self._make_fields, "max_steps": int(max_steps)}
+        reply = self.client.request("make", **fields)
+        session = reply.get("session")
+        if isinstance(session, bool) or not isinstance(session, int):
+            raise ProtocolError(f"make reply has no integer 'session': {reply!r}")
+        old, self.id = self.id, session
+        self._make_fields = fields
+        self.max_steps = int(max_steps)
+        try:
+            self.client.request("close", session=old, timeout=_CLOSE_TIMEOUT_S)
+        except SandpitError:
+            pass  # the old session is reaped by the server's idle timeout
+
+    def render(self, envs: Sequence[int], width: int, height: int) -> np.ndarray:
+        """The current state of ``envs`` drawn by the server: uint8 ``[len(envs), height,
+        width, 3]``."""
+        self._check_open()
+        reply = self._request(
+            "render", session=self.id, envs=[int(i) for i in envs], width=width, height=height
+        )
+        return decode_array(reply.get("frames"), "uint8", (len(envs), height, width, 3))
+
+    def reset(
+        self,
+        seed: SeedArg = None,
+        options: Optional[dict[str, Any]] = None,
+        mask: Optional[np.ndarray] = None,
+    ) -> ResetResult:
+        """Resets every env, or with ``mask`` (bool [N]) only those where it is True: the
+        others run on and report their current observation and episode seed. ``seed``: None,
+        an int (env i gets seed + i), or a per-env list. ``options``: ``{"guardrails":
+        {...}, "faults": [...]}`` for these episodes only (the next reset without options,
+        autoresets included, restores the session's own)."""
         self._check_open()
         fields: dict[str, Any] = {"session": self.id}
+        if mask is not None:
+            m = np.asarray(mask)
+            if m.dtype != np.bool_ or m.shape != (self.num_envs,):
+                raise ValueError(
+                    f"mask must be a bool array of shape ({self.num_envs},), got {m.dtype} "
+                    f"{m.shape}"
+                )
+            fields["mask"] = encode_array(m.astype(np.uint8), "uint8")
         if options:
             unknown = sorted(set(options) - {"guardrails", "faults"})
             if unknown:
@@ -397,7 +445,7 @@ class Session:
         kept."""
         if op == "reset":
             seed = fields.get("seed")
-            anchored = (
+            anchored = "mask" not in fields and (
                 not self._log
                 or isinstance(seed, int)
                 or (isinstance(seed, list) and all(x is not None for x in seed))
@@ -464,6 +512,7 @@ class Session:
             length=decode_array(final.get("length"), "int32", (m,)),
             reason=reason,
             seed=decode_array(final.get("seed"), "uint64", (m,)),
+            obs=self._optional(final, "obs", "float32", (m, self._n)),
         )
 
     def close(self) -> None:

@@ -9,7 +9,8 @@ is SB3's own contract: when env i's episode ends at a step, that step returns th
 observation of its next episode, ``dones[i]`` is True, and ``infos[i]`` holds
 ``"terminal_observation"`` (the ended episode's last observation), ``"TimeLimit.truncated"``
 (truncated and not terminated), ``"episode"`` (``{"r", "l", "t"}``, as SB3's ``Monitor``
-writes it, so no ``VecMonitor`` is needed) and ``"reason"``. No transition is lost or made
+writes it, so no ``VecMonitor`` is needed, and ``env_is_wrapped(Monitor)`` says so) and
+``"reason"``. No transition is lost or made
 up: the reward and flags are those of the step that ended the episode.
 
 One env object stands for all N: :meth:`get_attr` and :meth:`env_method` answer from the
@@ -26,6 +27,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Type
 import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
+from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnv,
     VecEnvIndices,
@@ -150,7 +152,9 @@ class SandpitVecEnv(VecEnv):
     def env_is_wrapped(
         self, wrapper_class: Type[gymnasium.Wrapper], indices: VecEnvIndices = None
     ) -> List[bool]:
-        return [False for _ in self._indices(indices)]
+        """True for SB3's ``Monitor`` only: the adapter writes the ``"episode"`` info that
+        Monitor would (from the server's episode return and length)."""
+        return [wrapper_class is Monitor for _ in self._indices(indices)]
 
     def _indices(self, indices: VecEnvIndices) -> Iterable[int]:
         if indices is None:

@@ -64,7 +64,8 @@ def main() -> int:
             got = interleave(reps, sides)
             frame_s, step_s = median(got["render"]), median(got["step"])
             report.row(
-                [transport, f"{frame_s * 1e3:.2f}", f"{step_s * 1e6:.1f}", f"{frame_s / step_s:.1f}"],
+                [transport, f"{frame_s * 1e3:.2f}", f"{step_s * 1e6:.1f}",
+                 f"{frame_s / step_s:.1f}"],
                 frame_s * 1e3,
                 "<=",
                 TARGET_MS,

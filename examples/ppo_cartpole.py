@@ -146,7 +146,8 @@ def main() -> None:
             actions[step] = action
             logprobs[step] = logprob
             next_obs, reward, terminations, truncations, infos = envs.step(action.numpy())
-            next_done = torch.as_tensor(np.logical_or(terminations, truncations), dtype=torch.float32)
+            done = np.logical_or(terminations, truncations)
+            next_done = torch.as_tensor(done, dtype=torch.float32)
             rewards[step] = torch.as_tensor(reward, dtype=torch.float32)
             next_obs = torch.as_tensor(next_obs)
             if "episode" in infos:
@@ -184,7 +185,9 @@ def main() -> None:
                 )
                 ratio = (newlogprob - b_logprobs[mb_inds]).exp()
                 mb_advantages = b_advantages[mb_inds]
-                mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+                mb_advantages = (mb_advantages - mb_advantages.mean()) / (
+                    mb_advantages.std() + 1e-8
+                )
                 pg_loss = torch.max(
                     -mb_advantages * ratio,
                     -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef),

@@ -2,12 +2,11 @@
  * rasterizer (replay/draw) that replay export and the viewer use, so a frame here is the same
  * bytes as the exported frame of the same state. For Gymnasium's render_mode="rgb_array".
  *
- * Not on the step path: the frames are drawn into a buffer allocated for the request and freed
- * once packed, at most SP_RENDER_MAX_BYTES (docs/SECURITY.md). */
+ * Not on the step path. The frames are drawn straight into the reply buffer, at most
+ * SP_RENDER_MAX_BYTES (docs/SECURITY.md): no frame-sized buffer or copy besides the reply. */
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ops.h"
 #include "sandpit/draw.h"
@@ -47,6 +46,27 @@ static int read_envs(const sp_request* req, const sp_session* s, int* envs, int*
     return SP_OK;
 }
 
+/* Appends `len` bytes to the reply and returns where they start, for drawing in place; NULL
+ * (and the reply marked failed: the client gets no_memory) when the buffer cannot grow.
+ * msgpack-c's sbuffer is a plain {size, data, alloc} struct; this grows it the way
+ * msgpack_sbuffer_write does. */
+static uint8_t* reply_reserve(sp_service* svc, size_t len) {
+    msgpack_sbuffer* b = &svc->reply;
+    if (svc->pack_failed) return NULL;
+    if (b->alloc - b->size < len) {
+        char* p = realloc(b->data, b->size + len);
+        if (!p) {
+            svc->pack_failed = true;
+            return NULL;
+        }
+        b->data = p;
+        b->alloc = b->size + len;
+    }
+    uint8_t* out = (uint8_t*)b->data + b->size;
+    b->size += len;
+    return out;
+}
+
 int sp_op_render(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_session* s;
     int rc, count, envs[SP_RENDER_MAX_FRAMES];
@@ -67,11 +87,22 @@ int sp_op_render(sp_service* svc, const sp_request* req, char* err, size_t err_s
         snprintf(err, err_sz, "render before the first reset: there is nothing to draw yet");
         return SP_E_NEEDS_RESET;
     }
-    uint8_t* pixels = malloc((size_t)count * frame);
-    if (!pixels) {
-        snprintf(err, err_sz, "out of memory for %d frames of %dx%d", count, width, height);
-        return SP_E_NO_MEMORY;
-    }
+    msgpack_packer* pk = &svc->pk;
+    sp_pack_ok(pk, req, 1);
+    sp_pack_cstr(pk, "frames");
+    msgpack_pack_map(pk, 3);
+    sp_pack_cstr(pk, "dtype");
+    sp_pack_cstr(pk, "uint8");
+    sp_pack_cstr(pk, "shape");
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_int(pk, count);
+    msgpack_pack_int(pk, height);
+    msgpack_pack_int(pk, width);
+    msgpack_pack_int(pk, 3);
+    sp_pack_cstr(pk, "data");
+    msgpack_pack_bin(pk, (size_t)count * frame);
+    uint8_t* pixels = reply_reserve(svc, (size_t)count * frame);
+    if (!pixels) return SP_OK; /* the service answers no_memory for the failed reply */
     sp_view_hint hint = sp_view_hint_for(s->def.env->spec->id);
     sp_scene_opts opts = sp_default_scene_opts();
     for (int j = 0; j < count; j++) {
@@ -80,10 +111,5 @@ int sp_op_render(sp_service* svc, const sp_request* req, char* err, size_t err_s
         sp_camera cam = sp_camera_frame(&hint, world, width, height);
         sp_draw_world(&img, &cam, world, &opts);
     }
-    uint32_t shape[4] = {(uint32_t)count, (uint32_t)height, (uint32_t)width, 3};
-    sp_pack_ok(&svc->pk, req, 1);
-    sp_pack_cstr(&svc->pk, "frames");
-    sp_pack_array(&svc->pk, SP_DTYPE_UINT8, 4, shape, pixels);
-    free(pixels);
     return SP_OK;
 }

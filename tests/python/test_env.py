@@ -17,20 +17,6 @@ from helpers import assert_same_rollout, rollout
 ALL_IDS = list(sandpit.ENV_IDS)
 
 
-@pytest.fixture
-def make(endpoint):
-    made = []
-
-    def factory(env_id="CartPole-v0", **kwargs):
-        env = sandpit.make(env_id, endpoint, timeout=5.0, **kwargs)
-        made.append(env)
-        return env
-
-    yield factory
-    for env in made:
-        env.close()
-
-
 @pytest.mark.parametrize("env_id", ALL_IDS)
 def test_gymnasium_check_env(make, env_id):
     env = make(env_id)

@@ -147,7 +147,8 @@ def test_render_op_refuses_bad_requests(raw):
 
 def test_partial_reset_refuses_bad_masks(raw):
     session = raw.call({"op": "make", "env": "CartPole-v0", "num_envs": 3})["session"]
-    first = raw.call({"op": "reset", "session": session, "mask": wire(np.array([1, 0, 1]), "uint8")})
+    partial = wire(np.array([1, 0, 1]), "uint8")
+    first = raw.call({"op": "reset", "session": session, "mask": partial})
     assert first["error"]["code"] == "needs_reset"  # the other envs have no episode yet
     raw.call({"op": "reset", "session": session, "seed": 0})
     for mask in (

@@ -144,7 +144,11 @@ class SandpitVecEnv(VecEnv):
         setattr(self._vec, attr_name, value)
 
     def env_method(
-        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
+        self,
+        method_name: str,
+        *method_args: Any,
+        indices: VecEnvIndices = None,
+        **method_kwargs: Any,
     ) -> List[Any]:
         method = getattr(self._vec, method_name)
         return [method(*method_args, **method_kwargs) for _ in self._indices(indices)]

@@ -293,7 +293,8 @@ class SandpitVectorEnv(VectorEnv):
         per = max(1, min(_RENDER_FRAMES_MAX, _RENDER_BYTES_MAX // (width * height * 3)))
         frames: list[np.ndarray] = []
         for start in range(0, self.num_envs, per):
-            batch = self._session.render(range(start, min(start + per, self.num_envs)), width, height)
+            envs = range(start, min(start + per, self.num_envs))
+            batch = self._session.render(envs, width, height)
             frames.extend(frame.copy() for frame in batch)
         return tuple(frames)
 

@@ -2,8 +2,9 @@
  *
  * The order matters: every action is decoded and checked before any env moves, so a bad one
  * refuses the whole request and leaves the session as it was. Then each env is stepped (or,
- * with autoreset "next_step", reset if its episode ended at the previous step), in ranges on
- * the pool's threads; each range writes only its own envs' slots of the session's buffers, so
+ * with autoreset "next_step", reset if its episode ended at the previous step; with
+ * "same_step", stepped and, if that ends its episode, reset at once), in ranges on the pool's
+ * threads; each range writes only its own envs' slots of the session's buffers, so
  * the reply is the same bytes whatever the number of threads. Nothing here allocates. */
 
 #include <stdint.h>

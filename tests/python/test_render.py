@@ -169,3 +169,9 @@ def test_no_warning_for_supported_mode(make):
         env = make("CartPole-v0", render_mode="rgb_array")
         env.reset(seed=0)
         env.render()
+
+
+def test_gymnasium_env_checker_with_rendering(make):
+    from gymnasium.utils.env_checker import check_env
+
+    check_env(make("CartPole-v0", render_mode="rgb_array"))  # render checks included

@@ -6,7 +6,9 @@
 All envs step in one message (`sandpit.make_vec`). The vector env runs same_step autoreset,
 the semantics CleanRL's loop was written for: when an episode ends, the step returns the next
 episode's first observation and `done`, so the rollout never holds a transition across two
-episodes. Hyperparameters are RL Zoo's for CartPole (8 envs x 32 steps, 20 epochs), which
+episodes. Episode returns are summed here from the rewards: Gymnasium 1.2's vector
+RecordEpisodeStatistics drops the first reward of every episode but an env's first under
+SAME_STEP autoreset. Hyperparameters are RL Zoo's for CartPole (8 envs x 32 steps, 20 epochs), which
 solve it in 100k steps. Prints one JSON line at the end.
 """
 
@@ -52,11 +54,23 @@ def parse_args() -> argparse.Namespace:
 
 def make_envs(env_id: str, num_envs: int, seed: int) -> gym.vector.VectorEnv:
     if env_id.startswith("sandpit/"):
-        envs = sandpit.make_vec(env_id, num_envs, seed=seed, autoreset_mode=AutoresetMode.SAME_STEP)
-    else:
-        envs = gym.make_vec(env_id, num_envs, vectorization_mode="sync",
-                            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
-    return gym.wrappers.vector.RecordEpisodeStatistics(envs)
+        return sandpit.make_vec(env_id, num_envs, seed=seed, autoreset_mode=AutoresetMode.SAME_STEP)
+    return gym.make_vec(env_id, num_envs, vectorization_mode="sync",
+                        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
+
+
+class EpisodeReturns:
+    """Sums each env's rewards and keeps the return of every episode that ends."""
+
+    def __init__(self, num_envs: int) -> None:
+        self.running = np.zeros(num_envs)
+        self.done: list[float] = []
+
+    def add(self, reward: np.ndarray, terminated: np.ndarray, truncated: np.ndarray) -> None:
+        self.running += reward
+        ended = np.logical_or(terminated, truncated)
+        self.done.extend(self.running[ended].tolist())
+        self.running[ended] = 0.0
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
@@ -95,15 +109,14 @@ def evaluate(agent: Agent, env_id: str, episodes: int, seed: int) -> float:
     """Mean return of the greedy policy over `episodes` episodes."""
     envs = make_envs(env_id, 4, seed)
     obs, _ = envs.reset(seed=seed)
-    returns: list[float] = []
-    while len(returns) < episodes:
+    returns = EpisodeReturns(envs.num_envs)
+    while len(returns.done) < episodes:
         with torch.no_grad():
             action = agent.actor(torch.as_tensor(obs)).argmax(dim=1).numpy()
-        obs, _, _, _, info = envs.step(action)
-        if "episode" in info:
-            returns.extend(info["episode"]["r"][info["_episode"]].tolist())
+        obs, reward, terminated, truncated, _ = envs.step(action)
+        returns.add(reward, terminated, truncated)
     envs.close()
-    return float(np.mean(returns[:episodes]))
+    return float(np.mean(returns.done[:episodes]))
 
 
 def main() -> None:
@@ -127,7 +140,7 @@ def main() -> None:
 
     global_step = 0
     start_time = time.perf_counter()
-    episode_returns: list[float] = []
+    episode_returns = EpisodeReturns(args.num_envs)
     next_obs, _ = envs.reset(seed=args.seed)
     next_obs = torch.as_tensor(next_obs)
     next_done = torch.zeros(args.num_envs)
@@ -145,13 +158,12 @@ def main() -> None:
                 values[step] = value.flatten()
             actions[step] = action
             logprobs[step] = logprob
-            next_obs, reward, terminations, truncations, infos = envs.step(action.numpy())
+            next_obs, reward, terminations, truncations, _ = envs.step(action.numpy())
             done = np.logical_or(terminations, truncations)
             next_done = torch.as_tensor(done, dtype=torch.float32)
             rewards[step] = torch.as_tensor(reward, dtype=torch.float32)
             next_obs = torch.as_tensor(next_obs)
-            if "episode" in infos:
-                episode_returns.extend(infos["episode"]["r"][infos["_episode"]].tolist())
+            episode_returns.add(reward, terminations, truncations)
 
         with torch.no_grad():
             next_value = agent.get_value(next_obs).reshape(1, -1)
@@ -204,7 +216,7 @@ def main() -> None:
     print(json.dumps({
         "library": "CleanRL-style", "algorithm": "PPO", "env": args.env_id,
         "steps": global_step, "wall_s": round(wall, 1),
-        "train_return": round(float(np.mean(episode_returns[-20:])), 1),
+        "train_return": round(float(np.mean(episode_returns.done[-20:])), 1),
         "eval_return": round(evaluate(agent, args.env_id, 20, args.seed + 1000), 1),
     }))
 

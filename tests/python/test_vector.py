@@ -223,7 +223,7 @@ def test_disabled_autoreset_needs_reset(make_vec):
             envs.step(np.ones(2, np.int64))
     assert excinfo.value.code == "needs_reset"
     with pytest.raises(ValueError):
-        sandpit.make_vec("CartPole-v0", 2, autoreset_mode=AutoresetMode.SAME_STEP)
+        sandpit.make_vec("CartPole-v0", 2, autoreset_mode="sometimes")
 
 
 def test_vector_record_episode_statistics_agrees(make_vec):
@@ -243,10 +243,10 @@ def test_vector_record_episode_statistics_agrees(make_vec):
         *_, term, trunc, info_k = keyed.step(a)
         if (term | trunc).any():
             assert "_reason" in info_p and "episode" in info_p  # the wrapper's own
-            np.testing.assert_array_equal(info_p["episode"]["r"], info_k["episode"]["r"])
-            np.testing.assert_array_equal(info_p["episode"]["l"], info_k["episode"]["l"])
-            np.testing.assert_array_equal(info_k["wrapper"]["r"], info_k["episode"]["r"])
-            np.testing.assert_array_equal(info_k["wrapper"]["l"], info_k["episode"]["l"])
+            np.testing.assert_array_equal(info_p["episode"]["r"], info_k["episode_end"]["r"])
+            np.testing.assert_array_equal(info_p["episode"]["l"], info_k["episode_end"]["l"])
+            np.testing.assert_array_equal(info_k["wrapper"]["r"], info_k["episode_end"]["r"])
+            np.testing.assert_array_equal(info_k["wrapper"]["l"], info_k["episode_end"]["l"])
             checked += 1
     assert checked > 3
     assert len(plain.return_queue) > 3

@@ -14,7 +14,7 @@
 /* Upper bounds a client can ask for: one frame side, frames per request, bytes per request. */
 #define SP_RENDER_MAX_SIDE 4096
 #define SP_RENDER_MAX_FRAMES 64
-#define SP_RENDER_MAX_BYTES ((size_t)32 << 20)
+#define SP_RENDER_MAX_BYTES ((size_t)16 << 20)
 
 static const char* const render_keys[] = {"session", "envs", "width", "height", NULL};
 
@@ -30,7 +30,7 @@ static int read_envs(const sp_request* req, const sp_session* s, int* envs, int*
                  SP_RENDER_MAX_FRAMES);
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     for (uint32_t j = 0; j < v->len; j++) {
         sp_mp_value e;
         uint64_t i;

@@ -20,7 +20,16 @@ static const char* const step_keys[] = {"session", "actions", "seq", NULL};
 
 /* Exactly-once steps. A step that carries "seq" (per session, increasing) has its reply's
  * body kept in the session; a resend of the same seq is answered from that copy without
- * stepping, and a lower seq is refused. Requests without seq pay nothing. */
+ * stepping, and an earlier seq is refused. Requests without seq pay nothing.
+ *
+ * "Later" is serial-number arithmetic modulo 2^64 (RFC 1982): seq is later than the last one
+ * when it is 1 to 2^63-1 ahead, so a counter that reaches 2^64-1 goes on at 0 instead of
+ * making every later step stale. */
+static bool seq_is_later(uint64_t seq, uint64_t last) {
+    uint64_t ahead = seq - last; /* unsigned: wraps by definition */
+    return ahead != 0 && ahead < (UINT64_C(1) << 63);
+}
+
 static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64_t* seq,
                      bool* duplicate, char* err, size_t err_sz) {
     const sp_mp_value* v = sp_request_get(req, "seq");
@@ -29,15 +38,15 @@ static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64
     if (!*has_seq) return SP_OK;
     int rc = sp_field_u64(req, "seq", true, 0, UINT64_MAX, seq, err, err_sz);
     if (rc != SP_OK) return rc;
-    if (!s->has_seq || *seq > s->last_seq) return SP_OK;
-    if (*seq < s->last_seq) {
+    if (!s->has_seq || seq_is_later(*seq, s->last_seq)) return SP_OK;
+    if (*seq != s->last_seq) {
         snprintf(err, err_sz, "stale seq %llu: session %llu has already stepped seq %llu",
                  (unsigned long long)*seq, (unsigned long long)s->id,
                  (unsigned long long)s->last_seq);
         return SP_E_BAD_REQUEST;
     }
     if (s->seq_reply_len == SIZE_MAX) {
-        snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory)",
+        snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory or bound)",
                  (unsigned long long)*seq);
         return SP_E_NO_MEMORY;
     }
@@ -59,7 +68,9 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     s->last_seq = seq;
     s->seq_keys = keys;
     size_t len = svc->reply.size - head;
-    if (svc->pack_failed) {
+    /* Past the bound counted in the session's cost (never, for replies this server packs):
+     * not kept, so a resend is refused rather than stepped twice. */
+    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size)) {
         s->seq_reply_len = SIZE_MAX;
         return;
     }

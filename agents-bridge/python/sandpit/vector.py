@@ -23,9 +23,9 @@ _WIRE_AUTORESET = {
     AutoresetMode.DISABLED: "disabled",
 }
 
-# Frames per render request: the server's render op returns at most 64 frames and 32 MiB.
+# Frames per render request: the server's render op returns at most 64 frames and 16 MiB.
 _RENDER_FRAMES_MAX = 64
-_RENDER_BYTES_MAX = 32 << 20
+_RENDER_BYTES_MAX = 16 << 20
 
 
 def _autoreset_mode(mode: Union[AutoresetMode, str]) -> AutoresetMode:

@@ -7,8 +7,8 @@ prints one table (library, algorithm, env, steps, wall time, final return).
 Each example runs in its own process (as a user runs it) and prints one JSON line. The run
 fails (exit 1) when an example fails, when SB3 PPO through the adapter does not reach a mean
 evaluation return of 475 on CartPole-v0 within 100k steps, or when the CleanRL-style script
-does not solve CartPole-v0 (475 too). RLlib's figure is reported, not gated: its tuned
-CartPole example needs more steps than this tier's time budget gives it.
+does not solve CartPole-v0 (475 too). RLlib's figure is reported, not gated: at 100k steps
+its tuned CartPole settings are still climbing.
 """
 
 from __future__ import annotations

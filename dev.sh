@@ -6,6 +6,11 @@
 #   ./dev.sh test    build, then every test: C unit and CLI tests, valgrind, the same suite
 #                    under ASan+UBSan, and the Python suite against real server processes
 #   ./dev.sh bench   the benchmarks in bench/, each printing ratios measured in one run
+#   ./dev.sh integration
+#                    the torch tier (its own venv, build/venv-integration: CPU torch from PyPI,
+#                    a ~6 GB install, Stable-Baselines3, RLlib): the SB3 adapter's tests, every
+#                    training example next to the same run on Gymnasium's CartPole-v1, and the
+#                    SB3 speed benchmark (docs/INTEGRATIONS.md)
 #
 # Each installs what is missing on its own (Debian packages with apt-get, Python packages
 # from PyPI into build/venv), so it works on a fresh Debian 12 machine as root.
@@ -140,14 +145,49 @@ cmd_bench() {
     || echo "some peers did not install: bench_peers.py names them"
   for b in bench/bench_*.py; do
     [ -e "$b" ] || continue
+    [ "$b" = bench/bench_sb3.py ] && continue # needs torch: ./dev.sh integration runs it
     say "$b"
     SANDPIT_BIN=$ROOT/build/bin/sandpit "$VENV/bin/python" "$b"
   done
+}
+
+# The integration tier's packages: torch from PyPI (its CPU wheels come with CUDA libraries
+# it never loads here; no other index is used), SB3, RLlib. Unpinned, like the dev tier.
+INTEGRATION_PACKAGES=(torch stable-baselines3 "ray[rllib]" pytest)
+
+install_integration_packages() {
+  local venv=$ROOT/build/venv-integration stamp=$ROOT/build/venv-integration/.sandpit-stamp
+  if [ -f "$stamp" ] && [ -z "$(find agents-bridge/python/pyproject.toml dev.sh -newer "$stamp")" ]; then
+    return
+  fi
+  say "installing the integration tier into build/venv-integration (torch: ~6 GB)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q "${INTEGRATION_PACKAGES[@]}" -e agents-bridge/python
+  touch "$stamp"
+}
+
+cmd_integration() {
+  install_system_packages
+  say "building into build/"
+  build build
+  install_integration_packages
+  local py=$ROOT/build/venv-integration/bin/python
+  export SANDPIT_BIN=$ROOT/build/bin/sandpit
+  local start=$SECONDS
+  say "Stable-Baselines3 adapter tests against real servers"
+  "$py" -m pytest -q -p no:cacheprovider tests/integration
+  say "training examples: sandpit next to Gymnasium's CartPole-v1"
+  "$py" tests/integration/run_examples.py
+  say "bench/bench_sb3.py"
+  "$py" bench/bench_sb3.py
+  say "integration tier passed in $((SECONDS - start)) s"
 }
 
 case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
-  *) echo "usage: ./dev.sh demo|test|bench" >&2; exit 2 ;;
+  integration) cmd_integration ;;
+  *) echo "usage: ./dev.sh demo|test|bench|integration" >&2; exit 2 ;;
 esac

@@ -18,6 +18,7 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 int sp_op_close(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
+int sp_op_render(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 
 /* An episode runtime failure as a wire code: the runtime's client-facing codes pass through,
  * anything else is the server's own fault (internal). */

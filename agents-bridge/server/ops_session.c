@@ -45,7 +45,7 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     d->num_envs = 1;
     d->seed = 0;
     d->max_steps = 0;
-    d->autoreset = true;
+    d->autoreset = SP_AUTORESET_NEXT_STEP;
     d->hashes = false;
     d->resume = false;
     if ((rc = sp_request_only(req, make_keys, err, err_sz)) != SP_OK ||
@@ -65,14 +65,16 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     }
     if (autoreset) {
         if (sp_mp_str_eq(autoreset, "next_step")) {
-            d->autoreset = true;
+            d->autoreset = SP_AUTORESET_NEXT_STEP;
+        } else if (sp_mp_str_eq(autoreset, "same_step")) {
+            d->autoreset = SP_AUTORESET_SAME_STEP;
         } else if (sp_mp_str_eq(autoreset, "disabled")) {
-            d->autoreset = false;
+            d->autoreset = SP_AUTORESET_DISABLED;
         } else {
             char q[48];
             sp_quote(q, sizeof q, autoreset->ptr, autoreset->len);
             snprintf(err, err_sz,
-                     "field 'autoreset' must be \"next_step\" or \"disabled\", "
+                     "field 'autoreset' must be \"next_step\", \"same_step\" or \"disabled\", "
                      "got '%s'",
                      q);
             return SP_E_BAD_REQUEST;
@@ -326,7 +328,7 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 
 /* ---- reset ---- */
 
-static const char* const reset_keys[] = {"session", "seed", "options", "restore", NULL};
+static const char* const reset_keys[] = {"session", "seed", "options", "restore", "mask", NULL};
 
 /* "restore": N entries [seed, stream0, stream1, stream2, stream3] (what a `resume` session's
  * replies reported) into s->seeds and s->streams. Sets *restore when given. */
@@ -368,6 +370,39 @@ static int read_restore(const sp_request* req, sp_session* s, bool* restore, cha
             snprintf(err, err_sz, "field 'restore'[%d]: a seed stream is never all zeros", i);
             return SP_E_BAD_REQUEST;
         }
+    }
+    return SP_OK;
+}
+
+/* Reads "mask" (uint8 [N] of 0/1: which envs this reset resets) into s->reset_mask; all 1
+ * without one. A partial reset leaves the other envs' episodes untouched, so it needs every
+ * env to have an episode already (a whole reset succeeded since make). */
+static int read_mask(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
+    int n = s->def.num_envs;
+    bool partial = false;
+    memset(s->reset_mask, 1, (size_t)n);
+    const sp_mp_value* v = sp_request_get(req, "mask");
+    if (!v || v->type == SP_MP_NIL) return SP_OK;
+    sp_array_view a;
+    int rc = sp_array_decode(req, v, "mask", &a, err, err_sz);
+    if (rc != SP_OK) return rc;
+    if (a.dtype != SP_DTYPE_UINT8 || a.ndim != 1 || a.shape[0] != (uint64_t)n) {
+        snprintf(err, err_sz, "field 'mask' must be uint8 [%d] (one 0 or 1 per env)", n);
+        return SP_E_BAD_REQUEST;
+    }
+    for (int i = 0; i < n; i++) {
+        if (a.data[i] > 1) {
+            snprintf(err, err_sz, "field 'mask'[%d] must be 0 or 1, got %u", i, a.data[i]);
+            return SP_E_BAD_REQUEST;
+        }
+        s->reset_mask[i] = a.data[i];
+        partial |= a.data[i] == 0;
+    }
+    if (partial && !s->started) {
+        snprintf(err, err_sz,
+                 "a partial reset (mask) needs every env reset once: send a reset without "
+                 "mask first");
+        return SP_E_NEEDS_RESET;
     }
     return SP_OK;
 }
@@ -586,22 +621,24 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
         if ((rc = encode(c->over, spec, &c->over_canon, &c->over_canon_size, err, err_sz)))
             return rc;
         for (int i = 0; i < n; i++) {
+            if (!s->reset_mask[i]) continue;
             if ((rc = sp_episode_layers_set(&c->layers[i], c->over, c->over_canon,
                                             c->over_canon_size, err, err_sz)))
                 return sp_wire_code(rc);
             c->overridden[i] = 1;
         }
-        c->overridden_count = n;
     } else if (c->overridden_count > 0) {
         for (int i = 0; i < n; i++) {
-            if (!c->overridden[i]) continue;
+            if (!c->overridden[i] || !s->reset_mask[i]) continue;
             if ((rc = sp_episode_layers_set(&c->layers[i], c->make, c->make_canon,
                                             c->make_canon_size, err, err_sz)))
                 return sp_wire_code(rc);
             c->overridden[i] = 0;
         }
-        c->overridden_count = 0;
     }
+    c->overridden_count = 0;
+    for (int i = 0; i < n; i++)
+        c->overridden_count += c->overridden[i];
     return SP_OK;
 }
 
@@ -618,6 +655,13 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         uint64_t* stream = &s->streams[4 * (size_t)i];
+        if (!s->reset_mask[i]) {
+            /* Left running: its last observation, episode seed and hash stand; no events. */
+            s->seeds[i] = sp_episode_seed(ep);
+            if (s->def.resume) memcpy(stream, sp_episode_seed_stream(ep).s, 4 * sizeof *stream);
+            if (s->cfg) s->cfg->trips[i] = 0;
+            continue;
+        }
         int rc;
         if (job->restore) {
             sp_rng st;
@@ -649,7 +693,8 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     if ((rc = sp_request_only(req, reset_keys, err, err_sz)) != SP_OK ||
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
         (rc = read_restore(req, s, &restore, err, err_sz)) != SP_OK ||
-        (!restore && (rc = read_seeds(req, s, err, err_sz)) != SP_OK))
+        (!restore && (rc = read_seeds(req, s, err, err_sz)) != SP_OK) ||
+        (rc = read_mask(req, s, err, err_sz)) != SP_OK)
         return rc;
     if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
         /* Nothing was reset; options that failed half-way leave envs on mixed configs. */
@@ -669,7 +714,9 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         return sp_wire_code(e->code);
     }
     s->started = true;
-    if (s->cfg) memset(s->cfg->expired, 0, (size_t)n); /* their episodes were just replaced */
+    if (s->cfg) /* the reset envs' episodes were just replaced */
+        for (int i = 0; i < n; i++)
+            if (s->reset_mask[i]) s->cfg->expired[i] = 0;
     sp_service_note_episodes(svc, s);
 
     msgpack_packer* pk = &svc->pk;

@@ -2,8 +2,9 @@
  *
  * The order matters: every action is decoded and checked before any env moves, so a bad one
  * refuses the whole request and leaves the session as it was. Then each env is stepped (or,
- * with autoreset "next_step", reset if its episode ended at the previous step), in ranges on
- * the pool's threads; each range writes only its own envs' slots of the session's buffers, so
+ * with autoreset "next_step", reset if its episode ended at the previous step; with
+ * "same_step", stepped and, if that ends its episode, reset at once), in ranges on the pool's
+ * threads; each range writes only its own envs' slots of the session's buffers, so
  * the reply is the same bytes whatever the number of threads. Nothing here allocates. */
 
 #include <stdint.h>
@@ -206,7 +207,7 @@ static int check_ready(const sp_session* s, bool masked, char* err, size_t err_s
         snprintf(err, err_sz, "step before the first reset: send reset first");
         return SP_E_NEEDS_RESET;
     }
-    if (s->def.autoreset) return SP_OK;
+    if (s->def.autoreset != SP_AUTORESET_DISABLED) return SP_OK;
     for (int i = 0; i < s->def.num_envs; i++) {
         if (masked && !s->active[i]) continue;
         /* An episode the server ended while the agent was quiet is reported first. */
@@ -226,6 +227,32 @@ typedef struct step_job {
     sp_session* s;
     bool masked; /* s->active says which envs step */
 } step_job;
+
+/* Starts env i's next episode inside a step (autoreset), under the make-time config when a
+ * reset's options ran the last one. */
+static int autoreset_env(sp_session* s, int i, sp_chunk_error* e) {
+    sp_session_cfg* cfg = s->cfg;
+    sp_episode* ep = s->eps[i];
+    int rc = SP_OK;
+    if (cfg && cfg->overridden[i]) {
+        rc = sp_episode_layers_set(&cfg->layers[i], cfg->make, cfg->make_canon,
+                                   cfg->make_canon_size, e->message, sizeof e->message);
+        cfg->overridden[i] = 0;
+    }
+    if (rc == SP_OK) rc = sp_episode_reset(ep, NULL);
+    if (rc != SP_OK) {
+        snprintf(e->message, sizeof e->message, "env %d: autoreset failed: %s", i,
+                 sp_error_name(rc));
+        return rc;
+    }
+    if (s->def.resume) { /* what a client's resume log restarts this episode from */
+        s->seeds[i] = sp_episode_seed(ep);
+        memcpy(&s->streams[4 * (size_t)i], sp_episode_seed_stream(ep).s, 4 * sizeof *s->streams);
+    }
+    s->reset_now[i] = 1;
+    if (s->def.hashes) s->hash[i] = sp_episode_hash(ep);
+    return SP_OK;
+}
 
 static void step_range(void* ctx, int begin, int end, int chunk) {
     step_job* job = ctx;
@@ -247,31 +274,14 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
             continue;
         }
         bool expired = cfg && cfg->expired[i];
-        if (s->def.autoreset && sp_episode_done(ep) && !expired) {
-            /* Gymnasium's next_step autoreset: this step starts the next episode instead, under
-             * the make-time config when a reset's options ran the last one. */
-            rc = SP_OK;
-            if (cfg && cfg->overridden[i]) {
-                rc = sp_episode_layers_set(&cfg->layers[i], cfg->make, cfg->make_canon,
-                                           cfg->make_canon_size, e->message, sizeof e->message);
-                cfg->overridden[i] = 0;
-            }
-            if (rc == SP_OK) rc = sp_episode_reset(ep, NULL);
-            if (rc != SP_OK) {
-                snprintf(e->message, sizeof e->message, "env %d: autoreset failed: %s", i,
-                         sp_error_name(rc));
-            } else {
-                if (s->def.resume) {
-                    s->seeds[i] = sp_episode_seed(ep);
-                    memcpy(&s->streams[4 * (size_t)i], sp_episode_seed_stream(ep).s,
-                           4 * sizeof *s->streams);
-                }
-                s->reset_now[i] = 1;
+        if (s->def.autoreset == SP_AUTORESET_NEXT_STEP && sp_episode_done(ep) && !expired) {
+            /* Gymnasium's next_step autoreset: this step starts the next episode instead. */
+            rc = autoreset_env(s, i, e);
+            if (rc == SP_OK) {
                 s->ended[i] = 0;
                 s->reward[i] = 0.0;
                 s->terminated[i] = 0;
                 s->truncated[i] = 0;
-                if (hashes) s->hash[i] = sp_episode_hash(ep);
             }
         } else {
             sp_step_result r;
@@ -297,6 +307,25 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
                     s->final_reason[i] =
                         r.reason ? r.reason : (r.terminated ? "terminated" : "truncated");
                     s->final_seed[i] = sp_episode_seed(ep);
+                }
+                if (s->ended[i] && s->def.autoreset == SP_AUTORESET_SAME_STEP) {
+                    /* Gymnasium's same_step autoreset: the last observation goes in `final`,
+                     * the step's reward, flags and cost stay, the next episode starts now. */
+                    memcpy(s->final_obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+                    double cost = 0.0;
+                    if (cfg) {
+                        sp_session_cfg_collect(cfg, i, ep, true);
+                        cost = cfg->cost[i];
+                    }
+                    rc = autoreset_env(s, i, e);
+                    if (rc == SP_OK && cfg) {
+                        sp_session_cfg_collect(cfg, i, ep, false);
+                        cfg->cost[i] = cost;
+                    }
+                    if (rc == SP_OK) {
+                        memcpy(s->obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+                        continue;
+                    }
                 }
             }
         }
@@ -330,6 +359,10 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
         s->final_length[m] = s->final_length[i];
         s->final_reason[m] = s->final_reason[i];
         s->final_seed[m] = s->final_seed[i];
+        if (s->def.autoreset == SP_AUTORESET_SAME_STEP && m < i) {
+            size_t k = (size_t)s->obs_size;
+            memcpy(s->final_obs + (size_t)m * k, s->final_obs + (size_t)i * k, k * sizeof(float));
+        }
         m++;
     }
     *ended_count = m;
@@ -337,7 +370,8 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
 }
 
 static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
-    msgpack_pack_map(pk, 5);
+    bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
+    msgpack_pack_map(pk, 5 + same_step);
     sp_pack_cstr(pk, "index");
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
     sp_pack_cstr(pk, "return");
@@ -350,6 +384,11 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
         sp_pack_cstr(pk, s->final_reason[j]);
     sp_pack_cstr(pk, "seed");
     sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, s->final_seed);
+    if (same_step) {
+        uint32_t shape[2] = {(uint32_t)m, (uint32_t)s->obs_size};
+        sp_pack_cstr(pk, "obs");
+        sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->final_obs);
+    }
 }
 
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {

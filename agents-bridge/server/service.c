@@ -21,7 +21,7 @@ static const struct {
 } ops[] = {
     {"ping", sp_op_ping, false},   {"hello", sp_op_hello, false}, {"make", sp_op_make, false},
     {"reset", sp_op_reset, true},  {"step", sp_op_step, true},    {"close", sp_op_close, false},
-    {"stats", sp_op_stats, false},
+    {"stats", sp_op_stats, false}, {"render", sp_op_render, true},
 };
 
 #define OP_COUNT ((int)(sizeof ops / sizeof ops[0]))

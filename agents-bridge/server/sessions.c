@@ -76,6 +76,8 @@ static void free_session(sp_session* s) {
     free(s->active);
     free(s->reset_now);
     free(s->ended);
+    free(s->reset_mask);
+    free(s->final_obs);
     free(s->final_return);
     free(s->final_length);
     free((void*)s->final_reason);
@@ -97,14 +99,14 @@ void sp_sessions_destroy(sp_sessions* t) {
     free(t);
 }
 
-/* Reply bytes: a map's keys and array headers, then per env its observation and
- * sensor_valid row, eight scalar fields of at most 8 bytes (reward, flags, hash, final and
+/* Reply bytes: a map's keys and array headers, then per env its observation, its episode's
+ * last one (final.obs, same_step autoreset) and sensor_valid row, eight scalar fields of at most 8 bytes (reward, flags, hash, final and
  * reset entries, cost, fault mask) and its guardrail events (four numbers and two names). */
 #define REPLY_FIXED_BYTES 4096
 #define REPLY_EVENT_BYTES 64
 
 size_t sp_session_reply_bound(int num_envs, int obs_size) {
-    size_t per_env = (size_t)obs_size * (sizeof(float) + 1) + 16 * sizeof(uint64_t) +
+    size_t per_env = (size_t)obs_size * (2 * sizeof(float) + 1) + 16 * sizeof(uint64_t) +
                      SP_MAX_STEP_EVENTS * REPLY_EVENT_BYTES;
     return REPLY_FIXED_BYTES + (size_t)num_envs * per_env;
 }
@@ -115,7 +117,8 @@ size_t sp_session_cost(int num_envs, int obs_size, size_t layer_bytes) {
                      sizeof(double) + 2 * sizeof(uint8_t) + 2 * sizeof(uint64_t) +
                      3 * sizeof(uint8_t) + sizeof(double) + sizeof(int32_t) + sizeof(const char*) +
                      sizeof(uint64_t) + 2 * sizeof(int32_t) + 4 * sizeof(uint64_t) +
-                     sizeof(uint8_t) + SP_ENV_COST_BYTES + layer_bytes;
+                     2 * sizeof(uint8_t) + (size_t)obs_size * sizeof(float) + SP_ENV_COST_BYTES +
+                     layer_bytes;
     return sizeof(sp_session) + (size_t)num_envs * per_env +
            sp_session_reply_bound(num_envs, obs_size);
 }
@@ -182,6 +185,8 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     s->active = calloc(n, sizeof *s->active);
     s->reset_now = calloc(n, sizeof *s->reset_now);
     s->ended = calloc(n, sizeof *s->ended);
+    s->reset_mask = calloc(n, sizeof *s->reset_mask);
+    s->final_obs = calloc(n * (size_t)s->obs_size, sizeof *s->final_obs);
     s->final_return = calloc(n, sizeof *s->final_return);
     s->final_length = calloc(n, sizeof *s->final_length);
     s->final_reason = calloc(n, sizeof *s->final_reason);
@@ -191,7 +196,7 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
     if (!s->eps || !s->actions || !s->obs || !s->reward || !s->terminated || !s->truncated ||
         !s->hash || !s->seeds || !s->seed_given || !s->reset_now || !s->ended || !s->final_return ||
         !s->final_length || !s->final_reason || !s->final_seed || !s->final_index ||
-        !s->reset_index || !s->streams || !s->active)
+        !s->reset_index || !s->streams || !s->active || !s->reset_mask || !s->final_obs)
         goto oom;
     for (int i = 0; i < def->num_envs; i++) {
         sp_episode_def ed = sp_default_episode_def(def->env);

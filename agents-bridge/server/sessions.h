@@ -17,12 +17,19 @@
 /* A CURVE public key in Z85 (40 characters) and its NUL. */
 #define SP_SESSION_OWNER_MAX 41
 
+/* What a step does with an env whose episode ended (Gymnasium 1.x's AutoresetMode). */
+typedef enum sp_autoreset {
+    SP_AUTORESET_DISABLED = 0, /* stepping it again is refused (needs_reset) */
+    SP_AUTORESET_NEXT_STEP,    /* the next step resets it instead of stepping it */
+    SP_AUTORESET_SAME_STEP,    /* the ending step resets it at once; its last obs goes in final */
+} sp_autoreset;
+
 typedef struct sp_session_def {
     const sp_env_class* env;
     int num_envs;
     uint64_t seed; /* env i starts its seed stream at seed + i; the caller checks overflow */
     int max_steps; /* 0: the env's own */
-    bool autoreset; /* "next_step" when true, "disabled" when false */
+    sp_autoreset autoreset;
     bool hashes;    /* replies carry per-env state hashes */
     bool resume;    /* replies carry each new episode's seed stream (a client's rebuild) */
     size_t layer_bytes; /* per env: what its layers hold (fault buffers, recorder buffer) */
@@ -49,12 +56,14 @@ typedef struct sp_session {
     uint8_t* active;     /* a step's mask: 0 leaves env i as it is */
     uint8_t* reset_now;  /* 1: autoreset instead of stepped at this step */
     uint8_t* ended;      /* 1: the episode ended at this step */
+    uint8_t* reset_mask; /* 1: a partial reset resets env i (all 1 for a plain reset) */
     /* The ended episodes, written at each env's index, then compacted in index order. */
     double* final_return;
     int32_t* final_length;
     const char** final_reason;
     uint64_t* final_seed;
     int32_t* final_index;
+    float* final_obs; /* [N * obs_size]: the last observations (same_step autoreset only) */
     int32_t* reset_index;
 
     /* Server limits (sessions.c, service.c). */

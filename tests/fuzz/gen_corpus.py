@@ -136,6 +136,21 @@ def edge_cases() -> dict:
         ],
         "edge_refused": [record(16, pk({"op": "ping", "id": 3}))],
         "edge_limits": [record(0, pk({"op": "make", "env": "CartPole-v0", "num_envs": 8}))] * 3,
+        # same_step autoreset, a partial reset (mask) and render.
+        "edge_integrations": [
+            record(0, pk({"op": "make", "env": "CartPole-v0", "num_envs": 2,
+                          "autoreset": "same_step"})),
+            record(0, pk({"op": "reset", "session": sid, "seed": 1})),
+        ] + [
+            record(0, pk({"op": "step", "session": sid, "actions": {
+                "dtype": "int32", "shape": [2], "data": np.array([1, 1], "<i4").tobytes()}}))
+        ] * 12 + [
+            record(0, pk({"op": "reset", "session": sid, "mask": {
+                "dtype": "uint8", "shape": [2], "data": bytes([0, 1])}})),
+            record(0, pk({"op": "render", "session": sid, "envs": [1, 0], "width": 16,
+                          "height": 8})),
+            record(0, pk({"op": "render", "session": sid, "width": 0})),
+        ],
     }
 
 

@@ -73,3 +73,18 @@ def raw(endpoint: str) -> Iterator[RawClient]:
     client = RawClient(endpoint)
     yield client
     client.close()
+
+
+@pytest.fixture
+def make(endpoint: str) -> Iterator[Callable[..., sandpit.SandpitEnv]]:
+    """sandpit.make on the shared server; every env made is closed after the test."""
+    made: List[sandpit.SandpitEnv] = []
+
+    def factory(env_id: str = "CartPole-v0", **kwargs) -> sandpit.SandpitEnv:
+        env = sandpit.make(env_id, endpoint, timeout=5.0, **kwargs)
+        made.append(env)
+        return env
+
+    yield factory
+    for env in made:
+        env.close()

@@ -27,7 +27,7 @@ def _run(envs, seed, steps=STEPS):
         out["done"].append(term | trunc)
         out["hash"].append(info["hash"])
         if "_reason" in info:
-            final.append((np.flatnonzero(info["_reason"]).tolist(), info["episode"]["r"].tolist()))
+            final.append((np.flatnonzero(info["_reason"]).tolist(), info["episode_end"]["r"].tolist()))
     out["final"] = final
     return out
 

@@ -71,19 +71,19 @@ def test_next_step_autoreset_semantics_exactly(endpoint, make_vec):
     ended = term | trunc
     idx = np.flatnonzero(ended)
     # info convention for the envs that ended
-    assert info["_episode"].tolist() == ended.tolist()
+    assert info["_episode_end"].tolist() == ended.tolist()
     assert info["_reason"].tolist() == ended.tolist()
     for i in range(n):
         if ended[i]:
             assert info["reason"][i] in ("pole_fell", "cart_left_track")
-            assert info["episode"]["l"][i] > 0 and info["episode"]["r"][i] > 0
-            assert info["episode"]["t"][i] >= 0
+            assert info["episode_end"]["l"][i] > 0 and info["episode_end"]["r"][i] > 0
+            assert info["episode_end"]["t"][i] >= 0
         else:
             assert info["reason"][i] is None
-            assert info["episode"]["r"][i] == 0 and info["episode"]["l"][i] == 0
-    assert info["episode"]["r"].dtype == np.float64
-    assert info["episode"]["l"].dtype == np.int32
-    assert info["episode"]["t"].dtype == np.float32
+            assert info["episode_end"]["r"][i] == 0 and info["episode_end"]["l"][i] == 0
+    assert info["episode_end"]["r"].dtype == np.float64
+    assert info["episode_end"]["l"].dtype == np.int32
+    assert info["episode_end"]["t"].dtype == np.float32
 
     # The next step: ended envs return a fresh episode's first obs, reward 0, no flags.
     obs2, rew2, term2, trunc2, info2 = envs.step(push)
@@ -117,8 +117,8 @@ def test_episode_statistics_match_the_rewards(make_vec):
         lengths[fresh] = 0
         ended = term | trunc
         if ended.any():
-            np.testing.assert_array_equal(info["episode"]["r"][ended], returns[ended])
-            np.testing.assert_array_equal(info["episode"]["l"][ended], lengths[ended])
+            np.testing.assert_array_equal(info["episode_end"]["r"][ended], returns[ended])
+            np.testing.assert_array_equal(info["episode_end"]["l"][ended], lengths[ended])
             seen += int(ended.sum())
         fresh = ended
     assert seen > 10
@@ -223,7 +223,7 @@ def test_disabled_autoreset_needs_reset(make_vec):
             envs.step(np.ones(2, np.int64))
     assert excinfo.value.code == "needs_reset"
     with pytest.raises(ValueError):
-        sandpit.make_vec("CartPole-v0", 2, autoreset_mode=AutoresetMode.SAME_STEP)
+        sandpit.make_vec("CartPole-v0", 2, autoreset_mode="sometimes")
 
 
 def test_vector_record_episode_statistics_agrees(make_vec):
@@ -243,10 +243,10 @@ def test_vector_record_episode_statistics_agrees(make_vec):
         *_, term, trunc, info_k = keyed.step(a)
         if (term | trunc).any():
             assert "_reason" in info_p and "episode" in info_p  # the wrapper's own
-            np.testing.assert_array_equal(info_p["episode"]["r"], info_k["episode"]["r"])
-            np.testing.assert_array_equal(info_p["episode"]["l"], info_k["episode"]["l"])
-            np.testing.assert_array_equal(info_k["wrapper"]["r"], info_k["episode"]["r"])
-            np.testing.assert_array_equal(info_k["wrapper"]["l"], info_k["episode"]["l"])
+            np.testing.assert_array_equal(info_p["episode"]["r"], info_k["episode_end"]["r"])
+            np.testing.assert_array_equal(info_p["episode"]["l"], info_k["episode_end"]["l"])
+            np.testing.assert_array_equal(info_k["wrapper"]["r"], info_k["episode_end"]["r"])
+            np.testing.assert_array_equal(info_k["wrapper"]["l"], info_k["episode_end"]["l"])
             checked += 1
     assert checked > 3
     assert len(plain.return_queue) > 3

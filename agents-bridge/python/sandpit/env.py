@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional, SupportsFloat, Union
 
 import gymnasium
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
+from gymnasium.wrappers import TimeLimit
 
 from .catalogue import gym_id
 from .client import DEFAULT_TIMEOUT, Client
+from .render import RENDER_MODES, check_render_mode, render_fps, render_size
 from .session import Session, fault_indices
 from .spaces import action_space, encode_actions, observation_space
 
-__all__ = ["SandpitEnv", "make", "env_spec_for"]
+__all__ = ["SandpitEnv", "make", "env_spec_for", "rebuild"]
 
 ActType = Union[int, np.integer, np.ndarray]
 
@@ -42,6 +45,27 @@ def env_spec_for(env_id: str, kwargs: dict[str, Any]) -> EnvSpec:
     )
 
 
+def rebuild(cls: type, kwargs: dict[str, Any]) -> Any:
+    """Unpickles an env as a new one made with the same arguments (a new session): an env
+    holds a live connection, which neither a pickle nor a copy can share."""
+    return cls(**kwargs)
+
+
+def _time_limit_above(env: gymnasium.Env, depth: int = 16) -> Optional[int]:
+    """The ``max_episode_steps`` of a ``TimeLimit`` wrapping ``env`` whose ``reset`` is on the
+    call stack. ``gymnasium.make(id, max_episode_steps=n)`` gives ``n`` to that wrapper only,
+    never to the env, so the env finds it there at its first reset."""
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, TimeLimit) and owner.unwrapped is env:
+            return int(owner._max_episode_steps)
+        frame = frame.f_back
+    return None
+
+
 def _layer_info(info: dict[str, Any], result: Any) -> None:
     """The guardrail and fault parts of env 0's info."""
     if result.guardrail is not None and result.guardrail[0]:
@@ -56,13 +80,20 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
     """A sandpit env served over ZeroMQ, with Gymnasium's single-env API.
 
     Observations are float32 arrays inside :attr:`observation_space`; rewards are Python
-    floats and flags Python bools. ``info`` holds ``"seed"`` (the episode seed) after
-    :meth:`reset`, ``"reason"`` when an episode ends (the env's termination reason, or
-    ``"max_steps"`` on truncation) and ``"hash"`` (the 64-bit state hash, an int) on every
-    call when made with ``hashes=True``.
+    floats and flags Python bools. ``info`` holds ``"seed"`` (the episode seed, an
+    ``np.uint64``: seeds span 64 bits, and a Python int >= 2^63 would not fit the int64 arrays
+    that vector envs batch infos into) after :meth:`reset`, ``"reason"`` when an episode ends
+    (the env's termination reason, or ``"max_steps"`` on truncation) and ``"hash"`` (the
+    64-bit state hash, an ``np.uint64``) on every call when made with ``hashes=True``.
 
-    The server truncates episodes at the env's ``max_steps`` (override with ``max_steps=``),
-    and steps after the end of an episode raise ``ServerError`` with code ``"needs_reset"``.
+    The server truncates episodes at the env's ``max_steps`` (override with ``max_steps=``;
+    ``gymnasium.make(..., max_episode_steps=n)`` sets it to ``n`` too), and steps after the
+    end of an episode raise ``ServerError`` with code ``"needs_reset"``.
+
+    ``render_mode="rgb_array"``: :meth:`render` returns the current state drawn by the server
+    (uint8 ``[render_height, render_width, 3]``, 600x400 by default) with the same rasterizer
+    as ``sandpit replay export``. Pickling or copying the env makes a new env with the same
+    arguments (a new session), never a second owner of this one's connection.
 
     Args:
         env_id: Catalogue id, e.g. ``"CartPole-v0"`` (without the ``sandpit/`` namespace).
@@ -84,7 +115,9 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         record: Record one replay file per episode into this directory.
         info_faults: ``info["faults"]``: the indices of the faults active at this step.
         sensor_valid: ``info["sensor_valid"]``: False where an outage covers the channel.
-        render_mode: Only ``None`` (server-side rendering is not part of protocol 1).
+        render_mode: ``None`` or ``"rgb_array"``; another mode gets a warning and renders
+            nothing, as in Gymnasium.
+        render_width, render_height: Frame size in pixels for ``"rgb_array"``.
         **config: Further ``make`` fields passed to the server verbatim.
 
     Example:
@@ -94,7 +127,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         >>> env.close()
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES)}
 
     def __init__(
         self,
@@ -106,6 +139,8 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         max_steps: Optional[int] = None,
         hashes: bool = False,
         render_mode: Optional[str] = None,
+        render_width: int = 600,
+        render_height: int = 400,
         guardrails: Union[dict[str, Any], bool, None] = None,
         faults: Optional[list[dict[str, Any]]] = None,
         record: Any = None,
@@ -113,9 +148,11 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         sensor_valid: bool = False,
         **config: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r} is not supported (no render modes)")
-        self.render_mode = None
+        self.render_mode = check_render_mode(render_mode)
+        self._render_size = render_size(render_width, render_height)
+        # gymnasium.make's max_episode_steps reaches only its TimeLimit: look for it at the
+        # first reset, unless the caller chose max_steps itself.
+        self._find_time_limit = max_steps is None
         layer_kwargs = {
             "guardrails": guardrails,
             "faults": faults,
@@ -138,18 +175,20 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         spec = self._session.spec
         self.observation_space = observation_space(spec)
         self.action_space = action_space(spec)
-        step_s = float(spec.get("dt", 0.0)) * int(spec.get("frame_skip", 1))
-        self.metadata = {**type(self).metadata}
-        if step_s > 0:
-            self.metadata["render_fps"] = 1.0 / step_s
+        self.metadata = {**type(self).metadata, "render_fps": render_fps(spec)}
         kwargs: dict[str, Any] = {"env_id": env_id, "endpoint": endpoint, "timeout": timeout}
         for key, value in (("seed", seed), ("max_steps", max_steps)):
             if value is not None:
                 kwargs[key] = value
         if hashes:
             kwargs["hashes"] = True
+        if render_mode is not None:
+            kwargs["render_mode"] = render_mode
+        if self._render_size != (600, 400):
+            kwargs["render_width"], kwargs["render_height"] = self._render_size
         kwargs.update({k: v for k, v in layer_kwargs.items() if v})
         kwargs.update(config)
+        self._kwargs = kwargs
         self.spec = env_spec_for(env_id, kwargs)
 
     # -- Gymnasium API ------------------------------------------------------------------
@@ -160,10 +199,15 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         """Starts an episode. ``seed`` reseeds the simulation (and :attr:`np_random`);
         without it the env continues its own seed stream, deterministically."""
         super().reset(seed=seed)
+        if self._find_time_limit:
+            self._find_time_limit = False
+            limit = _time_limit_above(self)
+            if limit is not None and limit != self._session.max_steps:
+                self._session.remake(max_steps=limit)
         result = self._session.reset(seed, options)
-        info: dict[str, Any] = {"seed": int(result.seeds[0])}
+        info: dict[str, Any] = {"seed": result.seeds[0]}
         if result.hash is not None:
-            info["hash"] = int(result.hash[0])
+            info["hash"] = result.hash[0]
         _layer_info(info, result)
         return result.obs[0].copy(), info
 
@@ -175,7 +219,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         if result.final is not None:
             info["reason"] = result.final.reason[0]
         if result.hash is not None:
-            info["hash"] = int(result.hash[0])
+            info["hash"] = result.hash[0]
         _layer_info(info, result)
         if result.cost is not None:
             info["cost"] = float(result.cost[0])
@@ -187,10 +231,22 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
             info,
         )
 
+    def render(self) -> Optional[np.ndarray]:
+        """The current state as uint8 ``[H, W, 3]`` with ``render_mode="rgb_array"``; None
+        (with a warning, as Gymnasium's envs do) without a render mode or with another."""
+        if self.render_mode != "rgb_array":
+            check_render_mode(self.render_mode, calling_render=True)
+            return None
+        width, height = self._render_size
+        return self._session.render([0], width, height)[0].copy()
+
     def close(self) -> None:
         """Closes the server session and the connection; stops an unshared local server."""
         self._session.close()
         super().close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild, (type(self), self._kwargs))
 
     # -- sandpit extras -----------------------------------------------------------------
 

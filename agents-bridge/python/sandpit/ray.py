@@ -96,8 +96,8 @@ def rollout(
                     Episode(
                         env=env_offset + i,
                         k=len(done[i]),
-                        ret=float(info["episode"]["r"][i]),
-                        length=int(info["episode"]["l"][i]),
+                        ret=float(info["episode_end"]["r"][i]),
+                        length=int(info["episode_end"]["l"][i]),
                         reason=str(info["reason"][i]),
                         final_hash=int(hashes[i]),
                         trace=traces[i].hexdigest(),

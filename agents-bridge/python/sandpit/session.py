@@ -51,6 +51,7 @@ class FinalEpisodes:
     length: np.ndarray  # int32 [m]
     reason: List[str]
     seed: np.ndarray  # uint64 [m]
+    obs: Optional[np.ndarray] = None  # float32 [m, n]: last observations (same_step autoreset)
 
 
 @dataclass
@@ -243,6 +244,8 @@ class Session:
             raise
         self.id = session
         self.spec: dict[str, Any] = spec
+        #: The truncation limit the server applies.
+        self.max_steps: int = int(fields.get("max_steps") or spec.get("max_steps", 0))
         obs_shape = spec.get("observation", {}).get("shape")
         self._n = obs_shape[0] if isinstance(obs_shape, list) and obs_shape else None
 
@@ -255,12 +258,57 @@ class Session:
         if self.closed:
             raise SandpitError("the env is closed")
 
-    def reset(self, seed: SeedArg = None, options: Optional[dict[str, Any]] = None) -> ResetResult:
-        """Resets every env. ``seed``: None, an int (env i gets seed + i), or a per-env list.
-        ``options``: ``{"guardrails": {...}, "faults": [...]}`` for these episodes only (the
-        next reset without options, autoresets included, restores the session's own)."""
+    def remake(self, *, max_steps: int) -> None:
+        """Makes the session again with another truncation limit, before its first reset
+        (nothing else changes), and closes the old one."""
+        self._check_open()
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or (
+            max_steps < 1
+        ):
+            raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
+        fields = {**self._make_fields, "max_steps": int(max_steps)}
+        reply = self.client.request("make", **fields)
+        session = reply.get("session")
+        if isinstance(session, bool) or not isinstance(session, int):
+            raise ProtocolError(f"make reply has no integer 'session': {reply!r}")
+        old, self.id = self.id, session
+        self._make_fields = fields
+        self.max_steps = int(max_steps)
+        try:
+            self.client.request("close", session=old, timeout=_CLOSE_TIMEOUT_S)
+        except SandpitError:
+            pass  # the old session is reaped by the server's idle timeout
+
+    def render(self, envs: Sequence[int], width: int, height: int) -> np.ndarray:
+        """The current state of ``envs`` drawn by the server: uint8 ``[len(envs), height,
+        width, 3]``."""
+        self._check_open()
+        reply = self._request(
+            "render", session=self.id, envs=[int(i) for i in envs], width=width, height=height
+        )
+        return decode_array(reply.get("frames"), "uint8", (len(envs), height, width, 3))
+
+    def reset(
+        self,
+        seed: SeedArg = None,
+        options: Optional[dict[str, Any]] = None,
+        mask: Optional[np.ndarray] = None,
+    ) -> ResetResult:
+        """Resets every env, or with ``mask`` (bool [N]) only those where it is True: the
+        others run on and report their current observation and episode seed. ``seed``: None,
+        an int (env i gets seed + i), or a per-env list. ``options``: ``{"guardrails":
+        {...}, "faults": [...]}`` for these episodes only (the next reset without options,
+        autoresets included, restores the session's own)."""
         self._check_open()
         fields: dict[str, Any] = {"session": self.id}
+        if mask is not None:
+            m = np.asarray(mask)
+            if m.dtype != np.bool_ or m.shape != (self.num_envs,):
+                raise ValueError(
+                    f"mask must be a bool array of shape ({self.num_envs},), got {m.dtype} "
+                    f"{m.shape}"
+                )
+            fields["mask"] = encode_array(m.astype(np.uint8), "uint8")
         if options:
             unknown = sorted(set(options) - {"guardrails", "faults"})
             if unknown:
@@ -440,11 +488,15 @@ class Session:
         if self._log is None:
             self._log = _ResumeLog(self.num_envs)
         if op == "reset":
-            self._log.reset(
-                {k: v for k, v in fields.items() if k != "session"},
-                decode_array(reply.get("seeds"), "uint64", (self.num_envs,)),
-                decode_array(reply.get("seed_stream"), "uint64", (self.num_envs, 4)),
-            )
+            seeds = decode_array(reply.get("seeds"), "uint64", (self.num_envs,))
+            streams = decode_array(reply.get("seed_stream"), "uint64", (self.num_envs, 4))
+            mask = fields.get("mask")
+            if mask is not None and not fields.get("options") and self._log.seed is not None:
+                # A partial reset restarts some envs between steps, as autoresets do.
+                index = np.flatnonzero(decode_array(mask, "uint8", (self.num_envs,)))
+                self._log.restart(index, (seeds[index], streams[index]))
+            else:
+                self._log.reset({k: v for k, v in fields.items() if k != "session"}, seeds, streams)
         elif op == "step":
             a = fields["actions"]
             index = autoreset = None
@@ -515,6 +567,7 @@ class Session:
             length=decode_array(final.get("length"), "int32", (m,)),
             reason=reason,
             seed=decode_array(final.get("seed"), "uint64", (m,)),
+            obs=self._optional(final, "obs", "float32", (m, self._n)),
         )
 
     def close(self) -> None:
@@ -575,11 +628,18 @@ class _ResumeLog:
     def step(self, actions: dict, index: Optional[np.ndarray], new: Optional[tuple]) -> None:
         self.steps.append(actions)
         self.count += 1
-        if index is None or not index.size:
+        if index is not None and index.size:
+            # The autoreset step itself is not the new episode's: it starts at the next one.
+            self.restart(index, new)
+
+    def restart(self, index: np.ndarray, new: Optional[tuple]) -> None:
+        """Envs ``index`` began new episodes from ``new`` (seeds, streams) before step
+        ``count``: by an autoreset, or by a partial reset (``mask``) between steps."""
+        if not index.size:
             return
         assert self.seed is not None and self.stream is not None and new is not None
         self.seed[index], self.stream[index] = new
-        self.start[index] = self.count  # the autoreset step itself is not the episode's
+        self.start[index] = self.count
         if self.anchor is not None:
             self.anchor[2][index] = True
             if self.anchor[2].all():

@@ -115,9 +115,22 @@ class ShardedSession:
             o + i: why for o, s in zip(self.offsets, self.shards) for i, why in s.record_errors.items()
         }
 
-    def reset(self, seed: SeedArg = None, options: Optional[dict[str, Any]] = None) -> ResetResult:
+    def reset(
+        self,
+        seed: SeedArg = None,
+        options: Optional[dict[str, Any]] = None,
+        mask: Optional[np.ndarray] = None,
+    ) -> ResetResult:
         """Resets every shard, one after another (resets are off the step path), each through
-        its own session's request path (reconnect included)."""
+        its own session's request path (reconnect included); ``mask`` as
+        :meth:`Session.reset`, cut into each shard's rows."""
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.dtype != np.bool_ or mask.shape != (self.num_envs,):
+                raise ValueError(
+                    f"mask must be a bool array of shape ({self.num_envs},), got {mask.dtype} "
+                    f"{mask.shape}"
+                )
         if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             base = None if seed is None else _check_seed(seed)
             per = [None if base is None else base + o for o in self.offsets]
@@ -129,8 +142,11 @@ class ShardedSession:
                 )
             per = [seeds[a:b] for a, b in self._bounds]
         results = [
-            self._named(k, lambda s=s, p=p: s.reset(p, options))
-            for k, (s, p) in enumerate(zip(self.shards, per))
+            self._named(
+                k,
+                lambda s=s, p=p, m=(None if mask is None else mask[a:b]): s.reset(p, options, m),
+            )
+            for k, (s, p, (a, b)) in enumerate(zip(self.shards, per, self._bounds))
         ]
         return ResetResult(
             obs=np.concatenate([r.obs for r in results]),
@@ -205,6 +221,7 @@ class ShardedSession:
             length=np.concatenate([p.length for p, _ in got]),
             reason=[r for p, _ in got for r in p.reason],
             seed=np.concatenate([p.seed for p, _ in got]),
+            obs=None if got[0][0].obs is None else np.concatenate([p.obs for p, _ in got]),
         )
 
     def _lists(self, parts: Sequence[Optional[list]]) -> Optional[list]:

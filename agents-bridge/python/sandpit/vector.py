@@ -10,14 +10,23 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .client import DEFAULT_TIMEOUT, Client
-from .env import env_spec_for
+from .env import env_spec_for, rebuild
+from .render import RENDER_MODES, check_render_mode, render_fps, render_size
 from .session import Session, fault_indices
 from .shard import ShardedSession
 from .spaces import action_space, encode_actions, observation_space
 
 __all__ = ["SandpitVectorEnv", "make_vec"]
 
-_WIRE_AUTORESET = {AutoresetMode.NEXT_STEP: "next_step", AutoresetMode.DISABLED: "disabled"}
+_WIRE_AUTORESET = {
+    AutoresetMode.NEXT_STEP: "next_step",
+    AutoresetMode.SAME_STEP: "same_step",
+    AutoresetMode.DISABLED: "disabled",
+}
+
+# Frames per render request: the server's render op returns at most 64 frames and 16 MiB.
+_RENDER_FRAMES_MAX = 64
+_RENDER_BYTES_MAX = 16 << 20
 
 
 def _autoreset_mode(mode: Union[AutoresetMode, str]) -> AutoresetMode:
@@ -34,9 +43,7 @@ def _autoreset_mode(mode: Union[AutoresetMode, str]) -> AutoresetMode:
             raise ValueError(f"unknown autoreset_mode {mode!r}")
         mode = by_name[key]
     if mode not in _WIRE_AUTORESET:
-        raise ValueError(
-            f"autoreset_mode {mode} is not supported: the server implements NEXT_STEP and DISABLED"
-        )
+        raise ValueError(f"unknown autoreset_mode {mode!r}")
     return mode
 
 
@@ -45,20 +52,26 @@ class SandpitVectorEnv(VectorEnv):
 
     Autoreset is :attr:`AutoresetMode.NEXT_STEP` by default (``metadata["autoreset_mode"]``):
     an env whose episode ended at step t returns the first observation of its next episode at
-    step t+1, with reward 0 and both flags false, and its action at t+1 is ignored.
+    step t+1, with reward 0 and both flags false, and its action at t+1 is ignored. With
+    :attr:`AutoresetMode.SAME_STEP` the server resets it within step t: step t returns the
+    new episode's first observation with step t's reward and flags, and the last observation
+    of the ended episode is in ``info["final_obs"]`` (float32 [N, n], mask
+    ``info["_final_obs"]``). ``reset(options={"reset_mask": mask})`` resets only the envs
+    where ``mask`` is True (Gymnasium 1.1's partial reset), in one message.
 
     ``info`` follows Gymnasium's vector convention (arrays of N with a ``_key`` bool mask):
 
-    - when envs end: ``info["episode"] = {"r": float64[N], "l": int32[N], "t": float32[N]}``
-      and ``info["_episode"]`` (as ``RecordEpisodeStatistics`` produces; ``r`` and ``l`` come
-      from the server, ``t`` is the client's wall-clock seconds since the episode's first
-      observation), plus ``info["reason"]``/``info["_reason"]`` (object array of reasons);
+    - when envs end: ``info["episode_end"] = {"r": float64[N], "l": int32[N],
+      "t": float32[N]}`` and ``info["_episode_end"]`` (``r`` and ``l`` come from the server,
+      ``t`` is the client's wall-clock seconds since the episode's first observation), plus
+      ``info["reason"]``/``info["_reason"]`` (object array of reasons). The key is not
+      ``"episode"``: that one belongs to ``wrappers.vector.RecordEpisodeStatistics``, which
+      refuses to overwrite it;
     - ``info["seed"]``/``info["_seed"]`` (uint64) after :meth:`reset`;
     - ``info["hash"]``/``info["_hash"]`` (uint64 state hashes) with ``hashes=True``.
 
-    Gymnasium's ``wrappers.vector.RecordEpisodeStatistics`` refuses to write a key that is
-    already present: wrap with ``stats_key=`` set to another key, or make the env with
-    ``episode_info=False`` to leave ``"episode"`` to the wrapper.
+    ``render_mode="rgb_array"``: :meth:`render` returns a tuple of N frames (uint8
+    ``[render_height, render_width, 3]``), as Gymnasium's vector envs do, drawn by the server.
 
     Args:
         env_id: Catalogue id, e.g. ``"CartPole-v0"``.
@@ -74,11 +87,16 @@ class SandpitVectorEnv(VectorEnv):
         max_steps: Truncation limit override. ``max_episode_steps`` (what
             ``gymnasium.make_vec`` passes) is accepted as a synonym.
         hashes: Include state hashes in ``info``.
-        episode_info: Emit ``info["episode"]`` when episodes end.
+        episode_info: Emit ``info["episode_end"]`` when episodes end.
+        render_mode: ``None`` or ``"rgb_array"`` (another mode: a warning, no frames).
+        render_width, render_height: Frame size in pixels.
         **config: Further ``make`` fields passed to the server verbatim.
     """
 
-    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: dict[str, Any] = {
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+        "render_modes": list(RENDER_MODES),
+    }
 
     def __init__(
         self,
@@ -94,6 +112,8 @@ class SandpitVectorEnv(VectorEnv):
         hashes: bool = False,
         episode_info: bool = True,
         render_mode: Optional[str] = None,
+        render_width: int = 600,
+        render_height: int = 400,
         guardrails: Union[dict[str, Any], bool, None] = None,
         faults: Optional[list[dict[str, Any]]] = None,
         record: Any = None,
@@ -101,8 +121,8 @@ class SandpitVectorEnv(VectorEnv):
         sensor_valid: bool = False,
         **config: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r} is not supported (no render modes)")
+        self.render_mode = check_render_mode(render_mode)
+        self._render_size = render_size(render_width, render_height)
         if max_episode_steps is not None:
             if max_steps is not None and max_steps != max_episode_steps:
                 raise ValueError("max_steps and max_episode_steps disagree")
@@ -130,12 +150,12 @@ class SandpitVectorEnv(VectorEnv):
             sensor_valid=sensor_valid,
         )
         self.num_envs = self._session.num_envs
-        self.render_mode = None
-        self.metadata = {**type(self).metadata, "autoreset_mode": mode}
         spec = self._session.spec
-        step_s = float(spec.get("dt", 0.0)) * int(spec.get("frame_skip", 1))
-        if step_s > 0:
-            self.metadata["render_fps"] = 1.0 / step_s
+        self.metadata = {
+            **type(self).metadata,
+            "autoreset_mode": mode,
+            "render_fps": render_fps(spec),
+        }
         self.single_observation_space = observation_space(spec)
         self.single_action_space = action_space(spec)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -153,6 +173,10 @@ class SandpitVectorEnv(VectorEnv):
             kwargs["hashes"] = True
         if not episode_info:
             kwargs["episode_info"] = False
+        if render_mode is not None:
+            kwargs["render_mode"] = render_mode
+        if self._render_size != (600, 400):
+            kwargs["render_width"], kwargs["render_height"] = self._render_size
         for key, value in (
             ("guardrails", guardrails),
             ("faults", faults),
@@ -163,7 +187,9 @@ class SandpitVectorEnv(VectorEnv):
             if value:
                 kwargs[key] = value
         kwargs.update(config)
+        self._kwargs = {**kwargs, "num_envs": self.num_envs}
         self.spec = env_spec_for(env_id, kwargs)
+        self._same_step = mode is AutoresetMode.SAME_STEP
 
     # -- Gymnasium API ------------------------------------------------------------------
 
@@ -174,19 +200,19 @@ class SandpitVectorEnv(VectorEnv):
         options: Optional[dict[str, Any]] = None,
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Resets all envs. ``seed``: an int s (env i gets s + i), a list of N ints or Nones
-        (None continues that env's seed stream), or None (every env continues its stream)."""
+        (None continues that env's seed stream), or None (every env continues its stream).
+        ``options["reset_mask"]`` (bool [N]): reset only those envs; the others keep running
+        and report their current observation (``info["_seed"]`` is the mask)."""
         if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             super().reset(seed=int(seed))
+        mask = None
         if options and "reset_mask" in options:
-            raise NotImplementedError(
-                "partial resets (options['reset_mask']) are not in sandpit protocol 1"
-            )
-        result = self._session.reset(seed, options)
-        self._episode_start[:] = time.perf_counter()
-        info: dict[str, Any] = {
-            "seed": result.seeds.copy(),
-            "_seed": np.ones(self.num_envs, dtype=np.bool_),
-        }
+            options = dict(options)
+            mask = np.asarray(options.pop("reset_mask"))
+        result = self._session.reset(seed, options, mask=mask)
+        done = np.ones(self.num_envs, dtype=np.bool_) if mask is None else mask.copy()
+        self._episode_start[done] = time.perf_counter()
+        info: dict[str, Any] = {"seed": result.seeds.copy(), "_seed": done}
         if result.hash is not None:
             info["hash"] = result.hash.copy()
             info["_hash"] = np.ones(self.num_envs, dtype=np.bool_)
@@ -216,14 +242,18 @@ class SandpitVectorEnv(VectorEnv):
                 length[index] = final.length
                 t = np.zeros(n, dtype=np.float32)
                 t[index] = now - self._episode_start[index]
-                episode = {"r": r, "l": length, "t": t}
-                info["episode"] = episode
-                info["_episode"] = mask
+                info["episode_end"] = {"r": r, "l": length, "t": t}
+                info["_episode_end"] = mask
             reason = np.full(n, None, dtype=object)
             for i, why in zip(index.tolist(), final.reason, strict=True):
                 reason[i] = why
             info["reason"] = reason
             info["_reason"] = mask.copy()
+            if self._same_step and final.obs is not None:
+                last = np.zeros_like(result.obs)
+                last[index] = final.obs
+                info["final_obs"] = last
+                info["_final_obs"] = mask.copy()
         if result.hash is not None:
             info["hash"] = result.hash.copy()
             info["_hash"] = np.ones(n, dtype=np.bool_)
@@ -260,6 +290,24 @@ class SandpitVectorEnv(VectorEnv):
         if result.sensor_valid is not None:
             info["sensor_valid"] = result.sensor_valid.astype(bool)
             info["_sensor_valid"] = np.ones(n, dtype=np.bool_)
+
+    def render(self) -> Optional[tuple[np.ndarray, ...]]:
+        """Every env's current state as uint8 ``[H, W, 3]`` frames (``render_mode=
+        "rgb_array"``), fetched in as few requests as the server's render limits allow."""
+        if self.render_mode != "rgb_array":
+            check_render_mode(self.render_mode, calling_render=True)
+            return None
+        width, height = self._render_size
+        per = max(1, min(_RENDER_FRAMES_MAX, _RENDER_BYTES_MAX // (width * height * 3)))
+        frames: list[np.ndarray] = []
+        for start in range(0, self.num_envs, per):
+            envs = range(start, min(start + per, self.num_envs))
+            batch = self._session.render(envs, width, height)
+            frames.extend(frame.copy() for frame in batch)
+        return tuple(frames)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild, (type(self), self._kwargs))
 
     def close_extras(self, **kwargs: Any) -> None:
         """Closes the server session and the connection."""

@@ -16,7 +16,7 @@ VENV=$ROOT/build/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 APT_PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
-  libchipmunk-dev libzmq3-dev libmsgpack-dev libsdl2-dev valgrind clang libclang-rt-14-dev xvfb xauth)
+  libchipmunk-dev libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev xvfb xauth)
 
 say() { printf '\n== %s\n' "$*"; }
 

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonw.h"
+#include "scenes.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
@@ -28,6 +29,7 @@ typedef struct rollout_opts {
     int json;
     const char* record_dir;
     int record_obs;
+    sp_scene* scene; /* --scene FILE */
 } rollout_opts;
 
 static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_action* a) {
@@ -39,6 +41,7 @@ static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_act
 
 static int parse(int argc, char** argv, rollout_opts* o) {
     const char* env_id = NULL;
+    const char* scene_file = NULL;
     for (int i = 0; i < argc; i++) {
         const char* arg = argv[i];
         const char* v = NULL;
@@ -48,6 +51,8 @@ static int parse(int argc, char** argv, rollout_opts* o) {
             if (!(o->record_dir = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
         } else if (!strcmp(arg, "--record-obs")) {
             o->record_obs = 1;
+        } else if (!strcmp(arg, "--scene")) {
+            if (!(scene_file = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
         } else if (!strcmp(arg, "--env")) {
             if (!(env_id = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
         } else if (!strcmp(arg, "--seed")) {
@@ -69,11 +74,22 @@ static int parse(int argc, char** argv, rollout_opts* o) {
             }
         } else {
             sp_cli_error("rollout: unknown option '%s' (options: --env ID, --seed N, "
-                         "--episodes K, --policy random|zero, --json, --record DIR, --record-obs)",
+                         "--episodes K, --policy random|zero, --json, --record DIR, --record-obs, "
+                         "--scene FILE)",
                          arg);
             return SP_EXIT_USAGE;
         }
     }
+    if (scene_file && env_id) {
+        sp_cli_error("rollout: --env and --scene exclude each other");
+        return SP_EXIT_USAGE;
+    }
+    if (scene_file) {
+        if (!(o->scene = sp_cli_load_scene_file(scene_file))) return 1;
+        o->env = sp_scene_env(o->scene);
+        return 0;
+    }
+    if (sp_cli_load_scenes(NULL, 0) != 0) return 1;
     char ids[512];
     sp_env_list_ids(ids, sizeof ids);
     if (!env_id) {
@@ -108,10 +124,19 @@ static int start_recording(const rollout_opts* o, sp_episode* ep, sp_recorder** 
     return 0;
 }
 
+static int run(const rollout_opts* opts);
+
 int sp_cmd_rollout(int argc, char** argv) {
     rollout_opts o = {.seed = 0, .episodes = 1, .policy = POLICY_RANDOM};
     int rc = parse(argc, argv, &o);
-    if (rc != 0) return rc;
+    if (rc == 0) rc = run(&o);
+    sp_scene_destroy(o.scene);
+    return rc;
+}
+
+static int run(const rollout_opts* opts) {
+    rollout_opts o = *opts;
+    int rc;
 
     char err[256];
     sp_episode_def def = sp_default_episode_def(o.env);

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "commands.h"
 #include "keyfile.h"
+#include "scenes.h"
 #include "sandpit/server.h"
 
 static sp_server* volatile running;
@@ -32,7 +33,7 @@ static const char usage_text[] =
     "                     [--max-envs-per-session N] [--max-total-envs N]\n"
     "                     [--idle-timeout SECONDS] [--max-memory-mb N] [--max-step-rate R]\n"
     "                     [--curve-secret KEYFILE --authorized-keys DIR] [--record-root DIR]\n"
-    "                     [--threads N] [--log-level error|warn|info]\n"
+    "                     [--threads N] [--log-level error|warn|info] [--scenes DIR]...\n"
     "\n"
     "  --bind EP                 ZeroMQ endpoint, repeatable (default tcp://127.0.0.1:5555;\n"
     "                            tcp://127.0.0.1:* picks a free port; ipc://PATH works)\n"
@@ -52,7 +53,9 @@ static const char usage_text[] =
     "  --record-root DIR         clients may have replays recorded below DIR only (make's\n"
     "                            record.dir is resolved against it); without it, none\n"
     "  --threads N               stepping threads (default: online CPUs, at most 64)\n"
-    "  --log-level L             error, warn (default) or info; logs go to stderr\n";
+    "  --log-level L             error, warn (default) or info; logs go to stderr\n"
+    "  --scenes DIR              add DIR/*.json scene files to the catalogue, repeatable\n"
+    "                            (assets/scenes is always loaded; docs/SCENES.md)\n";
 
 static bool parse_level(const char* v, sp_log_level* out) {
     static const struct {
@@ -73,6 +76,8 @@ static bool parse_level(const char* v, sp_log_level* out) {
 typedef struct key_files {
     const char* secret;
     const char* authorized_dir;
+    const char* scene_dirs[SP_SERVER_MAX_BINDS];
+    int scene_dir_count;
 } key_files;
 
 /* Fills `def` from the arguments; returns 0, -1 for --help, or SP_EXIT_USAGE. */
@@ -89,7 +94,7 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
                      !strcmp(arg, "--threads") || !strcmp(arg, "--log-level") ||
                      !strcmp(arg, "--max-memory-mb") || !strcmp(arg, "--max-step-rate") ||
                      !strcmp(arg, "--curve-secret") || !strcmp(arg, "--authorized-keys") ||
-                     !strcmp(arg, "--record-root");
+                     !strcmp(arg, "--record-root") || !strcmp(arg, "--scenes");
         if (!known) {
             sp_cli_error("serve: unknown option '%s' (see sandpit serve --help)", arg);
             return SP_EXIT_USAGE;
@@ -119,6 +124,12 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
             def->max_memory_bytes = (size_t)n << 20;
         } else if (!strcmp(arg, "--max-step-rate")) {
             ok = sp_arg_double(arg, v, 0.0, SP_SERVER_MAX_STEP_RATE, &def->max_step_rate);
+        } else if (!strcmp(arg, "--scenes")) {
+            if (keys->scene_dir_count == SP_SERVER_MAX_BINDS) {
+                sp_cli_error("--scenes: at most %d directories", SP_SERVER_MAX_BINDS);
+                return SP_EXIT_USAGE;
+            }
+            keys->scene_dirs[keys->scene_dir_count++] = v;
         } else if (!strcmp(arg, "--curve-secret")) {
             keys->secret = v;
         } else if (!strcmp(arg, "--authorized-keys")) {
@@ -153,13 +164,15 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
 int sp_cmd_serve(int argc, char** argv) {
     sp_server_def def = sp_default_server_def();
     const char* binds[SP_SERVER_MAX_BINDS];
-    key_files keys = {NULL, NULL};
+    key_files keys = {0};
     int rc = parse(argc, argv, &def, binds, &keys);
     if (rc < 0) {
         fputs(usage_text, stdout);
         return 0;
     }
     if (rc != 0) return rc;
+    /* Scene files join the catalogue before the first client can ask for it. */
+    if (sp_cli_load_scenes(keys.scene_dirs, keys.scene_dir_count) != 0) return 1;
 
     char err[512];
     sp_key_z85 secret;

@@ -16,11 +16,12 @@ typedef struct command {
 static const command commands[] = {
     {"envs", sp_cmd_envs, "list the env catalogue with full specs  [--json]"},
     {"rollout", sp_cmd_rollout,
-     "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"
+     "run episodes in-process: --env ID|--scene FILE [--seed N] [--episodes K] [--policy random|zero] [--json]"
      " [--record DIR [--record-obs]]"},
     {"replay", sp_cmd_replay,
      "check, inspect and render replay files: info FILE [--json] | verify FILE... | export FILE ..."},
     {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
+    {"scene", sp_cmd_scene, "check or draw a scene file: check FILE | render FILE --out PNG"},
     {"keygen", sp_cmd_keygen, "write a CURVE key pair for serve and clients  [--out PREFIX]"},
 };
 

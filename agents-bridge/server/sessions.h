@@ -24,6 +24,9 @@ typedef struct sp_session_def {
     int max_steps; /* 0: the env's own */
     bool autoreset; /* "next_step" when true, "disabled" when false */
     bool hashes;    /* replies carry per-env state hashes */
+    /* Bytes the session holds beyond sp_session_cost (an inline scene: its model, and what
+     * each episode of it holds beyond a C env's), counted against the ceiling too. */
+    size_t extra_bytes;
 } sp_session_def;
 
 typedef struct sp_session {
@@ -74,6 +77,10 @@ typedef struct sp_session {
 
     /* Transport faults (transport.h); NULL: none declared. */
     struct sp_transport* transport;
+
+    /* The scene sent inline with make, whose env def.env is; NULL for a catalogue env. Owned:
+     * freed after the session's episodes. */
+    struct sp_scene* scene;
 } sp_session;
 
 typedef struct sp_session_limits {

@@ -553,3 +553,13 @@ const sp_scene* sp_scene_of_env(const sp_env_class* env) {
     const sc_model* m = env->model;
     return (const sp_scene*)(const void*)m;
 }
+
+size_t sp_scene_episode_memory(const sp_scene* scene) {
+    /* Measured orders of magnitude for Chipmunk 7: a body with its arbiter lists ~0.5 KiB, a
+     * shape with its broad-phase leaves and contact caches ~1 KiB, a constraint ~0.25 KiB;
+     * rounded up. SP_ENV_COST_BYTES already covers the space itself. */
+    const sc_model* m = &scene->m;
+    size_t shapes = (size_t)m->shape_count + (size_t)m->vert_count + (size_t)m->generated_shapes;
+    return m->cls.state_size + (size_t)m->body_count * 1024 + shapes * 2048 +
+           (size_t)m->joint_count * 2 * 512;
+}

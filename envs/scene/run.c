@@ -321,8 +321,10 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
     }
     for (int i = 0; i < m->actuator_count; i++) {
         const sc_actuator* a = &m->actuators[i];
+        /* Chipmunk's motor drives a's spin minus b's to its rate; ours is b's relative to a. */
         if (a->kind == SC_A_MOTOR_SPEED)
-            cpSimpleMotorSetRate(s->motors[a->joint], s->command[i] * a->gain * s->gain_scale[i]);
+            cpSimpleMotorSetRate(s->motors[a->joint],
+                                 -(s->command[i] * a->gain * s->gain_scale[i]));
     }
 }
 

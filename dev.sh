@@ -78,11 +78,11 @@ cmd_test() {
   build build-asan -DSP_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$JOBS" -LE valgrind)
-  say "libFuzzer over the server's request handling (build-fuzz/, clang)"
+  say "libFuzzer over the server's request handling and the scene decoder (build-fuzz/, clang)"
   if command -v clang > /dev/null; then
     cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSP_WERROR=ON -DSP_FUZZ=ON > /dev/null
-    cmake --build build-fuzz -j "$JOBS" --target fuzz_request
+    cmake --build build-fuzz -j "$JOBS" --target fuzz_request fuzz_scene
     (cd build-fuzz && ctest --output-on-failure -L fuzz)
   else
     echo "skipped: clang is not installed (apt-get install clang libclang-rt-14-dev)"

@@ -97,7 +97,7 @@ cmd_bench() {
   setup
   say "core: in-process steps per second, one thread"
   build/bin/bench_core
-  for b in bench_guard bench_faults bench_record; do
+  for b in bench_guard bench_faults bench_record bench_scene; do
     say "$b: layer overhead in-process, as ratios"
     build/bin/$b
   done

@@ -217,3 +217,42 @@ def test_scene_replays_verify_without_the_scene_file(endpoint, tmp_path):
                          capture_output=True, text=True, timeout=60,
                          env={**os.environ, "SANDPIT_SCENES_DIR": ""})
     assert out.returncode == 0 and out.stdout.count("OK ") == 2, out.stdout + out.stderr
+
+
+SCHEMA = REPO / "docs" / "scene.schema.json"
+
+
+def _schema_objects(node, out):
+    """Every object schema's property-name set, anywhere in the schema."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            out.append(frozenset(node["properties"]))
+        for v in node.values():
+            _schema_objects(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _schema_objects(v, out)
+    return out
+
+
+def test_the_json_schema_accepts_the_scenes_and_agrees_with_the_decoder():
+    import re
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    docs = [json.loads(p.read_text()) for p in sorted((REPO / "assets" / "scenes").glob("*.json"))]
+    docs.append(rover().to_dict())
+    for d in docs:
+        validator.validate(d)
+    typo = rover().to_dict()
+    typo["bodies"][0]["shapes"][0]["colour"] = 1
+    assert not validator.is_valid(typo)
+    # Every key list the C decoder accepts is one object of the schema, and back.
+    known = []
+    for src in sorted((REPO / "envs" / "scene").glob("decode*.c")):
+        for body in re.findall(r"(?:keys|mkeys)\[\] = \{(.*?)\};", src.read_text(), re.S):
+            known.append(frozenset(re.findall(r'"([a-z_]+)"', body)))
+    in_schema = set(_schema_objects(schema, []))
+    assert known and set(known) == in_schema, (set(known) ^ in_schema)

@@ -316,13 +316,19 @@ bool sc_role(sc_dec* d, json_t* obj, const char* key, int* out) {
     return sc_enum(d, obj, key, false, role_names, SP_ROLE_COUNT, out);
 }
 
-int sc_channel_ref(sc_dec* d, json_t* obj, const char* key) {
-    json_t* v = json_object_get(obj, key);
+int sc_channel_value(sc_dec* d, json_t* v) {
     if (v && json_is_string(v))
         for (int i = 0; i < d->m->channel_count; i++)
             if (!strcmp(d->m->channels[i].ch.name, json_string_value(v))) return i;
-    sc_fail_at(d, key, "must name a sensor channel (such as \"cart.x\")");
+    sc_fail(d, "must name a sensor channel (such as \"cart.x\")");
     return -1;
+}
+
+int sc_channel_ref(sc_dec* d, json_t* obj, const char* key) {
+    size_t p = sc_push_key(d, key);
+    int i = sc_channel_value(d, json_object_get(obj, key));
+    sc_pop(d, p);
+    return i;
 }
 
 void* sc_alloc(sc_dec* d, size_t n, size_t size) {

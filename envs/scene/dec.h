@@ -84,6 +84,8 @@ bool sc_decode_outcomes(sc_dec* d, json_t* root);
 bool sc_decode_randomize(sc_dec* d, json_t* root);
 bool sc_decode_generators(sc_dec* d, json_t* root);
 
+/* A channel by name (observed or hidden), or -1 after failing at the current path. */
+int sc_channel_value(sc_dec* d, json_t* v);
 /* A channel by name (observed or hidden), or -1 after failing at `key`. */
 int sc_channel_ref(sc_dec* d, json_t* obj, const char* key);
 

@@ -37,8 +37,9 @@ sp_scene_limits sp_default_scene_limits(void) {
 /* ---- world ---- */
 
 static bool decode_world(sc_dec* d, json_t* root) {
-    static const char* const keys[] = {"gravity", "dt", "iterations", "frame_skip", "max_steps",
-                                       "damping", "bounds", "collision_slop", NULL};
+    static const char* const keys[] = {"gravity", "dt",     "iterations",     "frame_skip",
+                                       "max_steps", "damping", "bounds", "collision_slop",
+                                       "fuel", NULL};
     sc_model* m = d->m;
     json_t* w = json_object_get(root, "world");
     if (!w || !json_is_object(w)) return sc_fail_at(d, "world", "is required (an object)");
@@ -56,7 +57,11 @@ static bool decode_world(sc_dec* d, json_t* root) {
               sc_int(d, w, "frame_skip", false, 1, 100, &m->spec.frame_skip) &&
               sc_int(d, w, "max_steps", false, 1, 1000000, &m->spec.max_steps) &&
               sc_num(d, w, "damping", false, 0.0, 1.0, &m->damping) &&
-              sc_num(d, w, "collision_slop", false, 0.0, 1.0, &m->collision_slop);
+              sc_num(d, w, "collision_slop", false, 0.0, 1.0, &m->collision_slop) &&
+              sc_num(d, w, "fuel", false, 0.0, d->lim->max_abs, &m->fuel_capacity);
+    m->has_fuel = json_object_get(w, "fuel") != NULL;
+    if (ok && m->has_fuel && !(m->fuel_capacity > 0.0))
+        ok = sc_fail_at(d, "fuel", "must be > 0 (N s of impulse in the tank)");
     m->gravity_x = g.x;
     m->gravity_y = g.y;
     json_t* b = json_object_get(w, "bounds");
@@ -255,10 +260,26 @@ static bool mass_properties(sc_dec* d, sc_body* b, bool has_mass, double mass) {
     return true;
 }
 
+/* "attach": {"to": an earlier body, "at": its point, "anchor": this body's point}. */
+static bool decode_attach(sc_dec* d, json_t* o, sc_body* b) {
+    static const char* const keys[] = {"to", "at", "anchor", NULL};
+    json_t* a = json_object_get(o, "attach");
+    if (!a) return true;
+    size_t p = sc_push_key(d, "attach");
+    bool ok = json_is_object(a) ? sc_only(d, a, keys) && sc_body_ref(d, a, "to", false, &b->attach_to) &&
+                                      sc_vec(d, a, "at", false, &b->attach_at) &&
+                                      sc_vec(d, a, "anchor", false, &b->attach_anchor)
+                                : sc_fail(d, "must be {\"to\", \"at\", \"anchor\"}");
+    sc_pop(d, p);
+    b->has_attach = ok;
+    return ok;
+}
+
 static bool decode_body(sc_dec* d, json_t* o, int index) {
     static const char* const keys[] = {"name",     "type",    "position",       "angle", "velocity",
                                        "angular_velocity", "mass", "fixed_rotation", "shapes",
-                                       NULL};
+                                       "origin", "attach", NULL};
+    static const char* const origins[] = {"declared", "centroid"};
     sc_model* m = d->m;
     sc_body* b = &m->bodies[index];
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
@@ -277,6 +298,9 @@ static bool decode_body(sc_dec* d, json_t* o, int index) {
     for (int i = 0; i < index; i++)
         if (!strcmp(m->bodies[i].name, b->name))
             return sc_fail_at(d, "name", "'%s' is taken by bodies[%d]", b->name, i);
+    int origin = 0;
+    if (!sc_enum(d, o, "origin", false, origins, 2, &origin) || !decode_attach(d, o, b))
+        return false;
     bool has_mass = json_object_get(o, "mass") != NULL;
     if (has_mass && !(mass > 0.0)) return sc_fail_at(d, "mass", "must be > 0");
     json_t* arr;
@@ -295,8 +319,17 @@ static bool decode_body(sc_dec* d, json_t* o, int index) {
         m->shape_count++;
     }
     sc_pop(d, p);
-    if (b->kind != SC_DYNAMIC) return true;
-    return mass_properties(d, b, has_mass, mass);
+    if (b->kind != SC_DYNAMIC) {
+        if (origin) return sc_fail_at(d, "origin", "\"centroid\" applies to dynamic bodies");
+        return true;
+    }
+    if (!mass_properties(d, b, has_mass, mass)) return false;
+    if (origin) {
+        /* The centroid becomes the body's origin: shapes and local points shift onto it. */
+        b->shift = cpvneg(b->cog);
+        b->cog = cpvzero;
+    }
+    return true;
 }
 
 bool sc_decode_bodies(sc_dec* d, json_t* root) {
@@ -323,40 +356,43 @@ bool sc_decode_bodies(sc_dec* d, json_t* root) {
 
 /* ---- joints ---- */
 
-static const char* const joint_types[] = {"pivot",  "groove", "slider",
-                                          "weld",   "spring", "rotary_spring"};
+static const char* const joint_types[] = {"pivot",  "groove", "slider",       "weld",
+                                          "spring", "rotary_spring", "rotary_limit"};
 
 static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
     static const char* const keys[] = {"name",  "type",      "a",         "b",      "anchor_a",
                                        "anchor_b", "groove",  "limits",    "rest",   "stiffness",
-                                       "damping",  "motor",   "collide",   NULL};
+                                       "damping",  "motor",   "collide",   "world_anchor", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0;
     double max = d->lim->max_abs;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", false, &j->name) ||
-        !sc_enum(d, o, "type", true, joint_types, 6, &type) ||
+        !sc_enum(d, o, "type", true, joint_types, 7, &type) ||
         !sc_body_ref(d, o, "a", true, &j->a) || !sc_body_ref(d, o, "b", false, &j->b) ||
         !sc_vec(d, o, "anchor_a", false, &j->anchor_a) ||
         !sc_vec(d, o, "anchor_b", false, &j->anchor_b) ||
         !sc_num(d, o, "rest", false, -max, max, &j->rest) ||
         !sc_num(d, o, "stiffness", false, 0.0, max, &j->stiffness) ||
         !sc_num(d, o, "damping", false, 0.0, max, &j->damping) ||
-        !sc_bool(d, o, "collide", &j->collide))
+        !sc_bool(d, o, "collide", &j->collide) || !sc_bool(d, o, "world_anchor", &j->world_anchor))
         return false;
     j->kind = (sc_joint_kind)type;
+    if (j->world_anchor && j->kind != SC_PIVOT)
+        return sc_fail_at(d, "world_anchor", "applies to pivot joints");
     if (j->a == j->b) return sc_fail_at(d, "b", "must differ from a");
     if (j->name)
         for (int i = 0; i < index; i++)
             if (d->m->joints[i].name && !strcmp(d->m->joints[i].name, j->name))
                 return sc_fail_at(d, "name", "'%s' is taken by joints[%d]", j->name, i);
     if (json_object_get(o, "limits")) {
-        if (j->kind != SC_PIVOT && j->kind != SC_SLIDER)
-            return sc_fail_at(d, "limits", "applies to pivot (angles) and slider (distances)");
+        if (j->kind != SC_PIVOT && j->kind != SC_SLIDER && j->kind != SC_ROTARY_LIMIT)
+            return sc_fail_at(d, "limits",
+                              "applies to pivot and rotary_limit (angles) and slider (distances)");
         if (!sc_range(d, o, "limits", true, &j->min, &j->max)) return false;
         j->has_limit = true;
     }
-    if (j->kind == SC_SLIDER && !j->has_limit)
-        return sc_fail_at(d, "limits", "is required for a slider: [min, max] distance");
+    if ((j->kind == SC_SLIDER || j->kind == SC_ROTARY_LIMIT) && !j->has_limit)
+        return sc_fail_at(d, "limits", "is required for a %s", joint_types[type]);
     if (j->kind == SC_GROOVE) {
         json_t* g = json_object_get(o, "groove");
         size_t p = sc_push_key(d, "groove");
@@ -429,6 +465,8 @@ static void model_free(sc_model* m) {
     free(m->observed);
     free(m->spec_actuators);
     free(m->terms);
+    free(m->components);
+    free(m->checks);
     free(m->conditions);
     free(m->constraints);
     free(m->randoms);

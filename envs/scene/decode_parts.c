@@ -16,9 +16,11 @@ static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_t
 static const char* const frames[] = {"body", "world"};
 
 static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
-    static const char* const keys[] = {"name", "type",  "body", "point", "direction", "frame",
-                                       "joint", "gain", "kp",   "kd",    "max_torque", "low",
-                                       "high", "unit",  "doc",  NULL};
+    static const char* const keys[] = {"name",  "type",       "body",       "point",
+                                       "direction", "frame",  "joint",      "gain",
+                                       "kp",    "kd",         "max_torque", "low",
+                                       "high",  "unit",       "doc",        "dispersion",
+                                       "dispersion_from", "fuel", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0, frame = 0;
     double max = d->lim->max_abs;
@@ -28,6 +30,7 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     a->ch.high = 1.0;
     a->ch.unit = "1";
     a->ch.doc = "";
+    a->dispersion_from = -1;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", true, &a->ch.name) ||
         !sc_enum(d, o, "type", true, actuator_types, 4, &type) ||
         !sc_num(d, o, "gain", false, -max, max, &a->gain) ||
@@ -50,8 +53,28 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
             return sc_fail_at(d, "body", "must be a dynamic body");
         if (cpveql(a->direction, cpvzero)) return sc_fail_at(d, "direction", "must not be [0, 0]");
         a->world_frame = frame == 1;
+        if (!sc_num(d, o, "dispersion", false, 0.0, 1.0, &a->dispersion) ||
+            !sc_bool(d, o, "fuel", &a->fuel))
+            return false;
+        if (a->fuel && !d->m->has_fuel)
+            return sc_fail_at(d, "fuel", "needs a tank: world.fuel (N s)");
+        json_t* from = json_object_get(o, "dispersion_from");
+        if (from) {
+            for (int i = 0; i < index && json_is_string(from); i++)
+                if (!strcmp(d->m->actuators[i].ch.name, json_string_value(from)) &&
+                    d->m->actuators[i].kind == SC_A_THRUSTER && d->m->actuators[i].dispersion > 0)
+                    a->dispersion_from = i;
+            if (a->dispersion_from < 0)
+                return sc_fail_at(d, "dispersion_from",
+                                  "must name an earlier thruster with a dispersion");
+            if (a->dispersion > 0)
+                return sc_fail_at(d, "dispersion", "and dispersion_from exclude each other");
+        }
         return true;
     }
+    if (json_object_get(o, "dispersion") || json_object_get(o, "fuel") ||
+        json_object_get(o, "dispersion_from"))
+        return sc_fail(d, "dispersion and fuel apply to thrusters");
     if (!sc_joint_ref(d, o, "joint", &a->joint)) return false;
     const sc_joint* j = &d->m->joints[a->joint];
     if (a->kind == SC_A_MOTOR_SPEED && !j->has_motor)
@@ -130,8 +153,9 @@ bool sc_decode_actuators(sc_dec* d, json_t* root) {
 
 #define SC_MAX_CHANNELS (2 * SP_MAX_SENSORS)
 
-static const char* const sensor_types[] = {"body", "joint", "distance", "touch", "imu", "lidar"};
-enum { S_BODY, S_JOINT, S_DISTANCE, S_TOUCH, S_IMU, S_LIDAR };
+static const char* const sensor_types[] = {"body", "joint", "distance", "touch",
+                                           "imu",  "lidar", "impact",   "fuel"};
+enum { S_BODY, S_JOINT, S_DISTANCE, S_TOUCH, S_IMU, S_LIDAR, S_IMPACT, S_FUEL };
 
 typedef struct value_def {
     const char* name;
@@ -148,6 +172,7 @@ static const value_def body_values[] = {
     {"vy", SC_P_VY, "m/s", "velocity y"},
     {"angular_velocity", SC_P_ANGULAR_VELOCITY, "rad/s", "angular velocity"},
     {"upright", SC_P_UPRIGHT, "1", "cosine of the angle: 1 upright, -1 upside down"},
+    {"speed", SC_P_SPEED, "m/s", "speed"},
 };
 static const value_def joint_values[] = {
     {"angle", SC_P_JOINT_ANGLE, "rad", "angle of b relative to a"},
@@ -250,23 +275,55 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
     static const char* const keys[] = {"name",  "type",   "body",   "relative_to", "values",
                                        "wrap",  "bounds", "joint",  "to",          "with_role",
                                        "with_body", "rays", "fov",  "range",       "offset",
-                                       "mask",  "hidden", NULL};
+                                       "mask",  "hidden", "origin", "latch", "speed_of", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     const char* name = NULL;
     int type = 0;
     bool hidden = false;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", true, &name) ||
-        !sc_enum(d, o, "type", true, sensor_types, 6, &type) || !sc_bool(d, o, "hidden", &hidden))
+        !sc_enum(d, o, "type", true, sensor_types, 8, &type) || !sc_bool(d, o, "hidden", &hidden))
         return false;
     sc_probe base = {.body = SC_NONE, .ref = SC_NONE, .joint = SC_NONE, .other = SC_NONE,
                      .role = -1};
     bool observed = !hidden;
     switch (type) {
     case S_BODY:
-        return sc_body_ref(d, o, "body", false, &base.body) &&
-               sc_body_ref(d, o, "relative_to", true, &base.ref) &&
-               sc_bool(d, o, "wrap", &base.wrap) &&
-               decode_values(d, o, name, observed, body_values, 7, base);
+        if (!sc_body_ref(d, o, "body", false, &base.body) ||
+            !sc_body_ref(d, o, "relative_to", true, &base.ref) ||
+            !sc_bool(d, o, "wrap", &base.wrap) || !sc_vec(d, o, "origin", false, &base.origin))
+            return false;
+        if (base.ref != SC_NONE && json_object_get(o, "origin"))
+            return sc_fail_at(d, "origin", "and relative_to exclude each other");
+        return decode_values(d, o, name, observed, body_values, 8, base);
+    case S_FUEL: {
+        if (!d->m->has_fuel) return sc_fail_at(d, "type", "a fuel sensor needs world.fuel");
+        sc_channel_def* c = new_channel(d, name, "fraction", observed);
+        if (!c) return false;
+        base.kind = SC_P_FUEL;
+        c->probe = base;
+        c->ch.unit = "1";
+        c->ch.doc = "fuel left as a fraction of the tank";
+        c->ch.low = 0.0;
+        c->ch.high = 1.0;
+        return true;
+    }
+    case S_IMPACT: {
+        if (!sc_body_ref(d, o, "body", false, &base.body) ||
+            !sc_body_ref(d, o, "with_body", true, &base.other) ||
+            !sc_role(d, o, "with_role", &base.role) ||
+            !sc_body_ref(d, o, "speed_of", true, &base.ref))
+            return false;
+        if (base.ref == SC_NONE) base.ref = base.body;
+        sc_channel_def* c = new_channel(d, name, "speed", observed);
+        if (!c) return false;
+        base.kind = SC_P_IMPACT;
+        base.latch = d->m->latch_count++;
+        c->probe = base;
+        c->ch.unit = "m/s";
+        c->ch.doc = "largest speed at a contact that began during the step, 0 without one";
+        c->ch.low = 0.0;
+        return true;
+    }
     case S_JOINT:
         return sc_joint_ref(d, o, "joint", &base.joint) &&
                decode_values(d, o, name, observed, joint_values, 2, base);
@@ -279,16 +336,18 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
         return sc_body_ref(d, o, "body", false, &base.body) &&
                decode_values(d, o, name, observed, imu_values, 3, base);
     case S_TOUCH: {
+        bool latch = false;
         if (!sc_body_ref(d, o, "body", false, &base.body) ||
             !sc_body_ref(d, o, "with_body", true, &base.other) ||
-            !sc_role(d, o, "with_role", &base.role))
+            !sc_role(d, o, "with_role", &base.role) || !sc_bool(d, o, "latch", &latch))
             return false;
         sc_channel_def* c = new_channel(d, name, "touch", observed);
         if (!c) return false;
-        base.kind = SC_P_TOUCH;
+        base.kind = latch ? SC_P_CONTACT_BEGAN : SC_P_TOUCH;
+        if (latch) base.latch = d->m->latch_count++;
         c->probe = base;
         c->ch.unit = "1";
-        c->ch.doc = "1 while the body touches";
+        c->ch.doc = latch ? "1 when a contact began during the step" : "1 while the body touches";
         c->ch.low = 0.0;
         c->ch.high = 1.0;
         return true;
@@ -358,16 +417,104 @@ bool sc_decode_sensors(sc_dec* d, json_t* root) {
 /* ---- reward, conditions, constraints ---- */
 
 static const char* const term_types[] = {"alive", "value",   "progress", "action_cost",
-                                         "touch", "upright", "distance"};
+                                         "touch", "upright", "distance", "potential",
+                                         "effort"};
+
+/* One part of a potential: {"channels": [1 or 2], "divide" | "multiply": [scales], "abs",
+ * "weight"}; two channels give the norm of the scaled pair. */
+static bool decode_component(sc_dec* d, json_t* o, sc_component* c) {
+    static const char* const keys[] = {"channels", "divide", "multiply", "abs", "weight", NULL};
+    json_t* arr;
+    int n;
+    c->weight = 1.0;
+    c->scale[0] = c->scale[1] = 1.0;
+    if (!json_is_object(o)) return sc_fail(d, "must be an object");
+    if (!sc_only(d, o, keys) || !sc_array(d, o, "channels", true, 2, &arr, &n) ||
+        !sc_bool(d, o, "abs", &c->abs) ||
+        !sc_num(d, o, "weight", false, -d->lim->max_abs, d->lim->max_abs, &c->weight))
+        return false;
+    if (n < 1) return sc_fail_at(d, "channels", "needs one or two channels");
+    c->count = n;
+    c->norm = n == 2;
+    size_t p = sc_push_key(d, "channels");
+    for (int i = 0; i < n; i++) {
+        size_t q = sc_push_index(d, (size_t)i);
+        c->channels[i] = sc_channel_value(d, json_array_get(arr, (size_t)i));
+        sc_pop(d, q);
+        if (c->channels[i] < 0) return false;
+    }
+    sc_pop(d, p);
+    const char* which = json_object_get(o, "divide") ? "divide" : "multiply";
+    json_t* sc = json_object_get(o, which);
+    if (json_object_get(o, "divide") && json_object_get(o, "multiply"))
+        return sc_fail(d, "has both divide and multiply");
+    if (sc) {
+        if (!json_is_array(sc) || (int)json_array_size(sc) != n)
+            return sc_fail_at(d, which, "needs one scale per channel");
+        for (int i = 0; i < n; i++) {
+            json_t* v = json_array_get(sc, (size_t)i);
+            if (!json_is_number(v) || !(json_number_value(v) != 0.0) ||
+                fabs(json_number_value(v)) > d->lim->max_abs)
+                return sc_fail_at(d, which, "[%d] must be a non-zero number", i);
+            c->scale[i] = json_number_value(v);
+        }
+        c->divide = !strcmp(which, "divide");
+    }
+    return true;
+}
+
+static bool decode_potential(sc_dec* d, json_t* o, sc_term* t) {
+    sc_model* m = d->m;
+    json_t* arr;
+    int n;
+    if (!sc_array(d, o, "components", true, 16, &arr, &n)) return false;
+    if (n < 1) return sc_fail_at(d, "components", "needs at least one component");
+    sc_component* grown = realloc(m->components, (size_t)(m->component_count + n) * sizeof *grown);
+    if (!grown) return sc_fail(d, "out of memory");
+    m->components = grown;
+    m->bytes += (size_t)n * sizeof *grown;
+    t->comp_first = m->component_count;
+    t->comp_count = n;
+    size_t p = sc_push_key(d, "components");
+    for (int i = 0; i < n; i++) {
+        size_t q = sc_push_index(d, (size_t)i);
+        memset(&m->components[m->component_count], 0, sizeof *grown);
+        bool ok = decode_component(d, json_array_get(arr, (size_t)i), &m->components[m->component_count]);
+        sc_pop(d, q);
+        if (!ok) return false;
+        m->component_count++;
+    }
+    sc_pop(d, p);
+    return true;
+}
+
+static int actuator_ref(sc_dec* d, json_t* o, const char* key) {
+    json_t* v = json_object_get(o, key);
+    for (int i = 0; v && json_is_string(v) && i < d->m->actuator_count; i++)
+        if (!strcmp(d->m->actuators[i].ch.name, json_string_value(v))) return i;
+    sc_fail_at(d, key, "must name an actuator");
+    return -1;
+}
 
 static bool decode_term(sc_dec* d, json_t* o, sc_term* t) {
-    static const char* const keys[] = {"type", "weight", "channel", NULL};
+    static const char* const keys[] = {"type", "weight", "channel", "components", "actuator", NULL};
     int type = 0;
     t->weight = 1.0;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
-    if (!sc_only(d, o, keys) || !sc_enum(d, o, "type", true, term_types, 7, &type) ||
+    if (!sc_only(d, o, keys) || !sc_enum(d, o, "type", true, term_types, 9, &type) ||
         !sc_num(d, o, "weight", false, -d->lim->max_abs, d->lim->max_abs, &t->weight))
         return false;
+    if (type == 7) {
+        t->kind = SC_T_POTENTIAL;
+        d->m->progress_count++;
+        return decode_potential(d, o, t);
+    }
+    if (type == 8) {
+        t->kind = SC_T_EFFORT;
+        return (t->actuator = actuator_ref(d, o, "actuator")) >= 0;
+    }
+    if (json_object_get(o, "components") || json_object_get(o, "actuator"))
+        return sc_fail(d, "components and actuator apply to potential and effort terms");
     /* touch, upright and distance are value terms over a channel of that kind. */
     t->kind = type >= 4 ? SC_T_VALUE : (sc_term_kind)type;
     if (t->kind == SC_T_VALUE || t->kind == SC_T_PROGRESS) {
@@ -379,32 +526,81 @@ static bool decode_term(sc_dec* d, json_t* o, sc_term* t) {
     return true;
 }
 
-/* {"channel", one of above/below/outside/inside}: shared by conditions and constraints. */
+/* {"channel", one of above/below/outside/inside/abs_above/abs_below}: shared by conditions
+ * and constraints. */
 static bool decode_test(sc_dec* d, json_t* o, int* channel, sc_test* test, double* lo, double* hi) {
-    static const char* const tests[] = {"above", "below", "outside", "inside"};
+    static const char* const tests[] = {"above", "below", "outside", "inside", "abs_above",
+                                        "abs_below"};
     if ((*channel = sc_channel_ref(d, o, "channel")) < 0) return false;
     int found = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         if (json_object_get(o, tests[i])) {
             if (found >= 0) return sc_fail(d, "has both '%s' and '%s'", tests[found], tests[i]);
             found = i;
         }
-    if (found < 0) return sc_fail(d, "needs one of above, below, outside, inside");
+    if (found < 0)
+        return sc_fail(d, "needs one of above, below, outside, inside, abs_above, abs_below");
     *test = (sc_test)found;
     double max = d->lim->max_abs;
-    if (found == SC_ABOVE) return sc_num(d, o, "above", true, -max, max, lo);
-    if (found == SC_BELOW) return sc_num(d, o, "below", true, -max, max, hi);
+    if (found == SC_ABOVE || found == SC_ABS_ABOVE) return sc_num(d, o, tests[found], true, -max, max, lo);
+    if (found == SC_BELOW || found == SC_ABS_BELOW) return sc_num(d, o, tests[found], true, -max, max, hi);
     return sc_range(d, o, tests[found], true, lo, hi);
 }
 
+static sc_check* new_check(sc_dec* d) {
+    sc_model* m = d->m;
+    sc_check* grown = realloc(m->checks, (size_t)(m->check_count + 1) * sizeof *grown);
+    if (!grown) {
+        sc_fail(d, "out of memory");
+        return NULL;
+    }
+    m->checks = grown;
+    m->bytes += sizeof *grown;
+    memset(&grown[m->check_count], 0, sizeof *grown);
+    return &grown[m->check_count++];
+}
+
+/* The condition's test, or "all": [tests] that must hold together. */
+static bool decode_checks(sc_dec* d, json_t* o, sc_condition* c) {
+    static const char* const keys[] = {"channel", "above",     "below",     "outside",
+                                       "inside",  "abs_above", "abs_below", NULL};
+    json_t* all = json_object_get(o, "all");
+    c->check_first = d->m->check_count;
+    if (!all) {
+        sc_check* k = new_check(d);
+        c->check_count = 1;
+        return k && decode_test(d, o, &k->channel, &k->test, &k->lo, &k->hi);
+    }
+    if (json_object_get(o, "channel")) return sc_fail(d, "has both channel and all");
+    json_t* arr;
+    int n;
+    if (!sc_array(d, o, "all", true, 16, &arr, &n)) return false;
+    if (n < 1) return sc_fail_at(d, "all", "needs at least one test");
+    size_t p = sc_push_key(d, "all");
+    for (int i = 0; i < n; i++) {
+        size_t q = sc_push_index(d, (size_t)i);
+        json_t* t = json_array_get(arr, (size_t)i);
+        sc_check* k = new_check(d);
+        bool ok = k && (json_is_object(t) ? sc_only(d, t, keys) &&
+                                                 decode_test(d, t, &k->channel, &k->test, &k->lo, &k->hi)
+                                           : sc_fail(d, "must be an object"));
+        sc_pop(d, q);
+        if (!ok) return false;
+    }
+    sc_pop(d, p);
+    c->check_count = n;
+    return true;
+}
+
 static bool decode_condition(sc_dec* d, json_t* o, sc_condition* c, bool truncate) {
-    static const char* const keys[] = {"reason", "channel", "above",  "below",
-                                       "outside", "inside", "for_steps", "reward", NULL};
+    static const char* const keys[] = {"reason",    "channel",   "above",  "below",
+                                       "outside",   "inside",    "abs_above", "abs_below",
+                                       "all",       "for_steps", "reward", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     c->for_steps = 1;
     c->truncate = truncate;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "reason", true, &c->reason) ||
-        !decode_test(d, o, &c->channel, &c->test, &c->lo, &c->hi) ||
+        !decode_checks(d, o, c) ||
         !sc_int(d, o, "for_steps", false, 1, 1000000, &c->for_steps) ||
         !sc_num(d, o, "reward", false, -d->lim->max_abs, d->lim->max_abs, &c->reward))
         return false;
@@ -421,6 +617,7 @@ static bool decode_constraint(sc_dec* d, json_t* o, sp_constraint* c) {
         !decode_test(d, o, &c->sensor, &test, &c->low, &c->high) ||
         !sc_str(d, o, "doc", false, &c->doc))
         return false;
+    if (test != SC_OUTSIDE) return sc_fail(d, "a constraint is a channel \"outside\" a range");
     if (!d->m->channels[c->sensor].observed)
         return sc_fail_at(d, "channel", "a constraint watches an observed channel");
     if (!c->doc) {
@@ -576,14 +773,39 @@ bool sc_decode_randomize(sc_dec* d, json_t* root) {
 /* ---- generators ---- */
 
 static const char* const gen_types[] = {"terrain", "maze", "scatter"};
-static const char* const styles[] = {"rough", "stumps", "pits", "stairs"};
+static const char* const styles[] = {"rough", "stumps", "pits", "stairs", "smooth"};
+static const char* const streams[] = {"own", "env"};
 static const char* const scatter_shapes[] = {"circle", "box"};
+
+/* The "smooth" style's heights range and flat span; refused on other styles. */
+static bool decode_smooth(sc_dec* d, json_t* o, sc_generator* g) {
+    static const char* const keys[] = {"from", "to", "y", NULL};
+    bool smooth = g->style == SC_SMOOTH;
+    if (!smooth) {
+        if (json_object_get(o, "heights") || json_object_get(o, "flat"))
+            return sc_fail(d, "heights and flat apply to the smooth style");
+        return true;
+    }
+    if (!sc_range(d, o, "heights", true, &g->height_lo, &g->height_hi)) return false;
+    json_t* f = json_object_get(o, "flat");
+    if (!f) return true;
+    size_t p = sc_push_key(d, "flat");
+    bool ok = json_is_object(f) ? sc_only(d, f, keys) &&
+                                      sc_int(d, f, "from", true, 0, g->segments, &g->flat_from) &&
+                                      sc_int(d, f, "to", true, 0, g->segments, &g->flat_to) &&
+                                      sc_num(d, f, "y", true, -d->lim->max_abs, d->lim->max_abs, &g->flat_y)
+                                : sc_fail(d, "must be {\"from\", \"to\", \"y\"}");
+    if (ok && g->flat_to < g->flat_from) ok = sc_fail_at(d, "to", "must be >= from");
+    sc_pop(d, p);
+    return ok;
+}
 
 static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     static const char* const keys[] = {"type",  "name",  "style",  "x",     "y",    "segments",
                                        "amplitude", "origin", "cols", "rows", "cell", "wall",
                                        "area",  "count", "size",   "shape", "friction", "role",
-                                       "categories", NULL};
+                                       "categories", "heights", "flat", "shoulder", "stream",
+                                       NULL};
     int type = 0;
     double max = d->lim->max_abs;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
@@ -595,19 +817,25 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
         !sc_u32(d, o, "categories", &g->categories))
         return false;
     g->kind = (sc_gen_kind)type;
+    int stream = 0;
+    if (!sc_enum(d, o, "stream", false, streams, 2, &stream)) return false;
+    g->env_stream = stream == 1;
+    g->flat_from = g->flat_to = -1;
     int cap = d->lim->max_generated - d->m->generated_shapes;
     switch (g->kind) {
     case SC_G_TERRAIN:
         g->role = SP_ROLE_TERRAIN;
         g->amplitude = 0.5;
-        if (!sc_enum(d, o, "style", true, styles, 4, &g->style) ||
+        if (!sc_enum(d, o, "style", true, styles, 5, &g->style) ||
             !sc_range(d, o, "x", true, &g->x0, &g->x1) ||
             !sc_num(d, o, "y", false, -max, max, &g->y) ||
             !sc_int(d, o, "segments", true, 1, 100000, &g->segments) ||
             !sc_num(d, o, "amplitude", false, 0.0, max, &g->amplitude) || !sc_role(d, o, "role", &g->role))
             return false;
         if (!(g->x1 > g->x0)) return sc_fail_at(d, "x", "must span a length > 0");
-        g->shapes = 3 * g->segments; /* stumps and pits: up to three segments per piece */
+        g->shapes = 3 * g->segments + 2; /* stumps and pits: three per piece; shoulders */
+        if (!sc_num(d, o, "shoulder", false, 0.0, max, &g->shoulder) || !decode_smooth(d, o, g))
+            return false;
         break;
     case SC_G_MAZE:
         g->role = SP_ROLE_OBSTACLE;

@@ -29,12 +29,44 @@ static int add_chain(sp_world* world, const sc_generator* g, const cpVect* p, in
     return 0;
 }
 
+/* "smooth": a height per point drawn in [lo, hi], the flat span set, a three-point average,
+ * then the span's interior set again so it is level to the bit (Gymnasium's LunarLander
+ * terrain). Writes the n + 1 points and returns their count. */
+static int smooth(const sc_generator* g, sp_rng* rng, cpVect* p, double* raw) {
+    int n = g->segments;
+    double w = (g->x1 - g->x0) / n;
+    for (int i = 0; i <= n; i++) raw[i] = sp_rng_range(rng, g->height_lo, g->height_hi);
+    for (int i = g->flat_from; i >= 0 && i <= g->flat_to; i++) raw[i] = g->flat_y;
+    for (int i = 0; i <= n; i++) {
+        double prev = raw[i > 0 ? i - 1 : i], next = raw[i < n ? i + 1 : i];
+        p[i] = cpv(g->x0 + w * i, (prev + raw[i] + next) / 3.0);
+    }
+    for (int i = g->flat_from + 1; g->flat_from >= 0 && i < g->flat_to; i++) p[i].y = g->flat_y;
+    return n + 1;
+}
+
 /* Every style draws the same number of numbers per piece, so a piece's draws never depend on
- * the pieces before it. */
+ * the pieces before it. A shoulder extends both ends flat, so a walker hanging over an edge
+ * stands on something until it is out of bounds. */
 static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
     int n = g->segments;
-    cpVect* p = malloc(((size_t)3 * (size_t)n + 1) * sizeof *p);
-    if (!p) return SP_E_NO_MEMORY;
+    cpVect* p = malloc(((size_t)3 * (size_t)n + 3) * sizeof *p);
+    double* raw = g->style == SC_SMOOTH ? malloc(((size_t)n + 1) * sizeof *raw) : NULL;
+    if (!p || (g->style == SC_SMOOTH && !raw)) {
+        free(p);
+        free(raw);
+        return SP_E_NO_MEMORY;
+    }
+    if (g->style == SC_SMOOTH) {
+        int k = smooth(g, rng, p + 1, raw);
+        free(raw);
+        p[0] = cpv(p[1].x - g->shoulder, p[1].y);
+        p[k + 1] = cpv(p[k].x + g->shoulder, p[k].y);
+        bool sh = g->shoulder > 0.0;
+        int rc = add_chain(world, g, sh ? p : p + 1, sh ? k + 2 : k);
+        free(p);
+        return rc;
+    }
     double w = (g->x1 - g->x0) / n, y = g->y;
     int k = 0;
     p[k++] = cpv(g->x0, y);
@@ -61,6 +93,7 @@ static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
             }
             p[k++] = cpv(xb, y);
             break;
+        default: break;
         }
     }
     int rc = add_chain(world, g, p, k);
@@ -146,16 +179,17 @@ static int scatter(const sc_generator* g, sp_world* world, sp_rng* rng) {
     return 0;
 }
 
-int sc_generate(const sc_model* m, sp_world* world, const sp_rng* env_rng) {
+int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
     /* The env stream at build time is a function of the episode seed alone. */
     uint64_t seed = sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
     for (int i = 0; i < m->generator_count; i++) {
         const sc_generator* g = &m->generators[i];
-        sp_rng rng;
-        sp_rng_seed(&rng, seed, g->name);
-        int rc = g->kind == SC_G_TERRAIN ? terrain(g, world, &rng)
-                 : g->kind == SC_G_MAZE  ? maze(g, world, &rng)
-                                         : scatter(g, world, &rng);
+        sp_rng own;
+        sp_rng_seed(&own, seed, g->name);
+        sp_rng* rng = g->env_stream ? env_rng : &own;
+        int rc = g->kind == SC_G_TERRAIN ? terrain(g, world, rng)
+                 : g->kind == SC_G_MAZE  ? maze(g, world, rng)
+                                         : scatter(g, world, rng);
         if (rc) return rc;
     }
     return 0;

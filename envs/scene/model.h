@@ -51,6 +51,15 @@ typedef struct sc_body {
     cpVect cog;
     int shape_first;
     int shape_count;
+    /* "origin": "centroid": the body's frame is moved to its centroid; every body-local point
+     * given for it (shapes, anchors, mounts) is in the declared frame and shifted by `shift`. */
+    cpVect shift;
+    /* "attach": placed so that its point `attach_anchor` meets body `attach_to`'s point
+     * `attach_at` (both as declared), before its shapes are added. */
+    bool has_attach;
+    int attach_to;
+    cpVect attach_at;
+    cpVect attach_anchor;
 } sc_body;
 
 typedef enum sc_joint_kind {
@@ -60,6 +69,7 @@ typedef enum sc_joint_kind {
     SC_WELD,
     SC_SPRING,
     SC_ROTARY_SPRING,
+    SC_ROTARY_LIMIT,
 } sc_joint_kind;
 
 typedef struct sc_joint {
@@ -78,6 +88,7 @@ typedef struct sc_joint {
     bool has_motor;       /* a simple motor beside the joint: actuators drive it */
     double max_torque;    /* the motor's and servos' strength */
     bool collide;         /* bodies of a joint collide with each other */
+    bool world_anchor;    /* pivot: made at anchor_a's world point; Chipmunk derives b's anchor */
 } sc_joint;
 
 /* Per-episode quantities read from the world: what sensors, reward terms and conditions see. */
@@ -99,6 +110,10 @@ typedef enum sc_probe_kind {
     SC_P_UPRIGHT,
     SC_P_LIDAR,
     SC_P_ACTUATOR, /* the value an actuator is commanded this step */
+    SC_P_SPEED,
+    SC_P_FUEL,
+    SC_P_CONTACT_BEGAN, /* a contact began during the last env step (latched) */
+    SC_P_IMPACT,        /* the largest speed of `other` at a contact that began */
 } sc_probe_kind;
 
 typedef struct sc_probe {
@@ -117,6 +132,8 @@ typedef struct sc_probe {
     uint32_t mask; /* lidar: categories it sees */
     uint32_t group;
     int actuator;
+    cpVect origin; /* body sensors: positions measured from this world point */
+    int latch;     /* contact_began, impact: index into the state's latches */
 } sc_probe;
 
 typedef struct sc_channel_def {
@@ -137,24 +154,54 @@ typedef struct sc_actuator {
     double gain;        /* force or torque per unit of command */
     double kp, kd;      /* servo */
     double max_torque;  /* servo clamp */
+    double dispersion;  /* thruster: per env step, the push turns by U(-d, d) rad */
+    int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
+    bool fuel;          /* thruster: burns the world's tank */
     sp_channel ch;
 } sc_actuator;
 
-typedef enum sc_term_kind { SC_T_ALIVE, SC_T_VALUE, SC_T_PROGRESS, SC_T_ACTION_COST } sc_term_kind;
+typedef enum sc_term_kind {
+    SC_T_ALIVE,
+    SC_T_VALUE,
+    SC_T_PROGRESS,
+    SC_T_ACTION_COST,
+    SC_T_POTENTIAL,
+    SC_T_EFFORT,
+} sc_term_kind;
+
+/* One part of a potential: weight x f(channels), f a value, |value|, or the norm of one or
+ * two channels each divided (or multiplied) by its scale. */
+typedef struct sc_component {
+    int channels[2];
+    int count;
+    double scale[2];
+    bool divide;
+    bool norm;
+    bool abs;
+    double weight;
+} sc_component;
 
 typedef struct sc_term {
     sc_term_kind kind;
     double weight;
-    int channel; /* value and progress: into model.channels */
+    int channel;     /* value and progress: into model.channels */
+    int actuator;    /* effort */
+    int comp_first;  /* potential: into model.components */
+    int comp_count;
 } sc_term;
 
-typedef enum sc_test { SC_ABOVE, SC_BELOW, SC_OUTSIDE, SC_INSIDE } sc_test;
+typedef enum sc_test { SC_ABOVE, SC_BELOW, SC_OUTSIDE, SC_INSIDE, SC_ABS_ABOVE, SC_ABS_BELOW } sc_test;
+
+typedef struct sc_check {
+    int channel;
+    sc_test test;
+    double lo, hi; /* above, abs_above: lo; below, abs_below: hi */
+} sc_check;
 
 typedef struct sc_condition {
     const char* reason;
-    int channel;
-    sc_test test;
-    double lo, hi;       /* above: lo; below: hi */
+    int check_first;     /* all of these hold: into model.checks */
+    int check_count;
     int for_steps;       /* true this many consecutive steps */
     bool has_reward;     /* the step's reward becomes `reward` */
     double reward;
@@ -185,7 +232,7 @@ typedef struct sc_random {
 } sc_random;
 
 typedef enum sc_gen_kind { SC_G_TERRAIN, SC_G_MAZE, SC_G_SCATTER } sc_gen_kind;
-typedef enum sc_terrain_style { SC_ROUGH, SC_STUMPS, SC_PITS, SC_STAIRS } sc_terrain_style;
+typedef enum sc_terrain_style { SC_ROUGH, SC_STUMPS, SC_PITS, SC_STAIRS, SC_SMOOTH } sc_terrain_style;
 
 typedef struct sc_generator {
     sc_gen_kind kind;
@@ -202,6 +249,12 @@ typedef struct sc_generator {
     int role;
     uint32_t categories;
     int shapes;          /* upper bound of shapes it adds */
+    /* terrain "smooth": heights U(lo, hi) per point, a 3-point average, a flat span */
+    double height_lo, height_hi;
+    int flat_from, flat_to; /* point indices, inclusive; -1: none */
+    double flat_y;
+    double shoulder;        /* flat extension past both ends */
+    bool env_stream;        /* draw from the env stream (in build order), not its own */
 } sc_generator;
 
 typedef struct sc_model {
@@ -232,6 +285,13 @@ typedef struct sc_model {
     sp_channel* spec_actuators;
     int term_count;
     sc_term* terms;
+    int component_count;
+    sc_component* components;
+    int check_count;
+    sc_check* checks;
+    bool has_fuel;
+    double fuel_capacity;    /* N s of impulse */
+    int latch_count;
     int condition_count;
     sc_condition* conditions;
     int constraint_count;
@@ -261,7 +321,11 @@ typedef struct sc_state {
     double* progress_prev;  /* [term_count] */
     int* cond_steps;        /* [condition_count] consecutive true steps */
     cpVect* imu_prev_v;     /* [imu_count] body velocity at the last sense/evaluate */
+    double* tilt;           /* [actuator_count] this step's thrust dispersion, rad */
+    double* delivered;      /* [actuator_count] sum over the step's physics steps of u/gain */
+    double* latches;        /* [latch_count] contact events of this env step */
     double gravity_scale;
+    double fuel;            /* N s left */
 } sc_state;
 
 #endif

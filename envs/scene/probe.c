@@ -33,7 +33,7 @@ static double lidar(const sc_state* s, const sp_world* world, const sc_probe* p)
     cpBody* b = s->bodies[p->body];
     double a = p->rays > 1 ? -0.5 * p->fov + p->fov * (double)p->ray / (double)(p->rays - 1) : 0.0;
     a += cpBodyGetAngle(b);
-    cpVect from = cpBodyLocalToWorld(b, p->offset);
+    cpVect from = cpBodyLocalToWorld(b, sc_local(s->m, p->body, p->offset));
     cpVect to = cpvadd(from, cpvmult(cpv(sc_cos(a), sc_sin(a)), p->range));
     cpSegmentQueryInfo info;
     cpShapeFilter filter = cpShapeFilterNew(p->group ? p->group : CP_NO_GROUP, CP_ALL_CATEGORIES,
@@ -56,6 +56,7 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
     case SC_P_VY: {
         bool pos = p->kind == SC_P_X || p->kind == SC_P_Y;
         cpVect v = pos ? cpBodyGetPosition(b) : cpBodyGetVelocity(b);
+        if (pos && p->ref == SC_NONE) v = cpvsub(v, p->origin);
         if (p->ref != SC_NONE) {
             cpBody* r = s->bodies[p->ref];
             v = cpvunrotate(cpvsub(v, pos ? cpBodyGetPosition(r) : cpBodyGetVelocity(r)),
@@ -104,6 +105,10 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
     case SC_P_IMU_GYRO: return cpBodyGetAngularVelocity(b);
     case SC_P_LIDAR: return lidar(s, world, p);
     case SC_P_ACTUATOR: return s->command[p->actuator];
+    case SC_P_SPEED: return cpvlength(cpBodyGetVelocity(b));
+    case SC_P_FUEL: return s->fuel / s->m->fuel_capacity;
+    case SC_P_CONTACT_BEGAN:
+    case SC_P_IMPACT: return s->latches[p->latch];
     }
     return 0.0;
 }

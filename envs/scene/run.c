@@ -8,13 +8,14 @@
 
 #include "run.h"
 #include "sandpit/error.h"
+#include "sandpit/scene.h"
 #include "smath.h"
 
 /* ---- the state block ---- */
 
 /* Offsets of the arrays after the sc_state header, each 8-byte aligned. */
 typedef struct layout {
-    size_t bodies, motors, command, gain, progress, cond, imu, size;
+    size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, size;
 } layout;
 
 static size_t align8(size_t n) {
@@ -38,6 +39,12 @@ static layout state_layout(const sc_model* m) {
     at = align8(at + (size_t)m->condition_count * sizeof(int));
     l.imu = at;
     at = align8(at + (size_t)m->imu_count * sizeof(cpVect));
+    l.tilt = at;
+    at = align8(at + (size_t)m->actuator_count * sizeof(double));
+    l.delivered = at;
+    at = align8(at + (size_t)m->actuator_count * sizeof(double));
+    l.latches = at;
+    at = align8(at + (size_t)m->latch_count * sizeof(double));
     l.size = at;
     return l;
 }
@@ -52,6 +59,9 @@ static void bind_state(sc_state* s) {
     s->progress_prev = (double*)(void*)(base + l.progress);
     s->cond_steps = (int*)(void*)(base + l.cond);
     s->imu_prev_v = (cpVect*)(void*)(base + l.imu);
+    s->tilt = (double*)(void*)(base + l.tilt);
+    s->delivered = (double*)(void*)(base + l.delivered);
+    s->latches = (double*)(void*)(base + l.latches);
 }
 
 bool sc_finish(sc_dec* d) {
@@ -91,21 +101,28 @@ bool sc_finish(sc_dec* d) {
 /* ---- build ---- */
 
 static cpShape* new_shape(const sc_model* m, const sc_shape* sh, cpBody* body) {
+    cpVect shift = m->bodies[sh->body].shift;
+    cpVect offset = sc_local(m, sh->body, sh->offset);
     switch (sh->kind) {
-    case SC_CIRCLE: return cpCircleShapeNew(body, sh->radius, sh->offset);
+    case SC_CIRCLE: return cpCircleShapeNew(body, sh->radius, offset);
     case SC_BOX: {
         double r = sh->radius;
-        if (sh->angle == 0.0 && cpveql(sh->offset, cpvzero))
+        if (sh->angle == 0.0 && cpveql(offset, cpvzero))
             return cpBoxShapeNew(body, sh->w - 2.0 * r, sh->h - 2.0 * r, r);
         double hw = 0.5 * sh->w - r, hh = 0.5 * sh->h - r;
         cpVect v[4] = {{-hw, -hh}, {hw, -hh}, {hw, hh}, {-hw, hh}};
-        cpTransform t = cpTransformRigid(sh->offset, sh->angle);
+        cpTransform t = cpTransformRigid(offset, sh->angle);
         return cpPolyShapeNew(body, 4, v, t, r);
     }
     case SC_POLYGON:
+        /* Recentred as Chipmunk's own examples do: the declared points, translated. */
         return cpPolyShapeNew(body, sh->vert_count, m->verts + sh->vert_first,
-                              cpTransformIdentity, sh->radius);
-    case SC_SEGMENT: return cpSegmentShapeNew(body, sh->a, sh->b, sh->radius);
+                              cpveql(shift, cpvzero) ? cpTransformIdentity
+                                                     : cpTransformTranslate(shift),
+                              sh->radius);
+    case SC_SEGMENT:
+        return cpSegmentShapeNew(body, sc_local(m, sh->body, sh->a), sc_local(m, sh->body, sh->b),
+                                 sh->radius);
     case SC_POLYLINE: return NULL; /* added segment by segment */
     }
     return NULL;
@@ -113,6 +130,8 @@ static cpShape* new_shape(const sc_model* m, const sc_shape* sh, cpBody* body) {
 
 static int add_shape(sp_world* world, const sc_shape* sh, cpShape* shape) {
     if (!shape) return SP_E_NO_MEMORY;
+    /* Collision types only route contact events (latched sensors) to the body's handler. */
+    cpShapeSetCollisionType(shape, (cpCollisionType)sh->body + 1);
     shape = sh->collide ? sp_world_add_shape(world, shape) : sp_world_add_visual_shape(world, shape);
     if (!shape) return SP_E_NO_MEMORY;
     cpShapeSetFriction(shape, sh->friction);
@@ -127,7 +146,8 @@ static int add_polyline(const sc_model* m, sp_world* world, const sc_shape* sh, 
     const cpVect* p = m->verts + sh->vert_first;
     int n = sh->vert_count;
     for (int j = 0; j + 1 < n; j++) {
-        cpShape* seg = cpSegmentShapeNew(body, p[j], p[j + 1], sh->radius);
+        cpShape* seg = cpSegmentShapeNew(body, sc_local(m, sh->body, p[j]),
+                                         sc_local(m, sh->body, p[j + 1]), sh->radius);
         int rc = add_shape(world, sh, seg);
         if (rc) return rc;
         /* Neighbours let a foot slide across a joint between segments without catching. */
@@ -146,8 +166,17 @@ static int build_bodies(sc_state* s, sp_world* world) {
         if (!body || !(body = sp_world_add_body(world, body))) return SP_E_NO_MEMORY;
         s->bodies[i] = body;
         if (!cpveql(b->cog, cpvzero)) cpBodySetCenterOfGravity(body, b->cog);
-        cpBodySetPosition(body, b->position);
         if (b->angle != 0.0) cpBodySetAngle(body, b->angle);
+        if (b->has_attach) {
+            /* Where the two points meet: the other body's point in the world, minus ours
+             * turned by our angle. */
+            cpBody* to = s->bodies[b->attach_to];
+            cpVect at = cpBodyLocalToWorld(to, sc_local(m, b->attach_to, b->attach_at));
+            cpVect mine = cpvrotate(sc_local(m, i, b->attach_anchor), sc_forangle(b->angle));
+            cpBodySetPosition(body, cpvsub(at, mine));
+        } else {
+            cpBodySetPosition(body, b->position);
+        }
         if (b->kind != SC_STATIC) {
             cpBodySetVelocity(body, b->velocity);
             cpBodySetAngularVelocity(body, b->angular_velocity);
@@ -174,32 +203,37 @@ static int build_joints(sc_state* s, sp_world* world) {
         const sc_joint* j = &m->joints[i];
         cpBody* a = sc_body_ptr(s, world, j->a);
         cpBody* b = sc_body_ptr(s, world, j->b);
+        cpVect aa = sc_local(m, j->a, j->anchor_a), ab = sc_local(m, j->b, j->anchor_b);
         int rc = 0;
         switch (j->kind) {
         case SC_PIVOT:
-            rc = add_constraint(world, j, cpPivotJointNew2(a, b, j->anchor_a, j->anchor_b));
+            rc = add_constraint(world, j, j->world_anchor
+                                              ? cpPivotJointNew(a, b, cpBodyLocalToWorld(a, aa))
+                                              : cpPivotJointNew2(a, b, aa, ab));
             if (!rc && j->has_limit)
                 rc = add_constraint(world, j, cpRotaryLimitJointNew(a, b, j->min, j->max));
             break;
+        case SC_ROTARY_LIMIT:
+            rc = add_constraint(world, j, cpRotaryLimitJointNew(a, b, j->min, j->max));
+            break;
         case SC_GROOVE:
             rc = add_constraint(world, j,
-                                cpGrooveJointNew(a, b, j->groove_a, j->groove_b, j->anchor_b));
+                                cpGrooveJointNew(a, b, sc_local(m, j->a, j->groove_a),
+                                                 sc_local(m, j->a, j->groove_b), ab));
             break;
         case SC_SLIDER:
-            rc = add_constraint(world, j,
-                                cpSlideJointNew(a, b, j->anchor_a, j->anchor_b, j->min, j->max));
+            rc = add_constraint(world, j, cpSlideJointNew(a, b, aa, ab, j->min, j->max));
             break;
         case SC_WELD: {
             /* A pivot plus a gear at ratio 1 holding the declared relative angle. */
             double phase = cpBodyGetAngle(b) - cpBodyGetAngle(a);
-            rc = add_constraint(world, j, cpPivotJointNew2(a, b, j->anchor_a, j->anchor_b));
+            rc = add_constraint(world, j, cpPivotJointNew2(a, b, aa, ab));
             if (!rc) rc = add_constraint(world, j, cpGearJointNew(a, b, phase, 1.0));
             break;
         }
         case SC_SPRING:
             rc = add_constraint(world, j,
-                                cpDampedSpringNew(a, b, j->anchor_a, j->anchor_b, j->rest,
-                                                  j->stiffness, j->damping));
+                                cpDampedSpringNew(a, b, aa, ab, j->rest, j->stiffness, j->damping));
             break;
         case SC_ROTARY_SPRING:
             rc = add_constraint(world, j,
@@ -254,8 +288,8 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
                 }
             }
             break;
-        case SC_R_ROTATE: rotate_about(b, r->about, x); break;
-        case SC_R_SPIN: spin_about(b, r->about, x); break;
+        case SC_R_ROTATE: rotate_about(b, sc_local(m, r->bodies[0], r->about), x); break;
+        case SC_R_SPIN: spin_about(b, sc_local(m, r->bodies[0], r->about), x); break;
         case SC_R_MASS:
             cpBodySetMass(b, cpBodyGetMass(b) * x);
             cpBodySetMoment(b, cpBodyGetMoment(b) * x);
@@ -282,18 +316,58 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
     }
 }
 
+static double potential(const sc_state* s, const sp_world* world, const sc_term* t);
+
+/* Latched contact sensors: a begin handler per body they watch records the events of the env
+ * step (sc_act clears them). Handlers only set values, so the order Chipmunk calls them in
+ * cannot matter, and returning true leaves the physics as without a handler. */
+static cpBool contact_begin(cpArbiter* arb, cpSpace* space, cpDataPointer data) {
+    sc_state* s = data;
+    const sc_model* m = s->m;
+    CP_ARBITER_GET_SHAPES(arb, mine, theirs);
+    int body = (int)cpShapeGetCollisionType(mine) - 1;
+    for (int i = 0; i < m->channel_count; i++) {
+        const sc_probe* p = &m->channels[i].probe;
+        if ((p->kind != SC_P_CONTACT_BEGAN && p->kind != SC_P_IMPACT) || p->body != body) continue;
+        if (p->other != SC_NONE && cpShapeGetBody(theirs) != s->bodies[p->other]) continue;
+        if (p->role >= 0 && sp_scene_shape_role(theirs) != p->role) continue;
+        if (p->kind == SC_P_CONTACT_BEGAN) {
+            s->latches[p->latch] = 1.0;
+        } else {
+            double v = cpvlength(cpBodyGetVelocity(s->bodies[p->ref]));
+            if (v > s->latches[p->latch]) s->latches[p->latch] = v;
+        }
+    }
+    return cpTrue;
+}
+
+static void listen_for_contacts(sc_state* s, cpSpace* space) {
+    const sc_model* m = s->m;
+    for (int i = 0; i < m->channel_count; i++) {
+        const sc_probe* p = &m->channels[i].probe;
+        if (p->kind != SC_P_CONTACT_BEGAN && p->kind != SC_P_IMPACT) continue;
+        cpCollisionHandler* h = cpSpaceAddWildcardHandler(space, (cpCollisionType)p->body + 1);
+        h->beginFunc = contact_begin;
+        h->userData = s;
+    }
+}
+
 int sc_build(void* state, sp_world* world, sp_rng* rng) {
     sc_state* s = state;
     const sc_model* m = s->m;
     bind_state(s);
     s->gravity_scale = 1.0;
     for (int i = 0; i < m->actuator_count; i++) s->gain_scale[i] = 1.0;
+    s->fuel = m->fuel_capacity;
     cpSpace* space = sp_world_space(world);
     cpSpaceSetDamping(space, m->damping);
     cpSpaceSetCollisionSlop(space, m->collision_slop);
-    int rc = build_bodies(s, world);
+    listen_for_contacts(s, space);
+    /* Generated terrain first, then the bodies: the order shapes enter the space (their
+     * Chipmunk hash ids) is the order a C env that draws its terrain first would use. */
+    int rc = sc_generate(m, world, rng);
+    if (!rc) rc = build_bodies(s, world);
     if (!rc) rc = build_joints(s, world);
-    if (!rc) rc = sc_generate(m, world, rng);
     if (rc) return rc;
     randomize(s, world, rng);
     cpSpaceSetGravity(space, cpv(m->gravity_x * s->gravity_scale, m->gravity_y * s->gravity_scale));
@@ -302,9 +376,12 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
         if (p->kind == SC_P_IMU_AX || p->kind == SC_P_IMU_AY)
             s->imu_prev_v[p->imu] = cpBodyGetVelocity(s->bodies[p->body]);
     }
-    for (int i = 0; i < m->term_count; i++)
-        if (m->terms[i].kind == SC_T_PROGRESS)
-            s->progress_prev[i] = sc_probe_read(s, world, &m->channels[m->terms[i].channel].probe);
+    for (int i = 0; i < m->term_count; i++) {
+        const sc_term* t = &m->terms[i];
+        if (t->kind == SC_T_PROGRESS)
+            s->progress_prev[i] = sc_probe_read(s, world, &m->channels[t->channel].probe);
+        if (t->kind == SC_T_POTENTIAL) s->progress_prev[i] = potential(s, world, t);
+    }
     return 0;
 }
 
@@ -313,6 +390,15 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
 void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) {
     sc_state* s = state;
     const sc_model* m = s->m;
+    for (int i = 0; i < m->latch_count; i++) s->latches[i] = 0.0;
+    /* Every dispersion is drawn whatever the action, so the stream advances the same way
+     * under every policy. */
+    for (int i = 0; i < m->actuator_count; i++) {
+        const sc_actuator* a = &m->actuators[i];
+        s->delivered[i] = 0.0;
+        if (a->dispersion > 0.0) s->tilt[i] = sp_rng_range(rng, -a->dispersion, a->dispersion);
+        else if (a->dispersion_from >= 0) s->tilt[i] = s->tilt[a->dispersion_from];
+    }
     if (m->action_count > 0) {
         const double* row = m->table + (size_t)action->index * (size_t)m->actuator_count;
         for (int i = 0; i < m->actuator_count; i++) s->command[i] = row[i];
@@ -328,6 +414,20 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
     }
 }
 
+/* Takes `force` (N) worth of fuel for one physics step and returns the force the tank could
+ * pay for: all of it, or what the last drops buy. Fuel is impulse (N s), so every thruster
+ * burns in proportion to its push. */
+static double burn(sc_state* s, double force, double dt) {
+    double need = fabs(force) * dt;
+    if (s->fuel >= need) {
+        s->fuel -= need;
+        return force;
+    }
+    double paid = s->fuel / dt;
+    s->fuel = 0.0;
+    return force < 0.0 ? -paid : paid;
+}
+
 static void torque_between(cpBody* a, cpBody* b, double t) {
     if (cpBodyGetType(b) == CP_BODY_TYPE_DYNAMIC) cpBodySetTorque(b, cpBodyGetTorque(b) + t);
     if (cpBodyGetType(a) == CP_BODY_TYPE_DYNAMIC) cpBodySetTorque(a, cpBodyGetTorque(a) - t);
@@ -341,10 +441,17 @@ void sc_apply(void* state, sp_world* world) {
         double u = s->command[i] * a->gain * s->gain_scale[i];
         switch (a->kind) {
         case SC_A_THRUSTER: {
+            if (u == 0.0) break;
+            if (a->fuel) u = burn(s, u, m->spec.dt);
+            s->delivered[i] += u / (a->gain * s->gain_scale[i]);
+            if (u == 0.0) break;
             cpBody* b = s->bodies[a->body];
-            cpVect f = cpvmult(a->direction, u);
+            cpVect dir = a->direction;
+            if (a->dispersion > 0.0 || a->dispersion_from >= 0)
+                dir = cpvrotate(dir, sc_forangle(s->tilt[i]));
+            cpVect f = cpvmult(dir, u);
             if (!a->world_frame) f = cpvrotate(f, cpBodyGetRotation(b));
-            cpBodyApplyForceAtWorldPoint(b, f, cpBodyLocalToWorld(b, a->point));
+            cpBodyApplyForceAtWorldPoint(b, f, cpBodyLocalToWorld(b, sc_local(m, a->body, a->point)));
             break;
         }
         case SC_A_MOTOR_SPEED: break; /* the motor constraint does it */
@@ -375,14 +482,42 @@ void sc_sense(const void* state, const sp_world* world, float* obs) {
         obs[i] = (float)sc_probe_read(s, world, &m->channels[i].probe);
 }
 
-static bool holds(const sc_condition* c, double v) {
+static bool check(const sc_check* c, double v) {
     switch (c->test) {
     case SC_ABOVE: return v > c->lo;
     case SC_BELOW: return v < c->hi;
     case SC_OUTSIDE: return v < c->lo || v > c->hi;
     case SC_INSIDE: return v >= c->lo && v <= c->hi;
+    case SC_ABS_ABOVE: return fabs(v) > c->lo;
+    case SC_ABS_BELOW: return fabs(v) < c->hi;
     }
     return false;
+}
+
+static bool holds(const sc_state* s, const sp_world* world, const sc_condition* c) {
+    const sc_model* m = s->m;
+    for (int k = 0; k < c->check_count; k++) {
+        const sc_check* ck = &m->checks[c->check_first + k];
+        if (!check(ck, sc_probe_read(s, world, &m->channels[ck->channel].probe))) return false;
+    }
+    return true;
+}
+
+/* A potential's value: its components summed in order, as a C env writes the expression. */
+static double potential(const sc_state* s, const sp_world* world, const sc_term* t) {
+    const sc_model* m = s->m;
+    double sum = 0.0;
+    for (int k = 0; k < t->comp_count; k++) {
+        const sc_component* c = &m->components[t->comp_first + k];
+        double v[2];
+        for (int i = 0; i < c->count; i++) {
+            v[i] = sc_probe_read(s, world, &m->channels[c->channels[i]].probe);
+            if (c->scale[i] != 1.0) v[i] = c->divide ? v[i] / c->scale[i] : v[i] * c->scale[i];
+        }
+        double f = c->norm ? sqrt(v[0] * v[0] + v[1] * v[1]) : c->abs ? fabs(v[0]) : v[0];
+        sum = k == 0 ? c->weight * f : sum + c->weight * f;
+    }
+    return sum;
 }
 
 static bool out_of_bounds(const sc_state* s) {
@@ -414,6 +549,15 @@ void sc_evaluate(void* state, const sp_world* world, const sp_action* action, sp
             s->progress_prev[i] = now;
             break;
         }
+        case SC_T_POTENTIAL: {
+            double now = potential(s, world, t);
+            reward += t->weight * (now - s->progress_prev[i]);
+            s->progress_prev[i] = now;
+            break;
+        }
+        case SC_T_EFFORT:
+            reward += t->weight * s->delivered[t->actuator] / m->spec.frame_skip;
+            break;
         case SC_T_ACTION_COST: {
             double sum = 0.0;
             for (int k = 0; k < m->actuator_count; k++) sum += s->command[k] * s->command[k];
@@ -427,8 +571,7 @@ void sc_evaluate(void* state, const sp_world* world, const sp_action* action, sp
     const sc_condition* ended = NULL;
     for (int i = 0; i < m->condition_count; i++) {
         const sc_condition* c = &m->conditions[i];
-        double v = sc_probe_read(s, world, &m->channels[c->channel].probe);
-        s->cond_steps[i] = holds(c, v) ? s->cond_steps[i] + 1 : 0;
+        s->cond_steps[i] = holds(s, world, c) ? s->cond_steps[i] + 1 : 0;
         if (!ended && s->cond_steps[i] >= c->for_steps) ended = c;
     }
     if (ended) {
@@ -461,5 +604,11 @@ void sc_hash(const void* state, sp_hash* h) {
         sp_hash_f64(h, s->imu_prev_v[i].x);
         sp_hash_f64(h, s->imu_prev_v[i].y);
     }
+    for (int i = 0; i < m->actuator_count; i++) {
+        sp_hash_f64(h, s->tilt[i]);
+        sp_hash_f64(h, s->delivered[i]);
+    }
+    for (int i = 0; i < m->latch_count; i++) sp_hash_f64(h, s->latches[i]);
     sp_hash_f64(h, s->gravity_scale);
+    sp_hash_f64(h, s->fuel);
 }

@@ -22,12 +22,20 @@ void sc_hash(const void* state, sp_hash* h);
 double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p);
 
 /* Adds every generator's shapes for this episode, each from its own stream derived from the
- * episode's env stream (which it does not advance). Returns 0 or an sp_error. */
-int sc_generate(const sc_model* m, sp_world* world, const sp_rng* env_rng);
+ * episode's env stream (which it does not advance), or, with "stream": "env", from the env
+ * stream itself. Returns 0 or an sp_error. */
+int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng);
 
 /* The cpBody of body index `i`, or the world's static body for SC_NONE. */
 static inline cpBody* sc_body_ptr(const sc_state* s, const sp_world* world, int i) {
     return i == SC_NONE ? cpSpaceGetStaticBody(sp_world_space((sp_world*)world)) : s->bodies[i];
+}
+
+/* A point given in body `i`'s declared frame, in its build frame (moved onto its centroid for
+ * "origin": "centroid"); the world's and unshifted bodies' points unchanged, to the bit. */
+static inline cpVect sc_local(const sc_model* m, int i, cpVect p) {
+    if (i == SC_NONE || cpveql(m->bodies[i].shift, cpvzero)) return p;
+    return cpvadd(p, m->bodies[i].shift);
 }
 
 /* Role tags on shapes (cpShape user data): role + 1, so 0 means "not a scene's shape". */

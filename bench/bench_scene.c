@@ -1,8 +1,8 @@
 /* Scenes against their targets (docs/SCENES.md, docs/BENCHMARKS.md), each as a ratio or a
  * time measured in this run:
  *
- *   - CartPoleScene-v0 (assets/scenes/cartpole.json) against the hand-written CartPole-v0: time
- *     per step, interleaved rounds, median ratio (target <= 1.2);
+ *   - CartPoleScene-v0 and LanderScene-v0 (assets/scenes/) against the hand-written CartPole-v0
+ *     and Lander-v0: time per step, interleaved rounds, median ratio (target <= 1.2);
  *   - decoding and validating a 200-body scene (target < 5 ms);
  *   - making 256 envs of it: episodes created, and created and reset (target < 100 ms).
  *
@@ -78,6 +78,22 @@ static char* big_scene(int n) {
     return s;
 }
 
+/* The scene's time per step over the C env's, interleaved rounds, median ratio. */
+static void compare(const char* c_id, const sp_scene* sc, double seconds) {
+    double ratio[ROUNDS], c_ns[ROUNDS], s_ns[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        double c = per_step(sp_env_find(c_id), seconds);
+        double s = per_step(sp_scene_env(sc), seconds);
+        ratio[r] = s / c;
+        c_ns[r] = c * 1e9;
+        s_ns[r] = s * 1e9;
+    }
+    printf("step  %s / %s time per step: %.3f (target <= 1.2)  [%.0f ns vs %.0f ns, medians "
+           "of %d rounds]\n",
+           sp_scene_env(sc)->spec->id, c_id, bench_median(ratio, ROUNDS),
+           bench_median(s_ns, ROUNDS), bench_median(c_ns, ROUNDS), ROUNDS);
+}
+
 int main(int argc, char** argv) {
     bool quick = argc > 1 && !strcmp(argv[1], "--quick");
     double seconds = quick ? 0.1 : 0.4;
@@ -88,18 +104,14 @@ int main(int argc, char** argv) {
         fprintf(stderr, "bench_scene: %s\n", err);
         return 1;
     }
-    double ratio[ROUNDS], c_ns[ROUNDS], s_ns[ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-        double c = per_step(sp_env_find("CartPole-v0"), seconds);
-        double s = per_step(sp_scene_env(cart), seconds);
-        ratio[r] = s / c;
-        c_ns[r] = c * 1e9;
-        s_ns[r] = s * 1e9;
+    sp_scene* lander = sp_scene_load_file(SP_SOURCE_DIR "/assets/scenes/lander.json", NULL, err,
+                                          sizeof err);
+    if (!lander) {
+        fprintf(stderr, "bench_scene: %s\n", err);
+        return 1;
     }
-    double q = bench_median(ratio, ROUNDS);
-    printf("step  CartPoleScene-v0 / CartPole-v0 time per step: %.3f (target <= 1.2)  "
-           "[%.0f ns vs %.0f ns, medians of %d rounds]\n",
-           q, bench_median(s_ns, ROUNDS), bench_median(c_ns, ROUNDS), ROUNDS);
+    compare("CartPole-v0", cart, seconds);
+    compare("Lander-v0", lander, seconds);
 
     char* text = big_scene(200);
     size_t len = strlen(text);
@@ -139,6 +151,7 @@ int main(int argc, char** argv) {
            MAKE_ENVS, bench_median(made, ROUNDS), bench_median(reset, ROUNDS));
     sp_scene_destroy(big);
     sp_scene_destroy(cart);
+    sp_scene_destroy(lander);
     free(text);
     return 0;
 }

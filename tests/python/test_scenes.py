@@ -73,7 +73,7 @@ def run(env, seed: int, steps: int, action_seed: int = 0):
 
 def test_catalogue_lists_the_scene_files(hello):
     ids = [e["id"] for e in hello["envs"]]
-    assert "CartPoleScene-v0" in ids and "CartPole-v0" in ids
+    assert {"CartPoleScene-v0", "LanderScene-v0", "CartPole-v0"} <= set(ids)
 
 
 def test_builder_file_server_spec_round_trip(endpoint, tmp_path):
@@ -105,12 +105,14 @@ def test_builder_file_server_spec_round_trip(endpoint, tmp_path):
     b.close()
 
 
-def test_inline_cartpole_scene_matches_the_c_env(endpoint):
-    c_env = sandpit.make("CartPole-v0", endpoint)
-    s_env = sandpit.make(scene=CARTPOLE_SCENE, endpoint=endpoint)
+@pytest.mark.parametrize("c_id,path", [("CartPole-v0", CARTPOLE_SCENE),
+                                       ("Lander-v0", REPO / "assets" / "scenes" / "lander.json")])
+def test_inline_scene_matches_the_c_env(endpoint, c_id, path):
+    c_env = sandpit.make(c_id, endpoint)
+    s_env = sandpit.make(scene=path, endpoint=endpoint)
     for seed in range(10):
-        _, rc, reason_c = run(c_env, seed, 500, action_seed=seed)
-        _, rs, reason_s = run(s_env, seed, 500, action_seed=seed)
+        _, rc, reason_c = run(c_env, seed, 1000, action_seed=seed)
+        _, rs, reason_s = run(s_env, seed, 1000, action_seed=seed)
         assert rc == rs and reason_c == reason_s
     c_env.close()
     s_env.close()

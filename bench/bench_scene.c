@@ -36,16 +36,8 @@ static double per_step(const sp_env_class* env, double seconds) {
     sp_episode* ep = sp_episode_create(&def, err, sizeof err);
     uint64_t seed = 1;
     sp_episode_reset(ep, &seed);
-    long steps = 0;
-    sp_step_result r;
-    double start = now_s(), elapsed = 0.0;
-    while (elapsed < seconds) {
-        for (int k = 0; k < 256; k++, steps++) {
-            if (sp_episode_done(ep)) sp_episode_reset(ep, NULL);
-            sp_episode_step(ep, &actions[steps % BENCH_ACTION_TABLE], &r, err, sizeof err);
-        }
-        elapsed = now_s() - start;
-    }
+    double elapsed;
+    long steps = bench_step_for(ep, actions, seconds, CLOCK_THREAD_CPUTIME_ID, &elapsed);
     sp_episode_destroy(ep);
     return elapsed / (double)steps;
 }

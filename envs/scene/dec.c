@@ -248,6 +248,18 @@ bool sc_array(sc_dec* d, json_t* obj, const char* key, bool required, int max, j
     return true;
 }
 
+bool sc_each(sc_dec* d, const char* key, json_t* arr, int n, sc_item_fn fn, void* ctx) {
+    size_t p = sc_push_key(d, key);
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        size_t q = sc_push_index(d, (size_t)i);
+        ok = fn(d, json_array_get(arr, (size_t)i), i, ctx);
+        sc_pop(d, q);
+    }
+    sc_pop(d, p);
+    return ok;
+}
+
 bool sc_enum(sc_dec* d, json_t* obj, const char* key, bool required, const char* const* names,
              int count, int* out) {
     bool ok;

@@ -59,6 +59,11 @@ bool sc_range(sc_dec* d, json_t* obj, const char* key, bool required, double* lo
 /* An array (or absent: NULL with *n = 0) of at most `max` items. */
 bool sc_array(sc_dec* d, json_t* obj, const char* key, bool required, int max, json_t** out,
               int* n);
+/* Calls `fn` on each of the `n` items of array `arr` (field `key`), with the path at
+ * "key[i]"; stops at the first false. */
+typedef bool (*sc_item_fn)(sc_dec* d, json_t* item, int index, void* ctx);
+bool sc_each(sc_dec* d, const char* key, json_t* arr, int n, sc_item_fn fn, void* ctx);
+
 /* A name from a list; *out its index. */
 bool sc_enum(sc_dec* d, json_t* obj, const char* key, bool required, const char* const* names,
              int count, int* out);

@@ -332,6 +332,12 @@ static bool decode_body(sc_dec* d, json_t* o, int index) {
     return true;
 }
 
+/* Bodies refer only to those before them: the count grows as they decode. */
+static bool body_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    d->m->body_count = i;
+    return decode_body(d, o, i);
+}
+
 bool sc_decode_bodies(sc_dec* d, json_t* root) {
     json_t* arr;
     int n;
@@ -341,16 +347,8 @@ bool sc_decode_bodies(sc_dec* d, json_t* root) {
         !(m->shapes = sc_alloc(d, (size_t)d->lim->max_shapes, sizeof *m->shapes)) ||
         !(m->verts = sc_alloc(d, (size_t)d->lim->max_total_vertices, sizeof *m->verts)))
         return false;
-    size_t p = sc_push_key(d, "bodies");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        m->body_count = i;
-        bool ok = decode_body(d, json_array_get(arr, (size_t)i), i);
-        sc_pop(d, q);
-        if (!ok) return false;
-    }
+    if (!sc_each(d, "bodies", arr, n, body_item, NULL)) return false;
     m->body_count = n;
-    sc_pop(d, p);
     return true;
 }
 
@@ -432,22 +430,19 @@ static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
     return true;
 }
 
+static bool joint_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    d->m->joint_count = i;
+    return decode_joint(d, o, &d->m->joints[i], i);
+}
+
 bool sc_decode_joints(sc_dec* d, json_t* root) {
     json_t* arr;
     int n;
     sc_model* m = d->m;
     if (!sc_array(d, root, "joints", false, d->lim->max_joints, &arr, &n)) return false;
     if (!(m->joints = sc_alloc(d, (size_t)n, sizeof *m->joints))) return false;
-    size_t p = sc_push_key(d, "joints");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        m->joint_count = i;
-        bool ok = decode_joint(d, json_array_get(arr, (size_t)i), &m->joints[i], i);
-        sc_pop(d, q);
-        if (!ok) return false;
-    }
+    if (!sc_each(d, "joints", arr, n, joint_item, NULL)) return false;
     m->joint_count = n;
-    sc_pop(d, p);
     return true;
 }
 

@@ -91,6 +91,10 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     return true;
 }
 
+static bool actuator_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_actuator(d, o, &d->m->actuators[i], i);
+}
+
 static bool decode_actions(sc_dec* d, json_t* root) {
     sc_model* m = d->m;
     json_t* arr;
@@ -136,15 +140,9 @@ bool sc_decode_actuators(sc_dec* d, json_t* root) {
     int n;
     if (!sc_array(d, root, "actuators", true, SP_MAX_ACTUATORS, &arr, &n)) return false;
     if (n < 1) return sc_fail_at(d, "actuators", "needs at least one actuator");
-    if (!(m->actuators = sc_alloc(d, (size_t)n, sizeof *m->actuators))) return false;
-    size_t p = sc_push_key(d, "actuators");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_actuator(d, json_array_get(arr, (size_t)i), &m->actuators[i], i);
-        sc_pop(d, q);
-        if (!ok) return false;
-    }
-    sc_pop(d, p);
+    if (!(m->actuators = sc_alloc(d, (size_t)n, sizeof *m->actuators)) ||
+        !sc_each(d, "actuators", arr, n, actuator_item, NULL))
+        return false;
     m->actuator_count = n;
     return decode_actions(d, root);
 }
@@ -388,20 +386,18 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
     return false;
 }
 
+static bool sensor_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_sensor(d, o);
+}
+
 bool sc_decode_sensors(sc_dec* d, json_t* root) {
     sc_model* m = d->m;
     json_t* arr;
     int n;
     if (!sc_array(d, root, "sensors", true, SC_MAX_CHANNELS, &arr, &n)) return false;
-    if (!(m->channels = sc_alloc(d, SC_MAX_CHANNELS, sizeof *m->channels))) return false;
-    size_t p = sc_push_key(d, "sensors");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_sensor(d, json_array_get(arr, (size_t)i));
-        sc_pop(d, q);
-        if (!ok) return false;
-    }
-    sc_pop(d, p);
+    if (!(m->channels = sc_alloc(d, SC_MAX_CHANNELS, sizeof *m->channels)) ||
+        !sc_each(d, "sensors", arr, n, sensor_item, NULL))
+        return false;
     /* Observed channels first, in declaration order: they are the observation. */
     sc_channel_def tmp[SC_MAX_CHANNELS];
     int k = 0;
@@ -635,6 +631,21 @@ static int term_budget(sc_dec* d) {
            m->random_count;
 }
 
+static bool term_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_term(d, o, &d->m->terms[i]) && ++d->m->term_count;
+}
+
+/* ctx: non-NULL for truncate conditions. */
+static bool condition_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    sc_model* m = d->m;
+    return decode_condition(d, o, &m->conditions[m->condition_count], ctx != NULL) &&
+           ++m->condition_count;
+}
+
+static bool constraint_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_constraint(d, o, &d->m->constraints[i]) && ++d->m->constraint_count;
+}
+
 bool sc_decode_outcomes(sc_dec* d, json_t* root) {
     sc_model* m = d->m;
     json_t *terms, *term, *trunc, *cons;
@@ -652,39 +663,10 @@ bool sc_decode_outcomes(sc_dec* d, json_t* root) {
         !(m->conditions = sc_alloc(d, (size_t)(nterm + ntrunc), sizeof *m->conditions)) ||
         !(m->constraints = sc_alloc(d, (size_t)ncons, sizeof *m->constraints)))
         return false;
-    size_t p = sc_push_key(d, "reward");
-    for (int i = 0; i < nt; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_term(d, json_array_get(terms, (size_t)i), &m->terms[i]);
-        sc_pop(d, q);
-        if (!ok) return false;
-        m->term_count++;
-    }
-    sc_pop(d, p);
-    for (int pass = 0; pass < 2; pass++) {
-        json_t* arr = pass ? trunc : term;
-        int n = pass ? ntrunc : nterm;
-        p = sc_push_key(d, pass ? "truncate" : "terminate");
-        for (int i = 0; i < n; i++) {
-            size_t q = sc_push_index(d, (size_t)i);
-            bool ok = decode_condition(d, json_array_get(arr, (size_t)i),
-                                       &m->conditions[m->condition_count], pass == 1);
-            sc_pop(d, q);
-            if (!ok) return false;
-            m->condition_count++;
-        }
-        sc_pop(d, p);
-    }
-    p = sc_push_key(d, "constraints");
-    for (int i = 0; i < ncons; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_constraint(d, json_array_get(cons, (size_t)i), &m->constraints[i]);
-        sc_pop(d, q);
-        if (!ok) return false;
-        m->constraint_count++;
-    }
-    sc_pop(d, p);
-    return true;
+    return sc_each(d, "reward", terms, nt, term_item, NULL) &&
+           sc_each(d, "terminate", term, nterm, condition_item, (void*)0) &&
+           sc_each(d, "truncate", trunc, ntrunc, condition_item, (void*)1) &&
+           sc_each(d, "constraints", cons, ncons, constraint_item, NULL);
 }
 
 /* ---- randomization ---- */
@@ -752,22 +734,16 @@ static bool decode_random(sc_dec* d, json_t* o, sc_random* r) {
     return false;
 }
 
+static bool random_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_random(d, o, &d->m->randoms[i]) && ++d->m->random_count;
+}
+
 bool sc_decode_randomize(sc_dec* d, json_t* root) {
-    sc_model* m = d->m;
     json_t* arr;
     int n;
-    if (!sc_array(d, root, "randomize", false, term_budget(d), &arr, &n)) return false;
-    if (!(m->randoms = sc_alloc(d, (size_t)n, sizeof *m->randoms))) return false;
-    size_t p = sc_push_key(d, "randomize");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_random(d, json_array_get(arr, (size_t)i), &m->randoms[i]);
-        sc_pop(d, q);
-        if (!ok) return false;
-        m->random_count++;
-    }
-    sc_pop(d, p);
-    return true;
+    return sc_array(d, root, "randomize", false, term_budget(d), &arr, &n) &&
+           (d->m->randoms = sc_alloc(d, (size_t)n, sizeof *d->m->randoms)) &&
+           sc_each(d, "randomize", arr, n, random_item, NULL);
 }
 
 /* ---- generators ---- */
@@ -882,20 +858,14 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     return true;
 }
 
+static bool generator_item(sc_dec* d, json_t* o, int i, void* ctx) {
+    return decode_generator(d, o, &d->m->generators[i]) && ++d->m->generator_count;
+}
+
 bool sc_decode_generators(sc_dec* d, json_t* root) {
-    sc_model* m = d->m;
     json_t* arr;
     int n;
-    if (!sc_array(d, root, "generators", false, 16, &arr, &n)) return false;
-    if (!(m->generators = sc_alloc(d, (size_t)n, sizeof *m->generators))) return false;
-    size_t p = sc_push_key(d, "generators");
-    for (int i = 0; i < n; i++) {
-        size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_generator(d, json_array_get(arr, (size_t)i), &m->generators[i]);
-        sc_pop(d, q);
-        if (!ok) return false;
-        m->generator_count++;
-    }
-    sc_pop(d, p);
-    return true;
+    return sc_array(d, root, "generators", false, 16, &arr, &n) &&
+           (d->m->generators = sc_alloc(d, (size_t)n, sizeof *d->m->generators)) &&
+           sc_each(d, "generators", arr, n, generator_item, NULL);
 }

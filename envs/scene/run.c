@@ -18,33 +18,27 @@ typedef struct layout {
     size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, size;
 } layout;
 
-static size_t align8(size_t n) {
-    return (n + 7u) & ~(size_t)7u;
+/* Reserves `bytes` at *at, 8-byte aligned; returns where. */
+static size_t take(size_t* at, size_t bytes) {
+    size_t where = *at;
+    *at = (where + bytes + 7u) & ~(size_t)7u;
+    return where;
 }
 
 static layout state_layout(const sc_model* m) {
     layout l;
-    size_t at = align8(sizeof(sc_state));
-    l.bodies = at;
-    at = align8(at + (size_t)m->body_count * sizeof(cpBody*));
-    l.motors = at;
-    at = align8(at + (size_t)m->joint_count * sizeof(cpConstraint*));
-    l.command = at;
-    at = align8(at + (size_t)m->actuator_count * sizeof(double));
-    l.gain = at;
-    at = align8(at + (size_t)m->actuator_count * sizeof(double));
-    l.progress = at;
-    at = align8(at + (size_t)m->term_count * sizeof(double));
-    l.cond = at;
-    at = align8(at + (size_t)m->condition_count * sizeof(int));
-    l.imu = at;
-    at = align8(at + (size_t)m->imu_count * sizeof(cpVect));
-    l.tilt = at;
-    at = align8(at + (size_t)m->actuator_count * sizeof(double));
-    l.delivered = at;
-    at = align8(at + (size_t)m->actuator_count * sizeof(double));
-    l.latches = at;
-    at = align8(at + (size_t)m->latch_count * sizeof(double));
+    size_t at = 0, acts = (size_t)m->actuator_count * sizeof(double);
+    take(&at, sizeof(sc_state));
+    l.bodies = take(&at, (size_t)m->body_count * sizeof(cpBody*));
+    l.motors = take(&at, (size_t)m->joint_count * sizeof(cpConstraint*));
+    l.command = take(&at, acts);
+    l.gain = take(&at, acts);
+    l.progress = take(&at, (size_t)m->term_count * sizeof(double));
+    l.cond = take(&at, (size_t)m->condition_count * sizeof(int));
+    l.imu = take(&at, (size_t)m->imu_count * sizeof(cpVect));
+    l.tilt = take(&at, acts);
+    l.delivered = take(&at, acts);
+    l.latches = take(&at, (size_t)m->latch_count * sizeof(double));
     l.size = at;
     return l;
 }

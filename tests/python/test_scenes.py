@@ -258,3 +258,20 @@ def test_the_json_schema_accepts_the_scenes_and_agrees_with_the_decoder():
             known.append(frozenset(re.findall(r'"([a-z_]+)"', body)))
     in_schema = set(_schema_objects(schema, []))
     assert known and set(known) == in_schema, (set(known) ^ in_schema)
+
+
+def test_scene_batches_are_the_same_on_one_thread_and_two(server_factory):
+    """Many scene envs in one session, stepped by the server's thread pool."""
+    runs = []
+    for threads in ("1", "2"):
+        srv = server_factory("--threads", threads)
+        envs = sandpit.make_vec(None, 32, srv.endpoint, scene=rover(), seed=9, hashes=True)
+        envs.action_space.seed(3)
+        _, info = envs.reset(seed=9)
+        hashes = [info["hash"].copy()]
+        for _ in range(40):
+            _, _, _, _, info = envs.step(envs.action_space.sample())
+            hashes.append(info["hash"].copy())
+        envs.close()
+        runs.append(np.array(hashes))
+    assert np.array_equal(runs[0], runs[1])

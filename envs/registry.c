@@ -42,6 +42,10 @@ int sp_env_register(const sp_env_class* env) {
     return SP_OK;
 }
 
+void sp_env_forget_registered(void) {
+    added_count = 0;
+}
+
 void sp_env_list_ids(char* buf, size_t buf_sz) {
     size_t used = 0;
     if (buf_sz) buf[0] = '\0';

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "sandpit/scene.h"
 #include "sandpit/version.h"
 
 typedef struct command {
@@ -54,7 +55,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     for (int i = 0; i < COMMAND_COUNT; i++)
-        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 2, argv + 2);
+        if (!strcmp(name, commands[i].name)) {
+            int rc = commands[i].run(argc - 2, argv + 2);
+            sp_scene_catalogue_release(); /* the scene files a command loaded, if any */
+            return rc;
+        }
     sp_cli_error("unknown command '%s' (commands: %sversion)", name, names);
     return SP_EXIT_USAGE;
 }

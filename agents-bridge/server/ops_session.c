@@ -85,9 +85,10 @@ static int read_make(const sp_request* req, sp_session_def* d, sp_scene** scene,
         (rc = sp_field_str(req, "autoreset", false, &autoreset, err, err_sz)) ||
         (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)))
         return rc;
-    /* Each episode of a scene holds its bodies beyond what SP_ENV_COST_BYTES covers. */
-    if (*scene)
-        d->extra_bytes += (size_t)d->num_envs * sp_scene_episode_memory(*scene);
+    /* Each episode of a scene, inline or from the catalogue, holds its bodies beyond what
+     * SP_ENV_COST_BYTES covers. */
+    const sp_scene* sc = *scene ? *scene : sp_scene_of_env(d->env);
+    if (sc) d->extra_bytes += (size_t)d->num_envs * sp_scene_episode_memory(sc);
     if (d->seed > UINT64_MAX - (uint64_t)(d->num_envs - 1)) {
         snprintf(err, err_sz,
                  "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "

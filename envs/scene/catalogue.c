@@ -10,6 +10,11 @@
 #include "sandpit/error.h"
 #include "sandpit/scene.h"
 
+/* The scenes registered: the registry holds their classes, pointers into them; these are
+ * the scenes themselves, freed by sp_scene_catalogue_release. */
+static sp_scene* kept[SP_MAX_REGISTERED_ENVS];
+static int kept_count;
+
 static int by_name(const void* a, const void* b) {
     return strcmp(*(char* const*)a, *(char* const*)b);
 }
@@ -17,6 +22,12 @@ static int by_name(const void* a, const void* b) {
 static bool is_json(const char* name) {
     size_t n = strlen(name);
     return n > 5 && name[0] != '.' && !strcmp(name + n - 5, ".json");
+}
+
+void sp_scene_catalogue_release(void) {
+    sp_env_forget_registered();
+    for (int i = 0; i < kept_count; i++) sp_scene_destroy(kept[i]);
+    kept_count = 0;
 }
 
 int sp_scene_catalogue_add_dir(const char* dir, char* err, size_t err_sz) {
@@ -49,7 +60,8 @@ int sp_scene_catalogue_add_dir(const char* dir, char* err, size_t err_sz) {
                 sp_scene_destroy(sc);
                 rc = -1;
             } else {
-                loaded++; /* kept for the process: the registry points into it */
+                kept[kept_count++] = sc; /* registered: never more than the registry holds */
+                loaded++;
             }
         }
         free(names[i]);

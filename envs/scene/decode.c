@@ -338,14 +338,35 @@ static bool body_item(sc_dec* d, json_t* o, int i, void* ctx) {
     return decode_body(d, o, i);
 }
 
+/* Upper bounds of the shapes and points the bodies declare (each capped by its limit; the
+ * decoder reports what passes a limit), so the model holds what the scene needs. */
+static void count_shapes(json_t* bodies, size_t* shapes, size_t* points) {
+    *shapes = *points = 0;
+    size_t i, j;
+    json_t *b, *sh;
+    json_array_foreach(bodies, i, b) {
+        json_t* list = json_object_get(b, "shapes");
+        if (!json_is_array(list)) continue;
+        *shapes += json_array_size(list);
+        json_array_foreach(list, j, sh) {
+            json_t* pts = json_object_get(sh, "points");
+            if (json_is_array(pts)) *points += json_array_size(pts);
+        }
+    }
+}
+
 bool sc_decode_bodies(sc_dec* d, json_t* root) {
     json_t* arr;
     int n;
     sc_model* m = d->m;
     if (!sc_array(d, root, "bodies", true, d->lim->max_bodies, &arr, &n)) return false;
+    size_t shapes, points;
+    count_shapes(arr, &shapes, &points);
+    if (shapes > (size_t)d->lim->max_shapes) shapes = (size_t)d->lim->max_shapes;
+    if (points > (size_t)d->lim->max_total_vertices) points = (size_t)d->lim->max_total_vertices;
     if (!(m->bodies = sc_alloc(d, (size_t)n, sizeof *m->bodies)) ||
-        !(m->shapes = sc_alloc(d, (size_t)d->lim->max_shapes, sizeof *m->shapes)) ||
-        !(m->verts = sc_alloc(d, (size_t)d->lim->max_total_vertices, sizeof *m->verts)))
+        !(m->shapes = sc_alloc(d, shapes, sizeof *m->shapes)) ||
+        !(m->verts = sc_alloc(d, points, sizeof *m->verts)))
         return false;
     if (!sc_each(d, "bodies", arr, n, body_item, NULL)) return false;
     m->body_count = n;

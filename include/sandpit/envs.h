@@ -27,6 +27,10 @@ const sp_env_class* sp_env_find(const char* id);
 #define SP_MAX_REGISTERED_ENVS 256
 int sp_env_register(const sp_env_class* env);
 
+/* Forgets every class sp_env_register added (their owners free them), leaving the built-in
+ * envs. For an orderly exit; not thread-safe. */
+void sp_env_forget_registered(void);
+
 /* Writes the registered ids, comma separated, into `buf` (for error messages). */
 void sp_env_list_ids(char* buf, size_t buf_sz);
 

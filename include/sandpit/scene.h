@@ -98,6 +98,10 @@ int sp_scene_shape_role(const cpShape* shape);
  * before it stay registered). A missing directory is an error. */
 int sp_scene_catalogue_add_dir(const char* dir, char* err, size_t err_sz);
 
+/* Unregisters and frees every scene the catalogue loaded: for an orderly exit, after every
+ * episode of them is gone. */
+void sp_scene_catalogue_release(void);
+
 /* The registered scene whose env is `env`, or NULL for a C env. */
 const sp_scene* sp_scene_of_env(const sp_env_class* env);
 

@@ -6,6 +6,7 @@
  *       draw the reset state */
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,37 +32,42 @@ typedef struct scene_opts {
     int width, height;
 } scene_opts;
 
+enum scene_option { OPT_JSON = 256, OPT_OUT, OPT_SEED, OPT_STEPS, OPT_WIDTH, OPT_HEIGHT };
+
+static const struct option scene_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"steps", required_argument, NULL, OPT_STEPS},
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"height", required_argument, NULL, OPT_HEIGHT},
+    {NULL, 0, NULL, 0},
+};
+
+/* argv[-1] is the subcommand's name ("check", "render"), as sp_cli_option expects. */
 static int parse(int argc, char** argv, scene_opts* o) {
-    for (int i = 0; i < argc; i++) {
-        const char* a = argv[i];
-        const char* v = NULL;
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--out")) {
-            if (!(o->out = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
-        } else if (!strcmp(a, "--seed")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_u64(a, v, &o->seed))
-                return SP_EXIT_USAGE;
-        } else if (!strcmp(a, "--steps")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_int(a, v, 0, 1000000, &o->steps))
-                return SP_EXIT_USAGE;
-        } else if (!strcmp(a, "--width")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_int(a, v, 16, 4096, &o->width))
-                return SP_EXIT_USAGE;
-        } else if (!strcmp(a, "--height")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_int(a, v, 16, 4096, &o->height))
-                return SP_EXIT_USAGE;
-        } else if (a[0] == '-' || o->file) {
-            sp_cli_error("scene: unexpected argument '%s'\n%s", a, usage_text);
-            return SP_EXIT_USAGE;
-        } else {
-            o->file = a;
+    static const char hint[] = "see sandpit scene --help";
+    int ch;
+    while ((ch = sp_cli_option("scene", hint, argc, argv, "", scene_options)) != -1) {
+        const char* v = optarg;
+        bool ok = true;
+        switch (ch) {
+        case OPT_JSON: o->json = 1; break;
+        case OPT_OUT: o->out = v; break;
+        case OPT_SEED: ok = sp_arg_u64("--seed", v, &o->seed); break;
+        case OPT_STEPS: ok = sp_arg_int("--steps", v, 0, 1000000, &o->steps); break;
+        case OPT_WIDTH: ok = sp_arg_int("--width", v, 16, 4096, &o->width); break;
+        case OPT_HEIGHT: ok = sp_arg_int("--height", v, 16, 4096, &o->height); break;
+        default: return SP_EXIT_USAGE; /* already reported */
         }
+        if (!ok) return SP_EXIT_USAGE;
     }
-    if (!o->file) {
-        sp_cli_error("scene: needs a FILE\n%s", usage_text);
+    int first = sp_cli_operands();
+    if (argc - first != 1) {
+        sp_cli_error("scene: needs exactly one FILE\n%s", usage_text);
         return SP_EXIT_USAGE;
     }
+    o->file = argv[first];
     return 0;
 }
 

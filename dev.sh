@@ -21,8 +21,8 @@ VENV=$ROOT/build/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 APT_PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
-  libchipmunk-dev libzmq3-dev libmsgpack-dev libsdl2-dev valgrind clang libclang-rt-14-dev xvfb xauth
-  chromium)
+  libchipmunk-dev libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
+  xvfb xauth chromium)
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -117,11 +117,11 @@ cmd_test() {
   build build-asan -DSP_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$JOBS" -LE valgrind)
-  say "libFuzzer over the server's request handling (build-fuzz/, clang)"
+  say "libFuzzer over the server's request handling and the scene decoder (build-fuzz/, clang)"
   if command -v clang > /dev/null; then
     cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSP_WERROR=ON -DSP_FUZZ=ON > /dev/null
-    cmake --build build-fuzz -j "$JOBS" --target fuzz_request
+    cmake --build build-fuzz -j "$JOBS" --target fuzz_request fuzz_scene
     (cd build-fuzz && ctest --output-on-failure -L fuzz)
   else
     echo "skipped: clang is not installed (apt-get install clang libclang-rt-14-dev)"
@@ -136,7 +136,7 @@ cmd_bench() {
   setup
   say "core: in-process steps per second, one thread"
   build/bin/bench_core
-  for b in bench_guard bench_faults bench_record; do
+  for b in bench_guard bench_faults bench_record bench_scene; do
     say "$b: layer overhead in-process, as ratios"
     build/bin/$b
   done

@@ -17,6 +17,13 @@ double bench_clock_s(clockid_t clock);
  * stream (1, "bench_policy"), so every benchmark steps the same actions. */
 void bench_fill_actions(const sp_env_spec* spec, sp_action* table);
 
+/* Steps `ep` (already reset) with table[i % BENCH_ACTION_TABLE], resetting it when an episode
+ * ends, in blocks of 256 steps until `seconds` of `clock` have passed. Returns the steps taken
+ * and their time in *elapsed. */
+struct sp_episode;
+long bench_step_for(struct sp_episode* ep, const sp_action* table, double seconds, clockid_t clock,
+                    double* elapsed);
+
 /* The median of v[0..n) (sorts v in place). */
 double bench_median(double* v, int n);
 

@@ -90,7 +90,13 @@ bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
     b->failed = false;
     msgpack_packer pk;
     msgpack_packer_init(&pk, b, buf_write);
-    msgpack_pack_map(&pk, H_COUNT);
+    /* "scene" is optional (C envs have none), so it stays out of the required keys. */
+    msgpack_pack_map(&pk, H_COUNT + (in->scene ? 1 : 0));
+    if (in->scene) {
+        pack_str(&pk, "scene");
+        msgpack_pack_str(&pk, in->scene_len);
+        msgpack_pack_str_body(&pk, in->scene, in->scene_len);
+    }
     for (int k = 0; k < H_COUNT; k++) {
         pack_str(&pk, header_keys[k]);
         switch (k) {
@@ -196,6 +202,14 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
         int k = 0;
         while (k < H_COUNT && !rp_mp_str_eq(&key, header_keys[k]))
             k++;
+        if (k == H_COUNT && rp_mp_str_eq(&key, "scene")) {
+            if (h->scene) return fail(err, err_sz, "header key '%s' appears twice", "scene");
+            if (!rp_mp_read(&r, &v) || v.type != RP_MP_STR || v.len == 0)
+                return fail(err, err_sz, "header key '%s' has a bad value", "scene");
+            h->scene = (const char*)v.ptr;
+            h->scene_len = v.len;
+            continue;
+        }
         if (k == H_COUNT) { /* unknown: from a newer minor version */
             if (!rp_mp_skip(&r)) return fail(err, err_sz, "header is cut short%s", "");
             continue;

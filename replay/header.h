@@ -31,6 +31,8 @@ typedef struct rp_header_in {
     bool observations;
     const uint8_t* config; /* one msgpack map; NULL: empty */
     size_t config_size;
+    const char* scene; /* a scene env's canonical JSON, stored under "scene"; NULL: none */
+    size_t scene_len;
 } rp_header_in;
 
 /* Replaces `b`'s contents with the header map. Returns false when out of memory. */

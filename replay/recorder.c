@@ -34,6 +34,7 @@
 
 #include "format.h"
 #include "header.h"
+#include "sandpit/scene.h"
 #include "sandpit/error.h"
 #include "sandpit/replay.h"
 
@@ -652,6 +653,9 @@ static void start_file(sp_recorder* rec, sp_episode* ep) {
         .config = rec->config,
         .config_size = rec->config_size,
     };
+    /* A scene env's replay carries its scene, so it verifies without the file it came from. */
+    const sp_scene* scene = sp_scene_of_env(sp_episode_env(ep));
+    if (scene) in.scene = sp_scene_canonical(scene, &in.scene_len);
     if (!rp_pack_header(&rec->meta, &in)) {
         errno = ENOMEM;
         fail(rec, "out of memory writing");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sandpit/envs.h"
+#include "sandpit/scene.h"
 #include "sandpit/error.h"
 #include "sandpit/replay.h"
 
@@ -100,9 +101,10 @@ static const char* first_difference(sp_episode* ep, const sp_replay_record* rec,
     return NULL;
 }
 
-/* Checks that this build's env is the one recorded. */
-static const sp_env_class* find_env(const sp_replay_header* h, sp_verify_report* rep) {
-    const sp_env_class* env = sp_env_find(h->env_id);
+/* Checks that this build's env is the one recorded; a scene env is the recorded scene. */
+static const sp_env_class* find_env(const sp_replay_header* h, const sp_env_class* scene_env,
+                                    sp_verify_report* rep) {
+    const sp_env_class* env = scene_env ? scene_env : sp_env_find(h->env_id);
     if (!env) {
         char ids[512];
         sp_env_list_ids(ids, sizeof ids);
@@ -213,6 +215,7 @@ struct sp_verifier {
     uint8_t* config;
     size_t config_size;
     observer obs;
+    sp_scene* scene; /* the last replay's embedded scene, kept while its episode is */
 };
 
 sp_verifier* sp_verifier_create(const sp_verify_def* def) {
@@ -233,6 +236,7 @@ static void drop_episode(sp_verifier* v) {
 void sp_verifier_destroy(sp_verifier* v) {
     if (!v) return;
     drop_episode(v);
+    sp_scene_destroy(v->scene); /* after the episode of its env */
     free(v);
 }
 
@@ -275,6 +279,23 @@ static sp_episode* episode_for(sp_verifier* v, const sp_env_class* env, const sp
     return v->ep;
 }
 
+/* The embedded scene of `h`, decoded into v->scene: the one kept from the last file when the
+ * text is the same (its episode is reused too), else a new one. False with the verdict set. */
+static bool scene_for(sp_verifier* v, const sp_replay_header* h, sp_verify_report* rep) {
+    size_t len = 0;
+    const char* text = v->scene ? sp_scene_canonical(v->scene, &len) : NULL;
+    if (text && len == h->scene_len && !memcmp(text, h->scene, len)) return true;
+    drop_episode(v); /* the episode of the old scene's env goes first */
+    sp_scene_destroy(v->scene);
+    char err[384];
+    sp_scene_limits lim = sp_default_scene_limits();
+    if (!(v->scene = sp_scene_load(h->scene, h->scene_len, &lim, err, sizeof err))) {
+        conclude(rep, SP_VERIFY_ENV_MISMATCH, "env mismatch: the embedded scene: %s", err);
+        return false;
+    }
+    return true;
+}
+
 sp_verdict sp_verifier_run(sp_verifier* v, const char* path, sp_verify_report* rep) {
     memset(rep, 0, sizeof *rep);
     rep->step = -1;
@@ -292,7 +313,12 @@ sp_verdict sp_verifier_run(sp_verifier* v, const char* path, sp_verify_report* r
     snprintf(rep->env_id, sizeof rep->env_id, "%s", h->env_id);
     rep->env_version = h->env_version;
     rep->seed = h->seed;
-    const sp_env_class* env = find_env(h, rep);
+    const sp_env_class* env = NULL;
+    if (h->scene && !scene_for(v, h, rep)) {
+        sp_replay_close(r);
+        return rep->verdict;
+    }
+    env = find_env(h, v->scene ? sp_scene_env(v->scene) : NULL, rep);
     sp_episode* ep = env ? episode_for(v, env, h, rep) : NULL;
     sp_verdict verdict = ep ? replay_records(r, ep, &v->def, &v->obs, rep) : rep->verdict;
     sp_replay_close(r);

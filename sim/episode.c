@@ -104,6 +104,7 @@ static int start(sp_episode* ep) {
 
     if (sp_world_clear(ep->world) != 0) return SP_E_NO_MEMORY;
     memset(ep->env_state, 0, ep->env->state_size);
+    if (ep->env->model) memcpy(ep->env_state, &ep->env->model, sizeof ep->env->model);
     int rc = ep->env->build(ep->env_state, ep->world, &ep->env_rng);
     if (rc != 0) return rc;
     ep->steps = 0;
@@ -213,7 +214,7 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
         if (l->on_action && (rc = l->on_action(l->self, ep, &a, err, err_sz)) != 0) return rc;
     }
 
-    sp_env_outcome outcome = {0.0, false, NULL};
+    sp_env_outcome outcome = {0.0, false, NULL, false};
     if (ep->halt_reason) {
         /* A layer ended the episode instead of applying the action: nothing moves and the
          * observation stays the one the agent last saw. */
@@ -233,14 +234,14 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
     sp_step_result r = {
         .reward = outcome.reward,
         .terminated = outcome.terminated,
-        .truncated = false,
+        .truncated = outcome.truncated && !outcome.terminated,
         .reason = outcome.reason,
         .step = ep->steps,
     };
     if (ep->halt_reason && ep->halt_truncates) {
         r.terminated = false;
         r.truncated = true;
-    } else if (!r.terminated && ep->steps >= ep->max_steps) {
+    } else if (!r.terminated && !r.truncated && ep->steps >= ep->max_steps) {
         r.truncated = true;
         r.reason = "max_steps";
     }

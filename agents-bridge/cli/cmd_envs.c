@@ -1,4 +1,4 @@
-/* `sandpit envs [--json]`: the catalogue with full specs. */
+/* `sandpit envs [--json]`: the catalogue with full specs, scene files included. */
 
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonw.h"
+#include "scenes.h"
 #include "sandpit/envs.h"
 
 static void json_channels(FILE* out, const sp_channel* ch, int n) {
@@ -26,7 +27,7 @@ static void json_channels(FILE* out, const sp_channel* ch, int n) {
     fputc(']', out);
 }
 
-static void json_spec(FILE* out, const sp_env_spec* s) {
+void sp_cli_json_spec(FILE* out, const sp_env_spec* s) {
     fputs("{\"id\": ", out);
     sp_json_string(out, s->id);
     fprintf(out, ", \"version\": %d, \"summary\": ", s->version);
@@ -61,7 +62,7 @@ static void text_channels(const char* title, const sp_channel* ch, int n) {
                ch[i].doc);
 }
 
-static void text_spec(const sp_env_spec* s) {
+void sp_cli_text_spec(const sp_env_spec* s) {
     printf("%s (version %d): %s\n", s->id, s->version, s->summary);
     printf("  dt %g s, %d iterations, frame skip %d, max steps %d\n", s->dt, s->iterations,
            s->frame_skip, s->max_steps);
@@ -87,15 +88,16 @@ int sp_cmd_envs(int argc, char** argv) {
         sp_cli_error("envs: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
         return SP_EXIT_USAGE;
     }
+    if (sp_cli_load_scenes(NULL, 0) != 0) return 1;
     if (json) fputs("[", stdout);
     for (int i = 0; i < sp_env_count(); i++) {
         const sp_env_spec* s = sp_env_at(i)->spec;
         if (json) {
             fputs(i ? ",\n " : "", stdout);
-            json_spec(stdout, s);
+            sp_cli_json_spec(stdout, s);
         } else {
             if (i) printf("\n");
-            text_spec(s);
+            sp_cli_text_spec(s);
         }
     }
     if (json) fputs("]\n", stdout);

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "commands.h"
 #include "jsonw.h"
+#include "scenes.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
@@ -28,6 +29,7 @@ typedef struct rollout_opts {
     int json;
     const char* record_dir;
     int record_obs;
+    sp_scene* scene; /* --scene FILE */
 } rollout_opts;
 
 static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_action* a) {
@@ -38,7 +40,7 @@ static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_act
 }
 
 enum rollout_option { OPT_ENV = 256, OPT_SEED, OPT_EPISODES, OPT_POLICY, OPT_JSON, OPT_RECORD,
-                      OPT_RECORD_OBS };
+                      OPT_RECORD_OBS, OPT_SCENE };
 
 static const struct option rollout_options[] = {
     {"env", required_argument, NULL, OPT_ENV},
@@ -48,13 +50,15 @@ static const struct option rollout_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"record", required_argument, NULL, OPT_RECORD},
     {"record-obs", no_argument, NULL, OPT_RECORD_OBS},
+    {"scene", required_argument, NULL, OPT_SCENE},
     {NULL, 0, NULL, 0},
 };
 
 static int parse(int argc, char** argv, rollout_opts* o) {
-    static const char hint[] = "options: --env ID, --seed N, --episodes K, --policy random|zero, "
-                               "--json, --record DIR, --record-obs";
+    static const char hint[] = "options: --env ID, --scene FILE, --seed N, --episodes K, "
+                               "--policy random|zero, --json, --record DIR, --record-obs";
     const char* env_id = NULL;
+    const char* scene_file = NULL;
     int ch;
     while ((ch = sp_cli_option("rollout", hint, argc, argv, "", rollout_options)) != -1) {
         const char* v = optarg;
@@ -71,6 +75,9 @@ static int parse(int argc, char** argv, rollout_opts* o) {
             break;
         case OPT_ENV:
             env_id = v;
+            break;
+        case OPT_SCENE:
+            scene_file = v;
             break;
         case OPT_SEED:
             ok = sp_arg_u64("--seed", v, &o->seed);
@@ -97,6 +104,20 @@ static int parse(int argc, char** argv, rollout_opts* o) {
         sp_cli_error("rollout: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
         return SP_EXIT_USAGE;
     }
+    if (scene_file && env_id) {
+        sp_cli_error("rollout: --env and --scene exclude each other");
+        return SP_EXIT_USAGE;
+    }
+    if (o->record_obs && !o->record_dir) {
+        sp_cli_error("--record-obs needs --record DIR");
+        return SP_EXIT_USAGE;
+    }
+    if (scene_file) {
+        if (!(o->scene = sp_cli_load_scene_file(scene_file))) return 1;
+        o->env = sp_scene_env(o->scene);
+        return 0;
+    }
+    if (sp_cli_load_scenes(NULL, 0) != 0) return 1;
     char ids[512];
     sp_env_list_ids(ids, sizeof ids);
     if (!env_id) {
@@ -105,10 +126,6 @@ static int parse(int argc, char** argv, rollout_opts* o) {
     }
     if (!(o->env = sp_env_find(env_id))) {
         sp_cli_error("unknown env '%s' (envs: %s)", env_id, ids);
-        return SP_EXIT_USAGE;
-    }
-    if (o->record_obs && !o->record_dir) {
-        sp_cli_error("--record-obs needs --record DIR");
         return SP_EXIT_USAGE;
     }
     return 0;
@@ -131,10 +148,19 @@ static int start_recording(const rollout_opts* o, sp_episode* ep, sp_recorder** 
     return 0;
 }
 
+static int run(const rollout_opts* opts);
+
 int sp_cmd_rollout(int argc, char** argv) {
     rollout_opts o = {.seed = 0, .episodes = 1, .policy = POLICY_RANDOM};
     int rc = parse(argc, argv, &o);
-    if (rc != 0) return rc;
+    if (rc == 0) rc = run(&o);
+    sp_scene_destroy(o.scene);
+    return rc;
+}
+
+static int run(const rollout_opts* opts) {
+    rollout_opts o = *opts;
+    int rc;
 
     char err[256];
     sp_episode_def def = sp_default_episode_def(o.env);

@@ -21,6 +21,7 @@
 #include "args.h"
 #include "commands.h"
 #include "keyfile.h"
+#include "scenes.h"
 #include "sandpit/server.h"
 
 static sp_server* volatile running;
@@ -46,7 +47,8 @@ static const char usage_text[] =
     "                     [--max-envs-per-session N] [--max-total-envs N]\n"
     "                     [--idle-timeout SECONDS] [--max-memory-mb N] [--max-step-rate R]\n"
     "                     [--curve-secret KEYFILE --authorized-keys DIR] [--record-root DIR]\n"
-    "                     [--threads N] [--log-level error|warn|info] [--parent-fd FD]\n"
+    "                     [--threads N] [--log-level error|warn|info] [--scenes DIR]...\n"
+    "                     [--parent-fd FD]\n"
     "\n"
     "  --bind EP                 ZeroMQ endpoint, repeatable (default tcp://127.0.0.1:5555;\n"
     "                            tcp://127.0.0.1:* picks a free port; ipc://PATH works)\n"
@@ -67,6 +69,8 @@ static const char usage_text[] =
     "                            record.dir is resolved against it); without it, none\n"
     "  --threads N               stepping threads (default: online CPUs, at most 64)\n"
     "  --log-level L             error, warn (default) or info; logs go to stderr\n"
+    "  --scenes DIR              add DIR/*.json scene files to the catalogue, repeatable\n"
+    "                            (assets/scenes is always loaded; docs/SCENES.md)\n"
     "  --parent-fd FD            stop when the parent process is gone: FD is the read end of\n"
     "                            a pipe whose write end only the parent holds (end-of-file\n"
     "                            there, or the parent's death signal, stops the server)\n";
@@ -90,6 +94,8 @@ static bool parse_level(const char* v, sp_log_level* out) {
 typedef struct key_files {
     const char* secret;
     const char* authorized_dir;
+    const char* scene_dirs[SP_SERVER_MAX_BINDS];
+    int scene_dir_count;
 } key_files;
 
 enum serve_option {
@@ -107,6 +113,7 @@ enum serve_option {
     OPT_THREADS,
     OPT_LOG_LEVEL,
     OPT_PARENT_FD,
+    OPT_SCENES,
 };
 
 static const struct option serve_options[] = {
@@ -125,6 +132,7 @@ static const struct option serve_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"parent-fd", required_argument, NULL, OPT_PARENT_FD},
+    {"scenes", required_argument, NULL, OPT_SCENES},
     {NULL, 0, NULL, 0},
 };
 
@@ -171,6 +179,13 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
         case OPT_MAX_STEP_RATE:
             ok = sp_arg_double("--max-step-rate", v, 0.0, SP_SERVER_MAX_STEP_RATE,
                                &def->max_step_rate);
+            break;
+        case OPT_SCENES:
+            if (keys->scene_dir_count == SP_SERVER_MAX_BINDS) {
+                sp_cli_error("--scenes: at most %d directories", SP_SERVER_MAX_BINDS);
+                return SP_EXIT_USAGE;
+            }
+            keys->scene_dirs[keys->scene_dir_count++] = v;
             break;
         case OPT_CURVE_SECRET:
             keys->secret = v;
@@ -225,13 +240,15 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
 int sp_cmd_serve(int argc, char** argv) {
     sp_server_def def = sp_default_server_def();
     const char* binds[SP_SERVER_MAX_BINDS];
-    key_files keys = {NULL, NULL};
+    key_files keys = {0};
     int rc = parse(argc, argv, &def, binds, &keys);
     if (rc < 0) {
         fputs(usage_text, stdout);
         return 0;
     }
     if (rc != 0) return rc;
+    /* Scene files join the catalogue before the first client can ask for it. */
+    if (sp_cli_load_scenes(keys.scene_dirs, keys.scene_dir_count) != 0) return 1;
 
     char err[512];
     sp_key_z85 secret;

@@ -9,5 +9,6 @@ int sp_cmd_rollout(int argc, char** argv);
 int sp_cmd_replay(int argc, char** argv);
 int sp_cmd_serve(int argc, char** argv);
 int sp_cmd_keygen(int argc, char** argv);
+int sp_cmd_scene(int argc, char** argv);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "sandpit/scene.h"
 #include "sandpit/version.h"
 
 typedef struct command {
@@ -16,11 +17,12 @@ typedef struct command {
 static const command commands[] = {
     {"envs", sp_cmd_envs, "list the env catalogue with full specs  [--json]"},
     {"rollout", sp_cmd_rollout,
-     "run episodes in-process: --env ID [--seed N] [--episodes K] [--policy random|zero] [--json]"
+     "run episodes in-process: --env ID|--scene FILE [--seed N] [--episodes K] [--policy random|zero] [--json]"
      " [--record DIR [--record-obs]]"},
     {"replay", sp_cmd_replay,
      "check, inspect and render replay files: info | verify | export | plot | report (see --help)"},
     {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
+    {"scene", sp_cmd_scene, "check or draw a scene file: check FILE | render FILE --out PNG"},
     {"keygen", sp_cmd_keygen, "write a CURVE key pair for serve and clients  [--out PREFIX]"},
 };
 
@@ -53,7 +55,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     for (int i = 0; i < COMMAND_COUNT; i++)
-        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 2, argv + 2);
+        if (!strcmp(name, commands[i].name)) {
+            int rc = commands[i].run(argc - 2, argv + 2);
+            sp_scene_catalogue_release(); /* the scene files a command loaded, if any */
+            return rc;
+        }
     sp_cli_error("unknown command '%s' (commands: %sversion)", name, names);
     return SP_EXIT_USAGE;
 }

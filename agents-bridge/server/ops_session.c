@@ -14,12 +14,38 @@
 #include "log.h"
 #include "ops.h"
 #include "sandpit/envs.h"
+#include "sandpit/error.h"
+#include "sandpit/scene.h"
 
 /* ---- make ---- */
 
 static const char* const make_keys[] = {"env",       "num_envs", "seed",       "max_steps",
                                         "autoreset", "hashes",   "guardrails", "faults",
-                                        "info",      "record",   "resume",     NULL};
+                                        "info",      "record",   "scene",      "resume",     NULL};
+
+/* An inline scene (docs/SCENES.md): its JSON text, decoded under the scene limits. Untrusted:
+ * every error names its path and the server keeps serving. */
+static int read_scene(const sp_request* req, const sp_mp_value* text, sp_session_def* d,
+                      sp_scene** out, char* err, size_t err_sz) {
+    if (sp_request_get(req, "env")) {
+        snprintf(err, err_sz, "make takes 'env' or 'scene', not both");
+        return SP_E_BAD_REQUEST;
+    }
+    if (text->type != SP_MP_STR) {
+        snprintf(err, err_sz, "field 'scene' must be a str of JSON text (docs/SCENES.md), got %s",
+                 sp_mp_type_name(text));
+        return SP_E_BAD_REQUEST;
+    }
+    sp_scene_limits lim = sp_default_scene_limits();
+    char why[384];
+    if (!(*out = sp_scene_load((const char*)text->ptr, text->len, &lim, why, sizeof why))) {
+        snprintf(err, err_sz, "scene: %s", why);
+        return SP_E_BAD_SCENE;
+    }
+    d->env = sp_scene_env(*out);
+    d->extra_bytes = sp_scene_memory(*out);
+    return SP_OK;
+}
 
 static int find_env(const sp_request* req, const sp_env_class** out, char* err, size_t err_sz) {
     const sp_mp_value* id = NULL;
@@ -39,9 +65,13 @@ static int find_env(const sp_request* req, const sp_env_class** out, char* err, 
     return SP_E_UNKNOWN_ENV;
 }
 
-static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t err_sz) {
+static int read_make(const sp_request* req, sp_session_def* d, sp_scene** scene, char* err,
+                     size_t err_sz) {
     int rc;
     const sp_mp_value* autoreset = NULL;
+    const sp_mp_value* text = sp_request_get(req, "scene");
+    *scene = NULL;
+    d->extra_bytes = 0;
     d->num_envs = 1;
     d->seed = 0;
     d->max_steps = 0;
@@ -49,7 +79,8 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
     d->hashes = false;
     d->resume = false;
     if ((rc = sp_request_only(req, make_keys, err, err_sz)) != SP_OK ||
-        (rc = find_env(req, &d->env, err, err_sz)) != SP_OK ||
+        (rc = text ? read_scene(req, text, d, scene, err, err_sz)
+                   : find_env(req, &d->env, err, err_sz)) != SP_OK ||
         (rc = sp_field_int(req, "num_envs", false, 1, INT_MAX, &d->num_envs, err, err_sz)) ||
         (rc = sp_field_u64(req, "seed", false, 0, UINT64_MAX, &d->seed, err, err_sz)) ||
         (rc = sp_field_int(req, "max_steps", false, 0, INT_MAX, &d->max_steps, err, err_sz)) ||
@@ -57,6 +88,10 @@ static int read_make(const sp_request* req, sp_session_def* d, char* err, size_t
         (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)) ||
         (rc = sp_field_bool(req, "resume", &d->resume, err, err_sz)))
         return rc;
+    /* Each episode of a scene, inline or from the catalogue, holds its bodies beyond what
+     * SP_ENV_COST_BYTES covers. */
+    const sp_scene* sc = *scene ? *scene : sp_scene_of_env(d->env);
+    if (sc) d->extra_bytes += (size_t)d->num_envs * sp_scene_episode_memory(sc);
     if (d->seed > UINT64_MAX - (uint64_t)(d->num_envs - 1)) {
         snprintf(err, err_sz,
                  "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
@@ -260,10 +295,22 @@ static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool 
     return SP_OK;
 }
 
+static int make_session(sp_service* svc, const sp_request* req, sp_session_def d,
+                        sp_scene** scene, char* err, size_t err_sz);
+
 int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
-    sp_session_def d;
-    int rc = read_make(req, &d, err, err_sz);
-    if (rc != SP_OK) return rc;
+    sp_session_def d = {0}; /* layer_bytes stays 0 when make has no layer config */
+    sp_scene* scene = NULL;
+    int rc = read_make(req, &d, &scene, err, err_sz);
+    if (rc == SP_OK) rc = make_session(svc, req, d, &scene, err, err_sz);
+    sp_scene_destroy(scene); /* NULL once a session owns it */
+    return rc;
+}
+
+/* Opens the session; on success it owns *scene (set to NULL). */
+static int make_session(sp_service* svc, const sp_request* req, sp_session_def d,
+                        sp_scene** scene, char* err, size_t err_sz) {
+    int rc;
     sp_episode_config* cfg = sp_episode_config_create();
     if (!cfg) {
         snprintf(err, err_sz, "out of memory");
@@ -299,6 +346,8 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         return rc;
     }
     s->transport = transport;
+    s->scene = *scene;
+    *scene = NULL;
     if (cfg) {
         if (!(s->cfg = new_cfg(svc, &d, cfg))) {
             sp_episode_config_destroy(cfg);

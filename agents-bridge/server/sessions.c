@@ -1,5 +1,7 @@
 #include "sessions.h"
 
+#include "sandpit/scene.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,7 @@ static void free_session(sp_session* s) {
     if (s->eps)
         for (int i = 0; i < s->def.num_envs; i++) sp_episode_destroy(s->eps[i]);
     sp_session_cfg_free(s->cfg); /* its layers, after their episodes */
+    sp_scene_destroy(s->scene);  /* its env, after every episode of it */
     free(s->eps);
     free(s->actions);
     free(s->obs);
@@ -234,7 +237,8 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
                  def->num_envs, lim->max_total_envs, t->total_envs);
         return SP_E_LIMIT;
     }
-    size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count, def->layer_bytes);
+    size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count, def->layer_bytes) +
+                  def->extra_bytes;
     int rc = check_memory(t, cost, def->num_envs, err, err_sz);
     if (rc != SP_OK) return rc;
     sp_session* s = new_session(def, err, err_sz);
@@ -257,7 +261,7 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
 
 int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz) {
     if (layer_bytes <= s->layer_bytes) return SP_OK;
-    size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes);
+    size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes) + s->def.extra_bytes;
     int rc = check_memory(t, cost - s->cost_bytes, s->def.num_envs, err, err_sz);
     if (rc != SP_OK) return rc;
     t->memory_bytes += cost - s->cost_bytes;

@@ -33,6 +33,9 @@ typedef struct sp_session_def {
     bool hashes;    /* replies carry per-env state hashes */
     bool resume;    /* replies carry each new episode's seed stream (a client's rebuild) */
     size_t layer_bytes; /* per env: what its layers hold (fault buffers, recorder buffer) */
+    /* Bytes the session holds beyond sp_session_cost (an inline scene: its model, and what
+     * each episode of it holds beyond a C env's), counted against the ceiling too. */
+    size_t extra_bytes;
 } sp_session_def;
 
 typedef struct sp_session {
@@ -90,6 +93,10 @@ typedef struct sp_session {
 
     /* Transport faults (transport.h); NULL: none declared. */
     struct sp_transport* transport;
+
+    /* The scene sent inline with make, whose env def.env is; NULL for a catalogue env. Owned:
+     * freed after the session's episodes. */
+    struct sp_scene* scene;
 } sp_session;
 
 typedef struct sp_session_limits {

@@ -98,6 +98,9 @@ sp_rgb sp_draw_background(void);
 sp_rgb sp_draw_terrain_color(void);
 /* The colour of the shape with registry index `index` on a dynamic or kinematic body. */
 sp_rgb sp_draw_shape_color(int index);
+/* The colour of a scene role (sandpit/scene.h) above "agent": goal green, hazard red, terrain
+ * grey, obstacle brown, target yellow. */
+sp_rgb sp_draw_role_color(int role);
 /* The colour body `index` is drawn in: that of its first shape in the registry; the background
  * colour if it has none. */
 sp_rgb sp_draw_body_color(const sp_world* world, int index);

@@ -81,12 +81,14 @@ typedef struct sp_action {
     float value[SP_MAX_ACTUATORS];
 } sp_action;
 
-/* What an env reports after a step. `reason` names why the episode terminated (a static
- * string such as "pole_fell"), NULL while it runs on. */
+/* What an env reports after a step. `reason` names why the episode terminated or was
+ * truncated (a static string such as "pole_fell"), NULL while it runs on. `truncated` is for
+ * an env's own time limits (a scene's truncate conditions); max_steps is the runtime's. */
 typedef struct sp_env_outcome {
     double reward;
     bool terminated;
     const char* reason;
+    bool truncated;
 } sp_env_outcome;
 
 /* The hooks. `world` is empty and freshly cleared when `build` runs; `rng` is the env's own
@@ -109,6 +111,10 @@ typedef struct sp_env_class {
                      sp_env_outcome* out);
     /* Feeds env-private state that matters for reproduction (fuel, contact latches). */
     void (*hash)(const void* state, sp_hash* h);
+    /* Read-only data shared by every instance of a data-defined class (a decoded scene), or
+     * NULL for a C env. The hooks only see the state block, so the runtime writes `model`
+     * into the block's first `const void*` after zeroing it and before `build`. */
+    const void* model;
 } sp_env_class;
 
 #endif

@@ -20,6 +20,17 @@ const sp_env_class* sp_env_at(int index);
 /* The env whose id is `id` ("CartPole-v0"), or NULL. */
 const sp_env_class* sp_env_find(const char* id);
 
+/* Adds a class made at run time (a scene from a file) after the built-in envs, so it is found
+ * by id and listed like them. Not thread-safe: register before threads step episodes. The class
+ * must outlive every use (the catalogue keeps it for the process). Returns 0, SP_E_LIMIT past
+ * SP_MAX_REGISTERED_ENVS, or SP_E_BAD_ARGUMENT when the id is taken. */
+#define SP_MAX_REGISTERED_ENVS 256
+int sp_env_register(const sp_env_class* env);
+
+/* Forgets every class sp_env_register added (their owners free them), leaving the built-in
+ * envs. For an orderly exit; not thread-safe. */
+void sp_env_forget_registered(void);
+
 /* Writes the registered ids, comma separated, into `buf` (for error messages). */
 void sp_env_list_ids(char* buf, size_t buf_sz);
 

@@ -20,7 +20,8 @@
     X(SP_E_VERSION, -11, "version_mismatch")                                                      \
     X(SP_E_INTERNAL, -12, "internal")                                                             \
     X(SP_E_IO, -13, "io_error")                                                               \
-    X(SP_E_RATE_LIMITED, -14, "rate_limited")
+    X(SP_E_RATE_LIMITED, -14, "rate_limited")                                                    \
+    X(SP_E_BAD_SCENE, -15, "bad_scene")
 
 typedef enum sp_error {
 #define SP_ERROR_ENUM(sym, num, name) sym = num,

@@ -128,6 +128,10 @@ typedef struct sp_replay_header {
     bool observations;
     const uint8_t* config; /* one msgpack map, config_size bytes; owned by the reader */
     size_t config_size;
+    /* A scene env's scene in canonical JSON (docs/SCENES.md), scene_len bytes, not
+     * NUL-terminated; owned by the reader. NULL for a C env. */
+    const char* scene;
+    size_t scene_len;
 } sp_replay_header;
 
 /* How the episode's file was finished. */

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "sandpit/draw.h"
+#include "sandpit/scene.h"
 
 /* Channels are multiples of 51 so every colour is in the GIF's 6x6x6 cube (see draw.h). */
 static const sp_rgb shape_palette[] = {
@@ -93,6 +94,26 @@ sp_rgb sp_draw_body_color(const sp_world* world, int index) {
             return is_static(body) ? terrain_color : sp_draw_shape_color(i);
     }
     return background;
+}
+
+/* Scene shapes carry a role (sandpit/scene.h); goals, hazards, obstacles and targets get
+ * their role's colour, agent parts and untagged shapes the palette, terrain grey. */
+sp_rgb sp_draw_role_color(int role) {
+    static const sp_rgb role_colors[] = {
+        [SP_ROLE_GOAL] = {51, 204, 51},
+        [SP_ROLE_HAZARD] = {255, 51, 51},
+        [SP_ROLE_TERRAIN] = {153, 153, 153},
+        [SP_ROLE_OBSTACLE] = {153, 102, 51},
+        [SP_ROLE_TARGET] = {255, 255, 51},
+    };
+    if (role <= SP_ROLE_AGENT || role >= SP_ROLE_COUNT) return shape_palette[0];
+    return role_colors[role];
+}
+
+static sp_rgb shape_color(const cpShape* s, int index, bool terrain) {
+    int role = sp_scene_shape_role(s);
+    if (role > SP_ROLE_AGENT) return sp_draw_role_color(role);
+    return terrain ? terrain_color : sp_draw_shape_color(index);
 }
 
 sp_scene_opts sp_default_scene_opts(void) {
@@ -360,7 +381,7 @@ void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
             if (cpShapeGetSensor(s)) continue;
             bool terrain = is_static(cpShapeGetBody(s));
             if (terrain != (pass == 0)) continue;
-            sp_rgb c = terrain ? terrain_color : sp_draw_shape_color(i);
+            sp_rgb c = shape_color(s, i, terrain);
             if (opts->shape_color) c = opts->shape_color(opts->shape_color_user, world, i, c);
             draw_shape(img, cam, s, c);
         }

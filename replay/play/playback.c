@@ -12,6 +12,7 @@
 
 #include "sandpit/episode_config.h"
 #include "sandpit/envs.h"
+#include "sandpit/scene.h"
 #include "sandpit/error.h"
 
 typedef struct pose {
@@ -21,6 +22,7 @@ typedef struct pose {
 struct sp_playback {
     sp_replay_header header; /* config pointer cleared: the reader that owned it is closed */
     const sp_env_class* env;
+    sp_scene* scene; /* the replay's embedded scene, whose env `env` is; NULL for a C env */
     sp_episode* ep;
     int body_count; /* bodies posed per step: those that existed after the reset */
     int steps;      /* steps loaded */
@@ -201,7 +203,15 @@ static void pass_machine_events(const sp_verify_def* layers, sp_episode* ep,
 
 static int check_env(sp_playback* pb, const char* path, char* err, size_t err_sz) {
     const sp_replay_header* h = &pb->header;
-    pb->env = sp_env_find(h->env_id);
+    if (h->scene) {
+        char why[384];
+        sp_scene_limits lim = sp_default_scene_limits();
+        if (!(pb->scene = sp_scene_load(h->scene, h->scene_len, &lim, why, sizeof why))) {
+            snprintf(err, err_sz, "%s: the embedded scene: %s", path, why);
+            return SP_E_BAD_SCENE;
+        }
+    }
+    pb->env = pb->scene ? sp_scene_env(pb->scene) : sp_env_find(h->env_id);
     if (!pb->env) {
         snprintf(err, err_sz, "%s: env '%s' is not in this build", path, h->env_id);
         return SP_E_UNKNOWN_ENV;
@@ -448,6 +458,8 @@ static sp_playback* load(const char* path, const sp_verify_def* layers, sp_confi
     }
     pb->header.config = NULL; /* owned by the reader, about to be closed */
     pb->header.config_size = 0;
+    pb->header.scene = NULL; /* likewise; pb->scene holds it decoded */
+    pb->header.scene_len = 0;
     free(rec);
     sp_replay_close(r);
     return pb;
@@ -477,6 +489,7 @@ void sp_playback_destroy(sp_playback* pb) {
     if (!pb) return;
     sp_episode_destroy(pb->ep);
     sp_config_replay_destroy(pb->owned_layers); /* after the episode its layers served */
+    sp_scene_destroy(pb->scene);
     free(pb->info);
     free(pb->marks);
     free(pb->poses);

@@ -21,6 +21,9 @@ ENV_IDS: Tuple[str, ...] = (
     "Acrobot-v0",
     "Lander-v0",
     "LanderContinuous-v0",
+    # Scene files shipped in assets/scenes/ (docs/SCENES.md), after the C envs, by file name.
+    "CartPoleScene-v0",
+    "LanderScene-v0",
 )
 
 #: Gymnasium namespace: ``gymnasium.make("sandpit/CartPole-v0")``.

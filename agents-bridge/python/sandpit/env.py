@@ -96,7 +96,8 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
     arguments (a new session), never a second owner of this one's connection.
 
     Args:
-        env_id: Catalogue id, e.g. ``"CartPole-v0"`` (without the ``sandpit/`` namespace).
+        env_id: Catalogue id, e.g. ``"CartPole-v0"`` (without the ``sandpit/`` namespace);
+            ``None`` with ``scene=`` (docs/SCENES.md).
         endpoint: Server endpoint, e.g. ``"tcp://127.0.0.1:5555"``. ``None`` starts a local
             ``sandpit serve`` (shared by all envs of the process, stopped with the last one).
         timeout: Seconds a call may take in all (resends included) before ``ConnectionLost``;
@@ -131,7 +132,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
 
     def __init__(
         self,
-        env_id: str,
+        env_id: Optional[str] = None,
         endpoint: Optional[str] = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
@@ -176,6 +177,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         self.observation_space = observation_space(spec)
         self.action_space = action_space(spec)
         self.metadata = {**type(self).metadata, "render_fps": render_fps(spec)}
+        env_id = self._session.env_id
         kwargs: dict[str, Any] = {"env_id": env_id, "endpoint": endpoint, "timeout": timeout}
         for key, value in (("seed", seed), ("max_steps", max_steps)):
             if value is not None:
@@ -270,7 +272,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
 
 
 def make(
-    env_id: str,
+    env_id: Optional[str] = None,
     endpoint: Optional[str] = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -282,7 +284,9 @@ def make(
 
     ``env_id`` may be given with or without the ``sandpit/`` namespace. The env is returned
     unwrapped (``gymnasium.make("sandpit/<id>")`` adds Gymnasium's usual wrappers).
+    ``scene=`` runs a scene instead (a :class:`sandpit.scene.Scene`, a dict or a JSON file's
+    path), sent to the server inline: ``sandpit.make(scene="rover.json")``.
     """
-    if env_id.startswith("sandpit/"):
+    if env_id is not None and env_id.startswith("sandpit/"):
         env_id = env_id[len("sandpit/") :]
     return SandpitEnv(env_id, endpoint, timeout=timeout, seed=seed, max_steps=max_steps, **config)

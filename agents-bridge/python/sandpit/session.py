@@ -20,6 +20,7 @@ import numpy as np
 from .client import DEFAULT_TIMEOUT, Client, PendingReply
 from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
 from .protocol import decode_array, encode_array
+from .scene import scene_json
 from .server import LocalServer, acquire_shared, release_shared
 
 __all__ = ["Session", "ResetResult", "StepResult", "FinalEpisodes", "fault_indices"]
@@ -102,7 +103,7 @@ class Session:
     """One server session of ``num_envs`` instances of ``env_id``.
 
     Args:
-        env_id: Catalogue id, e.g. ``"CartPole-v0"``.
+        env_id: Catalogue id, e.g. ``"CartPole-v0"``; ``None`` with ``config["scene"]``.
         num_envs: N.
         endpoint: Server endpoint; ``None`` uses (and starts if needed) the shared local server.
         timeout: Seconds a call may take in all, resends included (docs/PROTOCOL.md).
@@ -124,12 +125,14 @@ class Session:
             whose reply has not come is resent within ``timeout`` (same ``seq``: the server
             never applies it twice) before ConnectionLost; ``reconnect`` (default False):
             rebuild the session when the server lost it (see :meth:`_rebuild`), from a log
-            bounded by the current episodes (:class:`_ResumeLog`).
+            bounded by the current episodes (:class:`_ResumeLog`); ``scene``: a scene to run
+            instead of a catalogue env, as a :class:`sandpit.scene.Scene`, a dict, or a path to
+            a JSON file (sent inline, docs/SCENES.md).
     """
 
     def __init__(
         self,
-        env_id: str,
+        env_id: Optional[str],
         num_envs: int,
         endpoint: Optional[str] = None,
         *,
@@ -145,6 +148,15 @@ class Session:
         sensor_valid: bool = False,
         config: Optional[dict[str, Any]] = None,
     ) -> None:
+        # An inline scene (docs/SCENES.md) travels as JSON text in `scene`, instead of `env`.
+        config = dict(config or {})
+        scene_text: Optional[str] = None
+        if config.get("scene") is not None:
+            scene_text, scene_id = scene_json(config.pop("scene"))
+            if env_id is not None and env_id != scene_id:
+                raise ValueError(f"env_id {env_id!r} is not the scene's id {scene_id!r}")
+            env_id = scene_id
+        config.pop("scene", None)
         if not isinstance(env_id, str):
             raise TypeError(f"env_id must be a str, got {env_id!r}")
         if (
@@ -158,7 +170,6 @@ class Session:
         self.hashes = bool(hashes)
         self.seed = secrets.randbelow(2**31) if seed is None else _check_seed(seed)
         # CURVE keys are the connection's, not make fields (docs/SECURITY.md).
-        config = dict(config or {})
         curve = {k: config.pop(k) for k in ("server_key", "client_key") if k in config}
         retries = config.pop("retries", 2)
         if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or retries < 0:
@@ -184,12 +195,15 @@ class Session:
         self._lost = False  # the last request got no reply: skip the courtesy `close`
 
         fields: dict[str, Any] = {
-            "env": env_id,
             "num_envs": self.num_envs,
             "seed": self.seed,
             "autoreset": autoreset,
             "hashes": self.hashes,
         }
+        if scene_text is not None:
+            fields["scene"] = scene_text
+        else:
+            fields["env"] = env_id
         if max_steps is not None:
             if (
                 isinstance(max_steps, bool)

@@ -100,7 +100,7 @@ class SandpitVectorEnv(VectorEnv):
 
     def __init__(
         self,
-        env_id: str,
+        env_id: Optional[str],
         num_envs: int = 1,
         endpoint: Union[None, str, Sequence[str]] = None,
         *,
@@ -163,6 +163,7 @@ class SandpitVectorEnv(VectorEnv):
         self._episode_info = bool(episode_info)
         self._episode_start = np.full(self.num_envs, time.perf_counter())
 
+        env_id = self._session.env_id
         kwargs: dict[str, Any] = {"env_id": env_id, "endpoint": endpoint, "timeout": timeout}
         for key, value in (("seed", seed), ("max_steps", max_steps)):
             if value is not None:
@@ -338,7 +339,7 @@ class SandpitVectorEnv(VectorEnv):
 
 
 def make_vec(
-    env_id: str,
+    env_id: Optional[str],
     num_envs: int,
     endpoint: Union[None, str, Sequence[str]] = None,
     *,
@@ -348,8 +349,9 @@ def make_vec(
     max_steps: Optional[int] = None,
     **config: Any,
 ) -> SandpitVectorEnv:
-    """Makes a vector env of ``num_envs`` instances; see :class:`SandpitVectorEnv`."""
-    if env_id.startswith("sandpit/"):
+    """Makes a vector env of ``num_envs`` instances; see :class:`SandpitVectorEnv`.
+    ``make_vec(None, 64, scene=...)`` runs a scene (docs/SCENES.md)."""
+    if env_id is not None and env_id.startswith("sandpit/"):
         env_id = env_id[len("sandpit/") :]
     return SandpitVectorEnv(
         env_id,

@@ -1,0 +1,46 @@
+#ifndef SANDPIT_SCENE_RUN_H
+#define SANDPIT_SCENE_RUN_H
+
+/* The scene runtime: the sp_env_class hooks every scene shares (run.c), the quantities they
+ * read from the world (probe.c) and the seeded generators (generate.c). */
+
+#include "dec.h"
+#include "model.h"
+#include "sandpit/env.h"
+
+/* Completes a decoded model: the spec, the class and the state block's size. */
+bool sc_finish(sc_dec* d);
+
+int sc_build(void* state, sp_world* world, sp_rng* rng);
+void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action);
+void sc_apply(void* state, sp_world* world);
+void sc_sense(const void* state, const sp_world* world, float* obs);
+void sc_evaluate(void* state, const sp_world* world, const sp_action* action, sp_env_outcome* out);
+void sc_hash(const void* state, sp_hash* h);
+
+/* The true value of a probe now (never a faulted observation). */
+double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p);
+
+/* Adds every generator's shapes for this episode, each from its own stream derived from the
+ * episode's env stream (which it does not advance), or, with "stream": "env", from the env
+ * stream itself. Returns 0 or an sp_error. */
+int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng);
+
+/* The cpBody of body index `i`, or the world's static body for SC_NONE. */
+static inline cpBody* sc_body_ptr(const sc_state* s, const sp_world* world, int i) {
+    return i == SC_NONE ? cpSpaceGetStaticBody(sp_world_space((sp_world*)world)) : s->bodies[i];
+}
+
+/* A point given in body `i`'s declared frame, in its build frame (moved onto its centroid for
+ * "origin": "centroid"); the world's and unshifted bodies' points unchanged, to the bit. */
+static inline cpVect sc_local(const sc_model* m, int i, cpVect p) {
+    if (i == SC_NONE || cpveql(m->bodies[i].shift, cpvzero)) return p;
+    return cpvadd(p, m->bodies[i].shift);
+}
+
+/* Role tags on shapes (cpShape user data): role + 1, so 0 means "not a scene's shape". */
+static inline void sc_tag_shape(cpShape* shape, int role) {
+    cpShapeSetUserData(shape, (cpDataPointer)(uintptr_t)(role + 1));
+}
+
+#endif

@@ -140,13 +140,16 @@ static void acrobot_apply(void* state, sp_world* world) {
 
 static void acrobot_sense(const void* state, const sp_world* world, float* obs) {
     const acrobot_state* s = state;
-    double a1 = cpBodyGetAngle(s->upper);
-    double a2 = cpBodyGetAngle(s->lower) - a1;
+    /* Chipmunk keeps (cos, sin) of each body's angle, made by sp_sincos: the same bits. */
+    cpVect rot1 = cpBodyGetRotation(s->upper);
+    double a2 = cpBodyGetAngle(s->lower) - cpBodyGetAngle(s->upper);
     double w1 = cpBodyGetAngularVelocity(s->upper);
-    obs[0] = (float)sp_cos(a1);
-    obs[1] = (float)sp_sin(a1);
-    obs[2] = (float)sp_cos(a2);
-    obs[3] = (float)sp_sin(a2);
+    double sin2, cos2;
+    sp_sincos(a2, &sin2, &cos2);
+    obs[0] = (float)rot1.x;
+    obs[1] = (float)rot1.y;
+    obs[2] = (float)cos2;
+    obs[3] = (float)sin2;
     obs[4] = (float)w1;
     obs[5] = (float)(cpBodyGetAngularVelocity(s->lower) - w1);
 }
@@ -157,7 +160,7 @@ static void acrobot_evaluate(void* state, const sp_world* world, const sp_action
     /* Heights from the joint angles, as Gymnasium computes them, so a stretched hinge never
      * counts. The lower link's body angle is already theta1 + theta2. */
     double tip =
-        -LINK_LENGTH * sp_cos(cpBodyGetAngle(s->upper)) - LINK_LENGTH * sp_cos(cpBodyGetAngle(s->lower));
+        -LINK_LENGTH * cpBodyGetRotation(s->upper).x - LINK_LENGTH * cpBodyGetRotation(s->lower).x;
     if (tip > GOAL_HEIGHT) {
         out->reward = 0.0;
         out->terminated = true;

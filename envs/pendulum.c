@@ -98,9 +98,10 @@ static void pendulum_apply(void* state, sp_world* world) {
 
 static void pendulum_sense(const void* state, const sp_world* world, float* obs) {
     const pendulum_state* s = state;
-    double theta = cpBodyGetAngle(s->rod);
-    obs[0] = (float)sp_cos(theta);
-    obs[1] = (float)sp_sin(theta);
+    /* Chipmunk keeps (cos, sin) of the angle, made by sp_sincos: the same bits, no trig. */
+    cpVect rot = cpBodyGetRotation(s->rod);
+    obs[0] = (float)rot.x;
+    obs[1] = (float)rot.y;
     obs[2] = (float)cpBodyGetAngularVelocity(s->rod);
 }
 

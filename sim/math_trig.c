@@ -167,6 +167,36 @@ double sp_sin(double x) {
     }
 }
 
+void sp_sincos(double x, double* s, double* c) {
+    uint32_t ix = sp_high_word(x) & 0x7fffffff;
+    if (ix <= 0x3fe921fb) { /* |x| ~< pi/4: the same cut-offs as sp_sin and sp_cos */
+        *s = ix < 0x3e500000 ? x : kernel_sin(x, 0.0, 1);
+        *c = ix < 0x3e46a09e ? 1.0 : kernel_cos(x, 0.0);
+        return;
+    }
+    if (ix >= 0x7ff00000) {
+        *s = *c = x - x;
+        return;
+    }
+    double y[2];
+    unsigned n = (unsigned)sp_math_rem_pio2(x, y) & 3;
+    double sn = kernel_sin(y[0], y[1], 0), cs = kernel_cos(y[0], y[1]);
+    switch (n) {
+    case 0:
+        *s = sn, *c = cs;
+        break;
+    case 1:
+        *s = cs, *c = -sn;
+        break;
+    case 2:
+        *s = -sn, *c = -cs;
+        break;
+    default:
+        *s = -cs, *c = sn;
+        break;
+    }
+}
+
 double sp_cos(double x) {
     uint32_t ix = sp_high_word(x) & 0x7fffffff;
     if (ix <= 0x3fe921fb) {              /* |x| ~< pi/4 */

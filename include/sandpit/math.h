@@ -25,6 +25,9 @@ double sp_sin(double x);
 /* cos(x), x in radians; NaN for infinite or NaN x. */
 double sp_cos(double x);
 
+/* Both at once, one argument reduction: *s = sp_sin(x) and *c = sp_cos(x), bit for bit. */
+void sp_sincos(double x, double* s, double* c);
+
 /* atan2(y, x) in [-pi, pi], with C99's special cases (signed zeros, infinities). */
 double sp_atan2(double y, double x);
 

@@ -86,6 +86,25 @@ static void sin_cos_within_one_ulp(void) {
     }
 }
 
+static void sincos_is_sin_and_cos(void) {
+    /* Bit for bit: Chipmunk's cpvforangle uses sp_sincos, the rest sp_sin and sp_cos. */
+    sp_rng rng;
+    sp_rng_seed(&rng, 3, "test_math_sincos");
+    const double scales[] = {1e-9, 1e-8, 1.0, 10.0, 1e4, 1e7, 1e20};
+    for (int k = 0; k < (int)(sizeof scales / sizeof scales[0]); k++)
+        for (int i = 0; i < 20000; i++) {
+            double x = sp_rng_range(&rng, -scales[k], scales[k]), s, c;
+            sp_sincos(x, &s, &c);
+            ENSURE_MSG(s == sp_sin(x) && c == sp_cos(x) && signbit(s) == signbit(sp_sin(x)),
+                       "sincos(%.17g)", x);
+        }
+    double s, c;
+    sp_sincos(-0.0, &s, &c);
+    ENSURE(s == 0.0 && signbit(s) && c == 1.0);
+    sp_sincos(INFINITY, &s, &c);
+    ENSURE(isnan(s) && isnan(c));
+}
+
 static void exp_log_within_one_ulp(void) {
     CHECK1(sp_exp, exp, -1.0, 1.0, 1);
     CHECK1(sp_exp, exp, -745.0, 709.7, 1);
@@ -143,6 +162,7 @@ static void special_values_as_c99(void) {
 
 static const sp_test_case cases[] = {
     {"sin_cos_within_one_ulp", sin_cos_within_one_ulp},
+    {"sincos_is_sin_and_cos", sincos_is_sin_and_cos},
     {"exp_log_within_one_ulp", exp_log_within_one_ulp},
     {"atan2_acos_pow_within_limits", atan2_acos_pow_within_limits},
     {"special_values_as_c99", special_values_as_c99},

@@ -103,7 +103,14 @@ static inline cpVect cpvproject(const cpVect v1, const cpVect v2)
 /// Returns the unit length vector for the given angle (in radians).
 static inline cpVect cpvforangle(const cpFloat a)
 {
+#ifdef CP_SANDPIT_MATH
+	// sandpit: one argument reduction for both (the same bits as cpfcos and cpfsin).
+	cpFloat s, c;
+	sp_sincos(a, &s, &c);
+	return cpv(c, s);
+#else
 	return cpv(cpfcos(a), cpfsin(a));
+#endif
 }
 
 /// Returns the angular direction v is pointing in (in radians).

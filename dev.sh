@@ -51,6 +51,37 @@ install_python_packages() {
   touch "$stamp"
 }
 
+# The package as a user gets it: installed non-editable (from a clean copy of its source, so
+# no stale setuptools build/ directory can add or hide a module) into its own venv, whose
+# dependencies come from pip's cache after the first run; the binary from a `cmake --install`
+# prefix on PATH, with SANDPIT_BIN unset; a smoke test run from an empty directory outside
+# the tree (tests/install/smoke.py).
+install_check() {
+  local venv=$ROOT/build/venv-install prefix=$ROOT/build/install-prefix
+  local stamp=$venv/.sandpit-stamp
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  rm -rf "$prefix"
+  cmake --install build --prefix "$prefix" > /dev/null
+  (
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    tar -C agents-bridge/python --exclude=build --exclude='*.egg-info' --exclude=__pycache__ \
+      -cf - . | (mkdir "$tmp/src" && tar -C "$tmp/src" -xf -)
+    if [ -f "$stamp" ] && [ agents-bridge/python/pyproject.toml -ot "$stamp" ]; then
+      # Dependencies unchanged since the last full install: only this tree's code, built
+      # with the venv's own setuptools (no isolated build env to fetch).
+      "$venv/bin/python" -m pip install -q --force-reinstall --no-deps --no-build-isolation \
+        "$tmp/src"
+    else
+      "$venv/bin/python" -m pip install -q "$tmp/src" "setuptools>=61" wheel
+      touch "$stamp"
+    fi
+    mkdir "$tmp/cwd" && cd "$tmp/cwd"
+    env -u SANDPIT_BIN PATH="$prefix/bin:$PATH" "$venv/bin/python" -I \
+      "$ROOT/tests/install/smoke.py" "$ROOT"
+  )
+}
+
 build() { # build DIR [cmake options...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_WERROR=ON "$@" > /dev/null
@@ -87,6 +118,8 @@ cmd_test() {
   setup
   say "C unit, CLI and valgrind tests (ctest, build/)"
   (cd build && ctest --output-on-failure -j "$JOBS")
+  say "the Python package installed non-editable, used from outside the source tree"
+  install_check
   say "the same suite under ASan+UBSan (build-asan/)"
   build build-asan -DSP_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

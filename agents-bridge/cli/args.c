@@ -19,7 +19,7 @@ bool sp_arg_u64(const char* option, const char* text, uint64_t* out) {
     char* end = NULL;
     errno = 0;
     if (text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ') goto bad;
-    unsigned long long v = strtoull(text, &end, 0);
+    unsigned long long v = strtoull(text, &end, 10); /* never base 0: "010" is not octal */
     if (errno != 0 || *end != '\0') goto bad;
     *out = (uint64_t)v;
     return true;
@@ -52,6 +52,16 @@ bool sp_arg_double(const char* option, const char* text, double lo, double hi, d
     }
     *out = v;
     return true;
+}
+
+int sp_cli_option(const char* command, const char* hint, int argc, char** argv,
+                  const char* shortopts, const struct option* longopts) {
+    sp_cliopt c = {"sandpit", command, hint};
+    return sp_cliopt_next(&c, argc + 1, argv - 1, shortopts, longopts);
+}
+
+int sp_cli_operands(void) {
+    return optind - 1;
 }
 
 const char* sp_arg_value(int argc, char** argv, int* i) {

@@ -76,14 +76,16 @@ static void text_spec(const sp_env_spec* s) {
 }
 
 int sp_cmd_envs(int argc, char** argv) {
-    int json = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
-            sp_cli_error("envs: unknown option '%s' (options: --json)", argv[i]);
-            return SP_EXIT_USAGE;
-        }
+    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+    static const char hint[] = "options: --json";
+    int json = 0, ch;
+    while ((ch = sp_cli_option("envs", hint, argc, argv, "", options)) != -1) {
+        if (ch != 'j') return SP_EXIT_USAGE;
+        json = 1;
+    }
+    if (sp_cli_operands() < argc) {
+        sp_cli_error("envs: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
+        return SP_EXIT_USAGE;
     }
     if (json) fputs("[", stdout);
     for (int i = 0; i < sp_env_count(); i++) {

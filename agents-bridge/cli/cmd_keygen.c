@@ -20,21 +20,29 @@ static const char usage_text[] =
     "--authorized-keys directory.\n";
 
 int sp_cmd_keygen(int argc, char** argv) {
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"out", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char hint[] = "see sandpit keygen --help";
     const char* prefix = "sandpit";
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    int ch;
+    while ((ch = sp_cli_option("keygen", hint, argc, argv, "h", options)) != -1) {
+        if (ch == 'h') {
             fputs(usage_text, stdout);
             return 0;
         }
-        if (strcmp(argv[i], "--out") != 0) {
-            sp_cli_error("keygen: unknown option '%s' (see sandpit keygen --help)", argv[i]);
-            return SP_EXIT_USAGE;
-        }
-        if (!(prefix = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+        if (ch != 'o') return SP_EXIT_USAGE;
+        prefix = optarg;
         if (!prefix[0]) {
             sp_cli_error("--out needs a non-empty prefix");
             return SP_EXIT_USAGE;
         }
+    }
+    if (sp_cli_operands() < argc) {
+        sp_cli_error("keygen: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
+        return SP_EXIT_USAGE;
     }
     if (!zmq_has("curve")) {
         sp_cli_error("keygen: this libzmq was built without CURVE support");

@@ -159,25 +159,23 @@ static void info_json(const char* path, const sp_replay_header* h, const summary
 }
 
 static int cmd_info(int argc, char** argv) {
-    const char* path = NULL;
+    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     bool json = false;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            sp_cli_error("replay info: unknown option '%s' (options: --json)", argv[i]);
-            return SP_EXIT_USAGE;
-        } else if (path) {
-            sp_cli_error("replay info takes one FILE");
-            return SP_EXIT_USAGE;
-        } else {
-            path = argv[i];
-        }
+    int ch;
+    while ((ch = sp_cli_option("replay info", "options: --json", argc, argv, "", options)) != -1) {
+        if (ch != 'j') return SP_EXIT_USAGE;
+        json = true;
     }
-    if (!path) {
+    int first = sp_cli_operands();
+    if (first == argc) {
         sp_cli_error("replay info needs a FILE");
         return SP_EXIT_USAGE;
     }
+    if (argc - first > 1) {
+        sp_cli_error("replay info takes one FILE");
+        return SP_EXIT_USAGE;
+    }
+    const char* path = argv[first];
     sp_replay_problem p;
     sp_replay* r = sp_replay_open(path, &p);
     if (!r) {
@@ -224,16 +222,11 @@ static int verify_one(sp_verifier* verifier, const char* path) {
 }
 
 static int cmd_verify(int argc, char** argv) {
-    int files = 0;
-    for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
-            sp_cli_error("replay verify: unknown option '%s' (usage: replay verify FILE...)",
-                         argv[i]);
-            return SP_EXIT_USAGE;
-        }
-        files += strcmp(argv[i], "--") != 0;
-    }
-    if (!files) {
+    static const struct option none[] = {{NULL, 0, NULL, 0}};
+    static const char hint[] = "usage: replay verify FILE...";
+    if (sp_cli_option("replay verify", hint, argc, argv, "", none) != -1) return SP_EXIT_USAGE;
+    int first = sp_cli_operands();
+    if (first == argc) {
         sp_cli_error("replay verify needs at least one FILE");
         return SP_EXIT_USAGE;
     }
@@ -247,8 +240,7 @@ static int cmd_verify(int argc, char** argv) {
         return EXIT_FAILED;
     }
     int worst = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) continue;
+    for (int i = first; i < argc; i++) {
         int rc = verify_one(verifier, argv[i]);
         if (rc > worst) worst = rc;
         fflush(stdout);

@@ -37,42 +37,65 @@ static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_act
         sp_action_sample(spec, rng, a);
 }
 
+enum rollout_option { OPT_ENV = 256, OPT_SEED, OPT_EPISODES, OPT_POLICY, OPT_JSON, OPT_RECORD,
+                      OPT_RECORD_OBS };
+
+static const struct option rollout_options[] = {
+    {"env", required_argument, NULL, OPT_ENV},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"episodes", required_argument, NULL, OPT_EPISODES},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"record-obs", no_argument, NULL, OPT_RECORD_OBS},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse(int argc, char** argv, rollout_opts* o) {
+    static const char hint[] = "options: --env ID, --seed N, --episodes K, --policy random|zero, "
+                               "--json, --record DIR, --record-obs";
     const char* env_id = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char* arg = argv[i];
-        const char* v = NULL;
-        if (!strcmp(arg, "--json")) {
+    int ch;
+    while ((ch = sp_cli_option("rollout", hint, argc, argv, "", rollout_options)) != -1) {
+        const char* v = optarg;
+        bool ok = true;
+        switch (ch) {
+        case OPT_JSON:
             o->json = 1;
-        } else if (!strcmp(arg, "--record")) {
-            if (!(o->record_dir = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
-        } else if (!strcmp(arg, "--record-obs")) {
+            break;
+        case OPT_RECORD:
+            o->record_dir = v;
+            break;
+        case OPT_RECORD_OBS:
             o->record_obs = 1;
-        } else if (!strcmp(arg, "--env")) {
-            if (!(env_id = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
-        } else if (!strcmp(arg, "--seed")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) || !sp_arg_u64("--seed", v, &o->seed))
-                return SP_EXIT_USAGE;
-        } else if (!strcmp(arg, "--episodes")) {
-            if (!(v = sp_arg_value(argc, argv, &i)) ||
-                !sp_arg_int("--episodes", v, 1, 1000000, &o->episodes))
-                return SP_EXIT_USAGE;
-        } else if (!strcmp(arg, "--policy")) {
-            if (!(v = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
+            break;
+        case OPT_ENV:
+            env_id = v;
+            break;
+        case OPT_SEED:
+            ok = sp_arg_u64("--seed", v, &o->seed);
+            break;
+        case OPT_EPISODES:
+            ok = sp_arg_int("--episodes", v, 1, 1000000, &o->episodes);
+            break;
+        case OPT_POLICY:
             if (!strcmp(v, "random")) {
                 o->policy = POLICY_RANDOM;
             } else if (!strcmp(v, "zero")) {
                 o->policy = POLICY_ZERO;
             } else {
                 sp_cli_error("--policy must be random or zero, got '%s'", v);
-                return SP_EXIT_USAGE;
+                ok = false;
             }
-        } else {
-            sp_cli_error("rollout: unknown option '%s' (options: --env ID, --seed N, "
-                         "--episodes K, --policy random|zero, --json, --record DIR, --record-obs)",
-                         arg);
+            break;
+        default: /* SP_CLIOPT_BAD: already reported */
             return SP_EXIT_USAGE;
         }
+        if (!ok) return SP_EXIT_USAGE;
+    }
+    if (sp_cli_operands() < argc) {
+        sp_cli_error("rollout: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
+        return SP_EXIT_USAGE;
     }
     char ids[512];
     sp_env_list_ids(ids, sizeof ids);

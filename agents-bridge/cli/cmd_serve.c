@@ -75,55 +75,91 @@ typedef struct key_files {
     const char* authorized_dir;
 } key_files;
 
+enum serve_option {
+    OPT_BIND = 256,
+    OPT_MAX_MESSAGE_BYTES,
+    OPT_MAX_SESSIONS,
+    OPT_MAX_ENVS_PER_SESSION,
+    OPT_MAX_TOTAL_ENVS,
+    OPT_IDLE_TIMEOUT,
+    OPT_MAX_MEMORY_MB,
+    OPT_MAX_STEP_RATE,
+    OPT_CURVE_SECRET,
+    OPT_AUTHORIZED_KEYS,
+    OPT_RECORD_ROOT,
+    OPT_THREADS,
+    OPT_LOG_LEVEL,
+};
+
+static const struct option serve_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE_BYTES},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-envs-per-session", required_argument, NULL, OPT_MAX_ENVS_PER_SESSION},
+    {"max-total-envs", required_argument, NULL, OPT_MAX_TOTAL_ENVS},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"max-memory-mb", required_argument, NULL, OPT_MAX_MEMORY_MB},
+    {"max-step-rate", required_argument, NULL, OPT_MAX_STEP_RATE},
+    {"curve-secret", required_argument, NULL, OPT_CURVE_SECRET},
+    {"authorized-keys", required_argument, NULL, OPT_AUTHORIZED_KEYS},
+    {"record-root", required_argument, NULL, OPT_RECORD_ROOT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {NULL, 0, NULL, 0},
+};
+
 /* Fills `def` from the arguments; returns 0, -1 for --help, or SP_EXIT_USAGE. */
 static int parse(int argc, char** argv, sp_server_def* def, const char** binds, key_files* keys) {
+    static const char hint[] = "see sandpit serve --help";
     int bind_count = 0;
-    for (int i = 0; i < argc; i++) {
-        const char* arg = argv[i];
-        const char* v = NULL;
+    int ch;
+    while ((ch = sp_cli_option("serve", hint, argc, argv, "h", serve_options)) != -1) {
+        const char* v = optarg;
         int n = 0;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return -1;
-        bool known = !strcmp(arg, "--bind") || !strcmp(arg, "--max-message-bytes") ||
-                     !strcmp(arg, "--max-sessions") || !strcmp(arg, "--max-envs-per-session") ||
-                     !strcmp(arg, "--max-total-envs") || !strcmp(arg, "--idle-timeout") ||
-                     !strcmp(arg, "--threads") || !strcmp(arg, "--log-level") ||
-                     !strcmp(arg, "--max-memory-mb") || !strcmp(arg, "--max-step-rate") ||
-                     !strcmp(arg, "--curve-secret") || !strcmp(arg, "--authorized-keys") ||
-                     !strcmp(arg, "--record-root");
-        if (!known) {
-            sp_cli_error("serve: unknown option '%s' (see sandpit serve --help)", arg);
-            return SP_EXIT_USAGE;
-        }
-        if (!(v = sp_arg_value(argc, argv, &i))) return SP_EXIT_USAGE;
         bool ok = true;
-        if (!strcmp(arg, "--bind")) {
+        switch (ch) {
+        case 'h':
+            return -1;
+        case OPT_BIND:
             if (!v[0] || bind_count == SP_SERVER_MAX_BINDS) {
                 sp_cli_error("--bind takes a non-empty endpoint, at most %d times",
                              SP_SERVER_MAX_BINDS);
                 return SP_EXIT_USAGE;
             }
             binds[bind_count++] = v;
-        } else if (!strcmp(arg, "--max-message-bytes")) {
-            ok = sp_arg_int(arg, v, 64, 1 << 30, &n);
+            break;
+        case OPT_MAX_MESSAGE_BYTES:
+            ok = sp_arg_int("--max-message-bytes", v, 64, 1 << 30, &n);
             def->max_message_bytes = (size_t)n;
-        } else if (!strcmp(arg, "--max-sessions")) {
-            ok = sp_arg_int(arg, v, 1, 1 << 24, &def->max_sessions);
-        } else if (!strcmp(arg, "--max-envs-per-session")) {
-            ok = sp_arg_int(arg, v, 1, 1 << 24, &def->max_envs_per_session);
-        } else if (!strcmp(arg, "--max-total-envs")) {
-            ok = sp_arg_int(arg, v, 1, 1 << 26, &def->max_total_envs);
-        } else if (!strcmp(arg, "--idle-timeout")) {
-            ok = sp_arg_double(arg, v, 0.0, 1e9, &def->idle_timeout_s);
-        } else if (!strcmp(arg, "--max-memory-mb")) {
-            ok = sp_arg_int(arg, v, (int)(SP_SERVER_MIN_MEMORY >> 20), 1 << 24, &n);
+            break;
+        case OPT_MAX_SESSIONS:
+            ok = sp_arg_int("--max-sessions", v, 1, 1 << 24, &def->max_sessions);
+            break;
+        case OPT_MAX_ENVS_PER_SESSION:
+            ok = sp_arg_int("--max-envs-per-session", v, 1, 1 << 24, &def->max_envs_per_session);
+            break;
+        case OPT_MAX_TOTAL_ENVS:
+            ok = sp_arg_int("--max-total-envs", v, 1, 1 << 26, &def->max_total_envs);
+            break;
+        case OPT_IDLE_TIMEOUT:
+            ok = sp_arg_double("--idle-timeout", v, 0.0, 1e9, &def->idle_timeout_s);
+            break;
+        case OPT_MAX_MEMORY_MB:
+            ok = sp_arg_int("--max-memory-mb", v, (int)(SP_SERVER_MIN_MEMORY >> 20), 1 << 24, &n);
             def->max_memory_bytes = (size_t)n << 20;
-        } else if (!strcmp(arg, "--max-step-rate")) {
-            ok = sp_arg_double(arg, v, 0.0, SP_SERVER_MAX_STEP_RATE, &def->max_step_rate);
-        } else if (!strcmp(arg, "--curve-secret")) {
+            break;
+        case OPT_MAX_STEP_RATE:
+            ok = sp_arg_double("--max-step-rate", v, 0.0, SP_SERVER_MAX_STEP_RATE,
+                               &def->max_step_rate);
+            break;
+        case OPT_CURVE_SECRET:
             keys->secret = v;
-        } else if (!strcmp(arg, "--authorized-keys")) {
+            break;
+        case OPT_AUTHORIZED_KEYS:
             keys->authorized_dir = v;
-        } else if (!strcmp(arg, "--record-root")) {
+            break;
+        case OPT_RECORD_ROOT: {
             /* Resolved once, so that symlinks in the operator's own path are settled and the
              * prefix check compares like with like. */
             static char root[PATH_MAX];
@@ -132,12 +168,22 @@ static int parse(int argc, char** argv, sp_server_def* def, const char** binds, 
                 return SP_EXIT_USAGE;
             }
             def->record_root = root;
-        } else if (!strcmp(arg, "--threads")) {
-            ok = sp_arg_int(arg, v, 1, SP_SERVER_MAX_THREADS, &def->threads);
-        } else {
+            break;
+        }
+        case OPT_THREADS:
+            ok = sp_arg_int("--threads", v, 1, SP_SERVER_MAX_THREADS, &def->threads);
+            break;
+        case OPT_LOG_LEVEL:
             ok = parse_level(v, &def->log_level);
+            break;
+        default: /* SP_CLIOPT_BAD: already reported */
+            return SP_EXIT_USAGE;
         }
         if (!ok) return SP_EXIT_USAGE;
+    }
+    if (sp_cli_operands() < argc) {
+        sp_cli_error("serve: unknown option '%s' (%s)", argv[sp_cli_operands()], hint);
+        return SP_EXIT_USAGE;
     }
     if (bind_count > 0) {
         def->binds = binds;

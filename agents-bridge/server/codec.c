@@ -65,6 +65,39 @@ static int read_id(const sp_mp_value* v, sp_request* req, char* err, size_t err_
     return SP_OK;
 }
 
+/* A map nested in a field that repeats a key or is too large: well-formed msgpack, so the
+ * request is read on (a valid id is still echoed) and refused with the first such problem. */
+typedef struct nested_problem {
+    sp_mp_status status;
+    const uint8_t* repeated;
+} nested_problem;
+
+static sp_mp_status read_nested(sp_mp_reader* r, sp_mp_value* v, nested_problem* p) {
+    sp_mp_status st = sp_mp_read_whole(r, v);
+    if (st != SP_MP_REPEATED_KEY && st != SP_MP_TOO_MANY_PAIRS) return st;
+    if (p->status == SP_MP_OK) {
+        p->status = st;
+        p->repeated = r->repeated;
+    }
+    return SP_MP_OK;
+}
+
+static int describe_nested(const nested_problem* p, const sp_mp_value* field, const uint8_t* end,
+                           char* err, size_t err_sz) {
+    char f[48], k[48];
+    sp_quote(f, sizeof f, field->ptr, field->len);
+    if (p->status == SP_MP_TOO_MANY_PAIRS)
+        return bad(err, err_sz, "field '%s': a map holds more than %d pairs", f,
+                   SP_MP_MAX_MAP_PAIRS);
+    sp_mp_reader r = {p->repeated, end, NULL};
+    sp_mp_value key;
+    if (sp_mp_read(&r, &key) == SP_MP_OK && key.type == SP_MP_STR)
+        sp_quote(k, sizeof k, key.ptr, key.len);
+    else
+        snprintf(k, sizeof k, "(%s)", sp_mp_type_name(&key));
+    return bad(err, err_sz, "field '%s': key '%s' appears twice in one map", f, k);
+}
+
 int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, size_t err_sz) {
     memset(req, 0, sizeof *req);
     sp_mp_reader r = sp_mp_reader_make(data, len);
@@ -81,8 +114,9 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
     for (uint32_t k = 0; k < top.len; k++) {
         sp_mp_value key, value;
         const uint8_t* raw = NULL;
-        if ((st = sp_mp_read_whole(&r, &key)) != SP_MP_OK ||
-            (raw = r.p, st = sp_mp_read_whole(&r, &value)) != SP_MP_OK)
+        nested_problem nested = {SP_MP_OK, NULL};
+        if ((st = read_nested(&r, &key, &nested)) != SP_MP_OK ||
+            (raw = r.p, st = read_nested(&r, &value, &nested)) != SP_MP_OK)
             return bad(err, err_sz, "not msgpack: %s", sp_mp_status_text(st));
         if (rc != SP_OK) continue;
         if (key.type != SP_MP_STR) {
@@ -91,6 +125,10 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
             continue;
         }
         char q[48];
+        if (nested.status != SP_MP_OK) {
+            rc = describe_nested(&nested, &key, r.end, first_err, sizeof first_err);
+            continue;
+        }
         for (int f = 0; f < req->field_count; f++) {
             if (req->fields[f].key.len == key.len &&
                 memcmp(req->fields[f].key.ptr, key.ptr, key.len) == 0) {
@@ -228,7 +266,7 @@ static int decode_shape(const sp_request* req, const sp_mp_value* v, const char*
     if (v->type != SP_MP_ARRAY || v->len > SP_ARRAY_MAX_DIMS)
         return bad(err, err_sz, "'%s.shape' must be an array of at most %d integers", field,
                    SP_ARRAY_MAX_DIMS);
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     out->ndim = (int)v->len;
     out->count = 1;
     bool overflow = false;
@@ -261,7 +299,7 @@ int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* fie
     if (v->len != 3)
         return bad(err, err_sz, "field '%s' must have exactly the keys dtype, shape and data",
                    field);
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     for (int k = 0; k < 3; k++) {
         if (sp_mp_read_whole(&r, &keys[k]) != SP_MP_OK ||
             sp_mp_read_whole(&r, &values[k]) != SP_MP_OK)

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#define SP_MP_STRINGIFY_(x) #x
+#define SP_MP_STRINGIFY(x) SP_MP_STRINGIFY_(x)
+
 static uint64_t load_be(const uint8_t* p, int n) {
     uint64_t v = 0;
     for (int k = 0; k < n; k++) v = (v << 8) | p[k];
@@ -193,14 +196,183 @@ static sp_mp_status skip_elements(sp_mp_reader* r, const sp_mp_value* v, int dep
     return SP_MP_OK;
 }
 
-sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v) {
-    sp_mp_status st = sp_mp_read(r, v);
+/* ---- every map holds each key once ---- */
+
+/* One key of a map, reduced to what decides equality: the same key written with another
+ * msgpack width (fixint 5 and uint16 5, fixstr and str8) is the same key, as it is to the
+ * msgpack libraries that build a dict from it. Keys that are containers or ext values compare
+ * by their bytes. */
+typedef struct key_ref {
+    const uint8_t* at;  /* the key's first byte in the message */
+    const uint8_t* ptr; /* str/bin: the body; ext/array/map: `at` */
+    uint64_t num;       /* int: the value's bits; float: the double's bits; bool: 0 or 1 */
+    uint32_t len;       /* str/bin: body length; ext/array/map: whole length */
+    uint8_t type;
+    uint8_t negative;
+} key_ref;
+
+static int compare_keys(const key_ref* a, const key_ref* b) {
+    if (a->type != b->type) return a->type < b->type ? -1 : 1;
+    if (a->negative != b->negative) return a->negative < b->negative ? -1 : 1;
+    if (a->num != b->num) return a->num < b->num ? -1 : 1;
+    if (a->len != b->len) return a->len < b->len ? -1 : 1;
+    return a->len ? memcmp(a->ptr, b->ptr, a->len) : 0;
+}
+
+/* Heapsort: no allocation (glibc's qsort may malloc) and no quadratic worst case that a
+ * client could choose keys to reach. */
+static void sift_down(key_ref* k, size_t root, size_t n) {
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && compare_keys(&k[child], &k[child + 1]) < 0) child++;
+        if (compare_keys(&k[root], &k[child]) >= 0) return;
+        key_ref t = k[root];
+        k[root] = k[child];
+        k[child] = t;
+    }
+}
+
+static void sort_keys(key_ref* k, size_t n) {
+    for (size_t i = n / 2; i-- > 0;) sift_down(k, i, n);
+    for (size_t end = n; end-- > 1;) {
+        key_ref t = k[0];
+        k[0] = k[end];
+        k[end] = t;
+        sift_down(k, 0, end);
+    }
+}
+
+/* Fills `kr` for the key `v`, whose bytes run from `at` to `key_end`. */
+static void key_ref_set(key_ref* kr, const sp_mp_value* v, const uint8_t* at,
+                        const uint8_t* key_end) {
+    kr->at = at;
+    kr->type = (uint8_t)v->type;
+    kr->negative = v->negative;
+    kr->num = v->type == SP_MP_BOOL ? v->b : v->u;
+    if (v->type == SP_MP_FLOAT) memcpy(&kr->num, &v->f, sizeof kr->num);
+    kr->ptr = v->ptr;
+    kr->len = v->len;
+    if (v->type != SP_MP_STR && v->type != SP_MP_BIN) {
+        bool by_bytes = v->type == SP_MP_EXT || v->type == SP_MP_ARRAY || v->type == SP_MP_MAP;
+        kr->ptr = at;
+        kr->len = by_bytes ? (uint32_t)(key_end - at) : 0;
+    }
+}
+
+/* Whether `n` keys hold one twice; `*repeated` is then the copy that comes second in the
+ * message. Sorting puts equal keys side by side: O(n log n) comparisons, each stopping at the
+ * first byte that differs, whatever keys a client picks. */
+static bool find_repeat(key_ref* keys, uint32_t n, const uint8_t** repeated) {
+    sort_keys(keys, n);
+    for (uint32_t k = 1; k < n; k++) {
+        if (compare_keys(&keys[k - 1], &keys[k]) != 0) continue;
+        *repeated = keys[k - 1].at > keys[k].at ? keys[k - 1].at : keys[k].at;
+        return true;
+    }
+    return false;
+}
+
+/* At most 16 keys: every pair compared (at most 120 comparisons) costs less than sorting. */
+static bool repeats_in_small_map(const key_ref* keys, uint32_t n, const uint8_t** repeated) {
+    for (uint32_t j = 1; j < n; j++)
+        for (uint32_t i = 0; i < j; i++)
+            if (compare_keys(&keys[i], &keys[j]) == 0) {
+                *repeated = keys[j].at;
+                return true;
+            }
+    return false;
+}
+
+/* A large map's keys, read again once the walk has been through the map (so the bytes are
+ * well-formed), into a buffer in a frame of its own: the small maps of a step never pay for
+ * 32 KiB of stack. */
+static __attribute__((noinline)) bool repeats_in_large_map(const uint8_t* first,
+                                                           const uint8_t* end, uint32_t n,
+                                                           const uint8_t** repeated) {
+    key_ref keys[SP_MP_MAX_MAP_PAIRS];
+    sp_mp_reader r = {first, end, NULL};
+    for (uint32_t k = 0; k < n; k++) {
+        sp_mp_value v;
+        const uint8_t* at = r.p;
+        if (sp_mp_read(&r, &v) != SP_MP_OK || skip_elements(&r, &v, 0) != SP_MP_OK) return false;
+        key_ref_set(&keys[k], &v, at, r.p);
+        if (skip_at(&r, 0) != SP_MP_OK) return false;
+    }
+    return find_repeat(keys, n, repeated);
+}
+
+/* What a walk found that is well-formed but refused: the first such problem. */
+typedef struct walk_state {
+    sp_mp_status status; /* SP_MP_OK, SP_MP_REPEATED_KEY or SP_MP_TOO_MANY_PAIRS */
+    const uint8_t* repeated;
+} walk_state;
+
+static void note(walk_state* w, sp_mp_status st, const uint8_t* repeated) {
+    if (w->status != SP_MP_OK) return;
+    w->status = st;
+    w->repeated = repeated;
+}
+
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
+                                  walk_state* w);
+
+static sp_mp_status walk_at(sp_mp_reader* r, int depth, walk_state* w) {
+    sp_mp_value v;
+    sp_mp_status st = sp_mp_read(r, &v);
     if (st != SP_MP_OK) return st;
-    return skip_elements(r, v, 0);
+    return walk_elements(r, &v, depth, w);
+}
+
+/* skip_elements, checking on the way that every map holds each key once: one pass, with the
+ * keys of a small map gathered as they go by. A repeated key (or too large a map) is noted in
+ * `w` and the walk goes on, so that the reader ends past the value. */
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
+                                  walk_state* w) {
+    if (v->type != SP_MP_ARRAY && v->type != SP_MP_MAP) return SP_MP_OK;
+    if (depth >= SP_MP_MAX_DEPTH) return SP_MP_TOO_DEEP;
+    sp_mp_status st;
+    if (v->type == SP_MP_ARRAY) {
+        for (uint32_t k = 0; k < v->len; k++)
+            if ((st = walk_at(r, depth + 1, w)) != SP_MP_OK) return st;
+        return SP_MP_OK;
+    }
+    enum { SMALL = 16 };
+    key_ref keys[SMALL];
+    bool small = v->len <= SMALL;
+    for (uint32_t k = 0; k < v->len; k++) {
+        sp_mp_value key;
+        const uint8_t* at = r->p;
+        if ((st = sp_mp_read(r, &key)) != SP_MP_OK ||
+            (st = walk_elements(r, &key, depth + 1, w)) != SP_MP_OK)
+            return st;
+        if (small) key_ref_set(&keys[k], &key, at, r->p);
+        if ((st = walk_at(r, depth + 1, w)) != SP_MP_OK) return st;
+    }
+    const uint8_t* repeated = NULL;
+    if (!small && v->len > SP_MP_MAX_MAP_PAIRS)
+        note(w, SP_MP_TOO_MANY_PAIRS, NULL);
+    else if (small ? repeats_in_small_map(keys, v->len, &repeated)
+                   : repeats_in_large_map(v->ptr, r->end, v->len, &repeated))
+        note(w, SP_MP_REPEATED_KEY, repeated);
+    return SP_MP_OK;
+}
+
+/* Reads one whole value and checks its maps. */
+static sp_mp_status skip_checked(sp_mp_reader* r, sp_mp_value* v) {
+    walk_state w = {SP_MP_OK, NULL};
+    sp_mp_status st = sp_mp_read(r, v);
+    if (st == SP_MP_OK) st = walk_elements(r, v, 0, &w);
+    if (st != SP_MP_OK) return st;
+    r->repeated = w.repeated;
+    return w.status;
+}
+
+sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v) {
+    return skip_checked(r, v);
 }
 
 sp_mp_status sp_mp_skip(sp_mp_reader* r) {
-    return skip_at(r, 0);
+    sp_mp_value v;
+    return skip_checked(r, &v);
 }
 
 bool sp_mp_str_eq(const sp_mp_value* v, const char* s) {
@@ -242,6 +414,10 @@ const char* sp_mp_status_text(sp_mp_status st) {
         return "the msgpack data holds the reserved byte 0xc1";
     case SP_MP_TOO_DEEP:
         return "the msgpack data is nested too deeply";
+    case SP_MP_REPEATED_KEY:
+        return "a map holds the same key twice";
+    case SP_MP_TOO_MANY_PAIRS:
+        return "a map holds more than " SP_MP_STRINGIFY(SP_MP_MAX_MAP_PAIRS) " pairs";
     }
     return "invalid msgpack";
 }

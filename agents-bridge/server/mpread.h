@@ -17,6 +17,10 @@
 /* Deeper nesting than any request needs; bounds the recursion of sp_mp_skip. */
 #define SP_MP_MAX_DEPTH 16
 
+/* More pairs than any map of a request needs. It bounds the stack buffer in which a map's
+ * keys are sorted to find a repeated one (docs/PROTOCOL.md, "Limits"). */
+#define SP_MP_MAX_MAP_PAIRS 1024
+
 typedef enum sp_mp_type {
     SP_MP_NIL,
     SP_MP_BOOL,
@@ -34,6 +38,10 @@ typedef enum sp_mp_status {
     SP_MP_TRUNCATED = -1, /* a value runs past the end of the bytes */
     SP_MP_INVALID = -2,   /* the reserved byte 0xc1 */
     SP_MP_TOO_DEEP = -3,  /* nested deeper than SP_MP_MAX_DEPTH */
+    /* The two below are found only by sp_mp_read_whole and sp_mp_skip, on well-formed bytes:
+     * the reader is past the value, so a caller may go on reading what follows. */
+    SP_MP_REPEATED_KEY = -4, /* a map, at any depth, holds one key twice (`repeated` says which) */
+    SP_MP_TOO_MANY_PAIRS = -5, /* a map, at any depth, has more than SP_MP_MAX_MAP_PAIRS pairs */
 } sp_mp_status;
 
 typedef struct sp_mp_value {
@@ -50,10 +58,11 @@ typedef struct sp_mp_value {
 typedef struct sp_mp_reader {
     const uint8_t* p;
     const uint8_t* end;
+    const uint8_t* repeated; /* after SP_MP_REPEATED_KEY: the second copy of the key */
 } sp_mp_reader;
 
 static inline sp_mp_reader sp_mp_reader_make(const void* data, size_t len) {
-    sp_mp_reader r = {(const uint8_t*)data, (const uint8_t*)data + len};
+    sp_mp_reader r = {(const uint8_t*)data, (const uint8_t*)data + len, NULL};
     return r;
 }
 
@@ -63,10 +72,13 @@ static inline sp_mp_reader sp_mp_reader_make(const void* data, size_t len) {
 sp_mp_status sp_mp_read(sp_mp_reader* r, sp_mp_value* v);
 
 /* Reads one whole value, containers included: the reader ends up past it, and `v->ptr` of a
- * container still points at its first element for a later pass. */
+ * container still points at its first element for a later pass. Every map inside it, at any
+ * depth, is checked to hold each key once (keys equal by value: 5 as a fixint and as a uint16
+ * are one key) and at most SP_MP_MAX_MAP_PAIRS pairs, so no decoder of a nested map has to
+ * remember to. Costs O(depth * bytes) and allocates nothing. */
 sp_mp_status sp_mp_read_whole(sp_mp_reader* r, sp_mp_value* v);
 
-/* Skips one whole value. */
+/* Skips one whole value, with the checks of sp_mp_read_whole. */
 sp_mp_status sp_mp_skip(sp_mp_reader* r);
 
 /* The value as an unsigned integer: false unless it is an integer >= 0. */

@@ -334,7 +334,7 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
                  v->type == SP_MP_ARRAY ? " of another length" : "");
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end};
+    sp_mp_reader r = {v->ptr, req->end, NULL};
     for (int i = 0; i < n; i++) {
         sp_mp_value e;
         if (sp_mp_read_whole(&r, &e) != SP_MP_OK) return SP_E_BAD_REQUEST;

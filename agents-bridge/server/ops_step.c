@@ -19,7 +19,16 @@ static const char* const step_keys[] = {"session", "actions", "seq", NULL};
 
 /* Exactly-once steps. A step that carries "seq" (per session, increasing) has its reply's
  * body kept in the session; a resend of the same seq is answered from that copy without
- * stepping, and a lower seq is refused. Requests without seq pay nothing. */
+ * stepping, and an earlier seq is refused. Requests without seq pay nothing.
+ *
+ * "Later" is serial-number arithmetic modulo 2^64 (RFC 1982): seq is later than the last one
+ * when it is 1 to 2^63-1 ahead, so a counter that reaches 2^64-1 goes on at 0 instead of
+ * making every later step stale. */
+static bool seq_is_later(uint64_t seq, uint64_t last) {
+    uint64_t ahead = seq - last; /* unsigned: wraps by definition */
+    return ahead != 0 && ahead < (UINT64_C(1) << 63);
+}
+
 static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64_t* seq,
                      bool* duplicate, char* err, size_t err_sz) {
     const sp_mp_value* v = sp_request_get(req, "seq");
@@ -28,8 +37,8 @@ static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64
     if (!*has_seq) return SP_OK;
     int rc = sp_field_u64(req, "seq", true, 0, UINT64_MAX, seq, err, err_sz);
     if (rc != SP_OK) return rc;
-    if (!s->has_seq || *seq > s->last_seq) return SP_OK;
-    if (*seq < s->last_seq) {
+    if (!s->has_seq || seq_is_later(*seq, s->last_seq)) return SP_OK;
+    if (*seq != s->last_seq) {
         snprintf(err, err_sz, "stale seq %llu: session %llu has already stepped seq %llu",
                  (unsigned long long)*seq, (unsigned long long)s->id,
                  (unsigned long long)s->last_seq);

@@ -62,7 +62,7 @@ static int read_schedule(const sp_mp_value* m, const uint8_t* end, const char* p
         return fail(err, err_sz, "%s: must be a map {type, ...}, got %s", path, sp_mp_type_name(m));
     *s = sp_default_fault_schedule();
     for (int pass = 0; pass < 2; pass++) {
-        sp_mp_reader r = {m->ptr, end};
+        sp_mp_reader r = {m->ptr, end, NULL};
         for (uint32_t k = 0; k < m->len; k++) {
             sp_mp_value key, v;
             if (sp_mp_read(&r, &key) != SP_MP_OK || sp_mp_read_whole(&r, &v) != SP_MP_OK ||
@@ -102,7 +102,7 @@ static int read_transport(const sp_mp_value* m, const uint8_t* end, int index,
     f->index = index;
     f->schedule = sp_default_fault_schedule();
     bool has_delay = false;
-    sp_mp_reader r = {m->ptr, end};
+    sp_mp_reader r = {m->ptr, end, NULL};
     for (uint32_t k = 0; k < m->len; k++) {
         sp_mp_value key, v;
         if (sp_mp_read(&r, &key) != SP_MP_OK || sp_mp_read_whole(&r, &v) != SP_MP_OK ||
@@ -113,8 +113,10 @@ static int read_transport(const sp_mp_value* m, const uint8_t* end, int index,
         double x;
         char t[SP_FAULT_MAX_TARGET];
         if (!strcmp(name, "kind")) {
-            cstr(&v, t, sizeof t);
-            f->kind = sp_transport_kind(t);
+            /* map_kind found a transport kind, but a map read by other means may hold a
+             * second "kind" that is no string: `t` is read only when one was copied in. */
+            if (!cstr(&v, t, sizeof t) || !(f->kind = sp_transport_kind(t)))
+                rc = fail(err, err_sz, "%s: %s", sub, "must be reply_delay or reply_drop");
         } else if (!strcmp(name, "target")) {
             if (v.type != SP_MP_NIL && !(cstr(&v, t, sizeof t) && !strcmp(t, "*")))
                 rc = fail(err, err_sz, "%s: %s", sub,

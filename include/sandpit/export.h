@@ -59,7 +59,8 @@ uint8_t sp_gif_palette_index(sp_rgb c);
 /* ---- The command ---- */
 
 /* `sandpit replay export FILE [--frames DIR] [--gif OUT] [--video OUT] [options]`: `argv`
- * holds the arguments after "export". Returns the exit status: 0, 1 on failure, 2 on bad
+ * holds the arguments after "export", and argv[-1] is "export" (getopt_long's argv[0]: pass a
+ * tail of the real argument vector). Returns the exit status: 0, 1 on failure, 2 on bad
  * usage or an unreadable replay. */
 int sp_replay_export_main(int argc, char** argv);
 

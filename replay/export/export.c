@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandpit/cliopt.h"
 #include "sandpit/episode_config.h"
 #include "sandpit/error.h"
 #include "sandpit/export.h"
@@ -69,27 +70,30 @@ static bool parse_int(const char* text, int lo, int hi, int* out) {
     return true;
 }
 
+static const struct option export_options[] = {
+    {"help", no_argument, NULL, 'h'},     {"frames", required_argument, NULL, 'f'},
+    {"gif", required_argument, NULL, 'g'}, {"video", required_argument, NULL, 'v'},
+    {"size", required_argument, NULL, 's'}, {"every", required_argument, NULL, 'e'},
+    {"fps", required_argument, NULL, 'r'}, {"no-hud", no_argument, NULL, 'n'},
+    {"quiet", no_argument, NULL, 'q'},    {NULL, 0, NULL, 0},
+};
+
 static int parse(int argc, char** argv, export_opts* o) {
-    for (int i = 0; i < argc; i++) {
-        const char* arg = argv[i];
-        const char* v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes_value = !strcmp(arg, "--frames") || !strcmp(arg, "--gif") ||
-                           !strcmp(arg, "--video") || !strcmp(arg, "--size") ||
-                           !strcmp(arg, "--every") || !strcmp(arg, "--fps");
-        if (takes_value && !v) {
-            fail("%s needs a value", arg);
-            return EXIT_USAGE;
-        }
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    static const sp_cliopt cli = {"sandpit: replay export", NULL, "see sandpit replay export --help"};
+    int ch;
+    /* getopt's vector starts at "export", just before our arguments (see export.h). */
+    while ((ch = sp_cliopt_next(&cli, argc + 1, argv - 1, "h", export_options)) != -1) {
+        const char* v = optarg;
+        if (ch == 'h') {
             usage(stdout);
             return -1;
-        } else if (!strcmp(arg, "--frames")) {
+        } else if (ch == 'f') {
             o->frames_dir = v;
-        } else if (!strcmp(arg, "--gif")) {
+        } else if (ch == 'g') {
             o->gif_path = v;
-        } else if (!strcmp(arg, "--video")) {
+        } else if (ch == 'v') {
             o->video_path = v;
-        } else if (!strcmp(arg, "--size")) {
+        } else if (ch == 's') {
             char w[16], h[16];
             const char* x = strchr(v, 'x');
             if (!x || x == v || (size_t)(x - v) >= sizeof w || strlen(x + 1) >= sizeof h) {
@@ -103,33 +107,32 @@ static int parse(int argc, char** argv, export_opts* o) {
                 fail("--size must be WxH with sides 16..8192, got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(arg, "--every")) {
+        } else if (ch == 'e') {
             if (!parse_int(v, 1, 1000000, &o->every)) {
                 fail("--every must be an integer >= 1, got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(arg, "--fps")) {
+        } else if (ch == 'r') {
             char* end;
             o->fps = strtod(v, &end);
             if (end == v || *end || !(o->fps > 0.0 && o->fps <= 1000.0)) {
                 fail("--fps must be a number in (0, 1000], got '%s'", v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(arg, "--no-hud")) {
+        } else if (ch == 'n') {
             o->hud = false;
-        } else if (!strcmp(arg, "--quiet")) {
+        } else if (ch == 'q') {
             o->quiet = true;
-        } else if (arg[0] == '-' && arg[1]) {
-            fail("unknown option '%s' (see sandpit replay export --help)", arg);
+        } else { /* SP_CLIOPT_BAD: already reported */
             return EXIT_USAGE;
-        } else if (o->file) {
-            fail("one FILE at a time (got '%s' and '%s')", o->file, arg);
-            return EXIT_USAGE;
-        } else {
-            o->file = arg;
         }
-        if (takes_value) i++;
     }
+    int first = optind - 1; /* back to our argv's indices */
+    if (argc - first > 1) {
+        fail("one FILE at a time (got '%s' and '%s')", argv[first], argv[first + 1]);
+        return EXIT_USAGE;
+    }
+    o->file = first < argc ? argv[first] : NULL;
     if (!o->file) {
         fail("missing FILE");
         usage(stderr);

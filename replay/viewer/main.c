@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandpit/cliopt.h"
 #include "sandpit/episode_config.h"
 #include "sandpit/export.h"
 #include "sandpit/playback.h"
@@ -59,45 +60,49 @@ static bool parse_size(const char* v, int* w, int* h) {
     return parse_int(buf, 160, 8192, w) && parse_int(x + 1, 120, 8192, h);
 }
 
+static const struct option view_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"size", required_argument, NULL, 's'},
+    {"script", required_argument, NULL, 'c'},
+    {"screenshot", required_argument, NULL, 'o'},
+    {"after-frames", required_argument, NULL, 'a'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse(int argc, char** argv, options* o) {
-    for (int i = 1; i < argc; i++) {
-        const char* arg = argv[i];
-        const char* v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    static const sp_cliopt cli = {"sandpit-view", NULL, "see --help"};
+    int ch;
+    while ((ch = sp_cliopt_next(&cli, argc, argv, "h", view_options)) != -1) {
+        const char* v = optarg;
+        if (ch == 'h') {
             usage(stdout);
             return -1;
         }
-        bool valued = !strcmp(arg, "--size") || !strcmp(arg, "--script") ||
-                      !strcmp(arg, "--screenshot") || !strcmp(arg, "--after-frames");
-        if (valued && !v) {
-            fprintf(stderr, "sandpit-view: %s needs a value\n", arg);
-            return EXIT_USAGE;
-        }
-        if (!strcmp(arg, "--size")) {
+        if (ch == 's') {
             if (!parse_size(v, &o->width, &o->height)) {
                 fprintf(stderr, "sandpit-view: --size must be WxH (at least 160x120), got '%s'\n",
                         v);
                 return EXIT_USAGE;
             }
-        } else if (!strcmp(arg, "--script")) {
+        } else if (ch == 'c') {
             o->script = v;
-        } else if (!strcmp(arg, "--screenshot")) {
+        } else if (ch == 'o') {
             o->screenshot = v;
-        } else if (!strcmp(arg, "--after-frames")) {
+        } else if (ch == 'a') {
             if (!parse_int(v, 0, 1000000, &o->after_frames)) {
                 fprintf(stderr, "sandpit-view: --after-frames must be an integer >= 0\n");
                 return EXIT_USAGE;
             }
-        } else if (arg[0] == '-' && arg[1]) {
-            fprintf(stderr, "sandpit-view: unknown option '%s' (see --help)\n", arg);
+        } else { /* SP_CLIOPT_BAD: already reported */
             return EXIT_USAGE;
-        } else if (o->file_count == VIEW_MAX_FILES) {
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (o->file_count == VIEW_MAX_FILES) {
             fprintf(stderr, "sandpit-view: at most %d files\n", VIEW_MAX_FILES);
             return EXIT_USAGE;
-        } else {
-            o->files[o->file_count++] = arg;
         }
-        if (valued) i++;
+        o->files[o->file_count++] = argv[i];
     }
     if (o->file_count == 0) {
         fprintf(stderr, "sandpit-view: missing FILE\n");

@@ -1232,6 +1232,59 @@ static void messages_quote_client_bytes_safely(void) {
     sp_service_destroy(svc);
 }
 
+/* sp_mp_read_whole over `n` bytes: the status, with the reader left in `r`. */
+static sp_mp_status read_all(const void* bytes, size_t n, sp_mp_reader* r) {
+    sp_mp_value v;
+    *r = sp_mp_reader_make(bytes, n);
+    return sp_mp_read_whole(r, &v);
+}
+
+/* A map16 of `pairs` uint16 keys 0, 1, ... (key `last` at the end), each with a nil value. */
+static size_t map_of_u16_keys(uint8_t* buf, unsigned pairs, unsigned last) {
+    size_t n = 0;
+    buf[n++] = 0xde;
+    buf[n++] = (uint8_t)(pairs >> 8);
+    buf[n++] = (uint8_t)pairs;
+    for (unsigned k = 0; k < pairs; k++) {
+        unsigned key = k + 1 == pairs ? last : k;
+        buf[n++] = 0xcd;
+        buf[n++] = (uint8_t)(key >> 8);
+        buf[n++] = (uint8_t)key;
+        buf[n++] = 0xc0;
+    }
+    return n;
+}
+
+static void nested_maps_hold_each_key_once(void) {
+    sp_mp_reader r;
+    /* {"a": {"k": 1, "k": 2}}: refused, the reader is past it, `repeated` is the second "k". */
+    static const char inner[] = "\x81\xa1" "a\x82\xa1k\x01\xa1k\x02";
+    ENSURE(read_all(RAW(inner), &r) == SP_MP_REPEATED_KEY);
+    ENSURE(r.p == r.end && r.repeated == (const uint8_t*)inner + 7);
+    /* The same key in another width is the same key: 1 and uint16 1, fixstr and str8 "k". */
+    ENSURE(read_all(RAW("\x91\x82\x01\x00\xcd\x00\x01\x00"), &r) == SP_MP_REPEATED_KEY);
+    ENSURE(read_all(RAW("\x82\xa1k\x00\xd9\x01k\x00"), &r) == SP_MP_REPEATED_KEY);
+    /* Distinct keys of every kind pass: 1 and -1, "k" and "kk", "k" and bin "k", nil, true. */
+    ENSURE(read_all(RAW("\x87\x01\x00\xff\x00\xa1k\x00\xa2kk\x00\xc4\x01k\x00\xc0\x00"
+                        "\xc3\x00"),
+                    &r) == SP_MP_OK);
+    /* A repeat found by sorting, wherever it sits: the last key equals the first. */
+    static uint8_t big[3 + 4 * (SP_MP_MAX_MAP_PAIRS + 1)];
+    ENSURE(read_all(big, map_of_u16_keys(big, SP_MP_MAX_MAP_PAIRS, 0), &r) == SP_MP_REPEATED_KEY);
+    ENSURE(read_all(big, map_of_u16_keys(big, SP_MP_MAX_MAP_PAIRS, 5000), &r) == SP_MP_OK);
+    ENSURE(read_all(big, map_of_u16_keys(big, SP_MP_MAX_MAP_PAIRS + 1, 5000), &r) ==
+           SP_MP_TOO_MANY_PAIRS);
+    /* Through the server: bad_request naming the field and the key, with the id echoed. */
+    sp_service* svc = service();
+    reply rp;
+    call_raw(svc, RAW("\x83\xa2op\xa4ping\xa2id\x07\xa1x\x82\xa1k\x01\xa1k\x02"), &rp);
+    ENSURE_CODE(rp, "bad_request");
+    ENSURE(rp.has_id && rp.id == 7);
+    ENSURE_MSG(strstr(rp.message, "field 'x': key 'k' appears twice"), "%s", rp.message);
+    reply_free(&rp);
+    sp_service_destroy(svc);
+}
+
 static const sp_test_case cases[] = {
     {"garbage_is_bad_request", garbage_is_bad_request},
     {"non_maps_are_bad_request", non_maps_are_bad_request},
@@ -1260,6 +1313,7 @@ static const sp_test_case cases[] = {
     {"idle_sessions_are_reaped", idle_sessions_are_reaped},
     {"refused_frames_echo_the_id", refused_frames_echo_the_id},
     {"messages_quote_client_bytes_safely", messages_quote_client_bytes_safely},
+    {"nested_maps_hold_each_key_once", nested_maps_hold_each_key_once},
 };
 
 SP_TEST_MAIN(cases)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -53,6 +54,8 @@ class FakeEnv:
             float(f.get("sigma", 0.0)) * 5.0 for f in kw.get("faults", []) if f["kind"] == "noise"
         )
         self.crash = any(f["kind"] == "crash" for f in kw.get("faults", []))
+        # A fake fault that makes every step take this long (for measured report times).
+        self.step_s = sum(float(f["seconds"]) for f in kw.get("faults", []) if f["kind"] == "slow")
         self.record = kw.get("record")
         self.episode = -1
         self.seed = 0
@@ -68,6 +71,8 @@ class FakeEnv:
     def step(self, action):
         if self.crash and self.t == 3:
             raise ServerError("bad_action", "fake refusal")
+        if self.step_s:
+            time.sleep(self.step_s)
         self.t += 1
         info: Dict[str, Any] = {}
         if self.kw.get("guardrails") and self.t % 4 == 0:
@@ -173,6 +178,32 @@ def test_reports_table_json_junit(tmp_path):
         "guarded: max_cost",
     ]
     assert ts.get("tests") == "8" and ts.get("failures") == "4" and ts.get("errors") == "0"
+
+
+SLOW_STEP_S = 0.03  # x 10 steps x 2 seeds: 0.6 s that only the "slow" scenario spends
+
+
+def test_junit_times_are_measured_per_testcase(tmp_path):
+    result = run_fake(tmp_path, f"""
+        name = "timed"
+        env = "Fake-v0"
+        seeds = [0, 1]
+        episodes = 1
+        [baseline]
+        thresholds = {{ min_mean_return = 0.0 }}
+        [[scenarios]]
+        name = "slow"
+        faults = [{{ kind = "slow", seconds = {SLOW_STEP_S} }}]
+        thresholds = {{ min_mean_return = 0.0, max_drop = 100.0 }}
+    """)
+    ts = report.junit_xml(result).find("testsuite")
+    times = {tc.get("name"): float(tc.get("time")) for tc in ts.iter("testcase")}
+    slow_run = SLOW_STEP_S * 10 * 2
+    assert times["slow: min_mean_return"] >= slow_run  # the scenario's episodes, once
+    # A case that plays nothing slow takes far less than the slow one (not an even share).
+    assert times["baseline: min_mean_return"] < slow_run / 2
+    assert times["slow: max_drop"] < slow_run / 2  # judging only: the episodes are counted once
+    assert float(ts.get("time")) >= sum(times.values()) - 0.01  # one process: wall >= parts
 
 
 def test_replays_of_failing_episodes_kept(tmp_path):
@@ -329,16 +360,6 @@ def test_shipped_suites_validate():
 # -- end to end, real server ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def faults_supported(endpoint: str) -> None:
-    """The server and client accept faults and recording (issue 6), or the test is skipped."""
-    try:
-        env = sandpit.make("CartPole-v0", endpoint, faults=[{"kind": "noise", "sigma": 0.01}])
-    except (TypeError, ServerError) as e:
-        pytest.skip(f"faults are not wired through sandpit.make yet: {e}")
-    env.close()
-
-
 def cli(
     *args: str, endpoint: Optional[str] = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
@@ -361,7 +382,7 @@ def cli(
 
 
 @pytest.mark.parametrize("name", sorted(SMOKE))
-def test_smoke_suite_passes(name, endpoint, faults_supported, tmp_path):
+def test_smoke_suite_passes(name, endpoint, tmp_path):
     junit = tmp_path / "junit.xml"
     proc = cli(
         str(SUITES / name),
@@ -399,7 +420,7 @@ E2E = """
 """
 
 
-def test_passing_suite_end_to_end(endpoint, faults_supported, tmp_path):
+def test_passing_suite_end_to_end(endpoint, tmp_path):
     path = write(tmp_path, E2E.format(name="e2e-pass", blind_min=1.0, blind_rel=1.0))
     junit, js = tmp_path / "j.xml", tmp_path / "r.json"
     proc = cli(
@@ -426,7 +447,7 @@ def test_passing_suite_end_to_end(endpoint, faults_supported, tmp_path):
     assert not list((tmp_path / "rp").iterdir())
 
 
-def test_failing_suite_end_to_end(endpoint, faults_supported, tmp_path):
+def test_failing_suite_end_to_end(endpoint, tmp_path):
     path = write(tmp_path, E2E.format(name="e2e-fail", blind_min=150.0, blind_rel=0.1))
     junit, js, rp = tmp_path / "j.xml", tmp_path / "r.json", tmp_path / "rp"
     proc = cli(
@@ -480,7 +501,7 @@ def test_failing_suite_end_to_end(endpoint, faults_supported, tmp_path):
     assert first.steps == blind["episodes"][0]["length"]
 
 
-def test_jobs_do_not_change_results(endpoint, faults_supported, tmp_path):
+def test_jobs_do_not_change_results(endpoint, tmp_path):
     path = write(tmp_path, E2E.format(name="e2e-jobs", blind_min=1.0, blind_rel=1.0))
     outs = []
     for jobs in ("1", "2"):
@@ -503,7 +524,7 @@ def test_jobs_do_not_change_results(endpoint, faults_supported, tmp_path):
     assert outs[0] == outs[1]
 
 
-def test_fault_refused_by_server_is_a_suite_error(endpoint, faults_supported, tmp_path):
+def test_fault_refused_by_server_is_a_suite_error(endpoint, tmp_path):
     path = write(
         tmp_path,
         """

@@ -4,8 +4,10 @@ When an env is made without an endpoint, the client starts ``sandpit serve`` on 
 ``ipc://`` endpoint, waits for its ``ready`` line and stops it when the last env using it is
 closed, or when the interpreter exits. Envs in one process share that server.
 
-The binary is ``$SANDPIT_BIN`` if set, else ``<repo>/build/bin/sandpit`` next to this source
-tree, else ``sandpit`` on ``PATH``.
+The binary is ``$SANDPIT_BIN`` if set; else, when the package is imported from its source
+checkout (an editable install), ``<repo>/build/bin/sandpit``; else ``sandpit`` on ``PATH``
+(``cmake --install build --prefix ~/.local`` puts it in ``~/.local/bin``). An installed
+package never looks for a build tree.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ __all__ = ["LocalServer", "find_binary", "acquire_shared", "release_shared"]
 _STOP_GRACE_S = 5.0
 
 
+def _source_checkout() -> Optional[Path]:
+    """The repo root when this file is ``<repo>/agents-bridge/python/sandpit/server.py``;
+    None when the package is installed (in site-packages)."""
+    package = Path(__file__).resolve().parent
+    if package.parent.name == "python" and package.parent.parent.name == "agents-bridge":
+        return package.parents[2]
+    return None
+
+
 def find_binary() -> str:
     """Returns the path of the ``sandpit`` executable to run.
 
@@ -41,16 +52,16 @@ def find_binary() -> str:
         if os.path.isfile(configured) and os.access(configured, os.X_OK):
             return configured
         raise ServerStartError(f"SANDPIT_BIN={configured!r} is not an executable file")
-    # sandpit/server.py -> agents-bridge/python/sandpit -> repo root
-    built = Path(__file__).resolve().parents[3] / "build" / "bin" / "sandpit"
-    if built.is_file() and os.access(built, os.X_OK):
+    checkout = _source_checkout()
+    built = checkout / "build" / "bin" / "sandpit" if checkout else None
+    if built and built.is_file() and os.access(built, os.X_OK):
         return str(built)
     on_path = shutil.which("sandpit")
     if on_path:
         return on_path
     raise ServerStartError(
-        "no sandpit binary: set SANDPIT_BIN, build the repo into build/ "
-        "(cmake -S . -B build && cmake --build build), or put sandpit on PATH"
+        "no sandpit binary: set SANDPIT_BIN, or put sandpit on PATH (cmake -S . -B build && "
+        "cmake --build build && cmake --install build --prefix ~/.local)"
     )
 
 

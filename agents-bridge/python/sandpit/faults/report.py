@@ -5,6 +5,12 @@ scenario and threshold (``classname`` = suite name, ``name`` = ``scenario: thres
 per scenario (``name`` = the scenario) when it has no thresholds. A failed threshold is a
 ``<failure>`` whose message holds the numbers; a scenario that could not be run gives an
 ``<error>`` on its testcases. Every testcase's ``<system-out>`` holds the scenario's numbers.
+
+Times are measured, never shared out: a testcase's ``time`` is the seconds spent judging its
+threshold, and the first testcase of a scenario also carries the seconds spent playing the
+scenario's episodes (summed over its seeds, each timed in the process that ran it), as pytest
+charges a shared fixture to the first test that uses it. The ``<testsuite>`` time is the
+wall-clock time of the whole run, so with ``--jobs`` > 1 it can be less than the testcases' sum.
 """
 
 from __future__ import annotations
@@ -202,14 +208,14 @@ def junit_xml(result: SuiteResult) -> ET.Element:
         ET.SubElement(props, "property", name=name, value=value)
     tests = failures = errors = 0
     base_mean = result.scenarios[0].stats()["mean_return"] if result.scenarios else None
-    per_case_time = result.elapsed_s / max(1, sum(max(1, len(s.checks)) for s in result.scenarios))
     for s in result.scenarios:
         out_text = _scenario_out(s, base_mean)
         cases: List[tuple] = [(f"{s.name}: {c.key}", c) for c in s.checks] or [(s.name, None)]
-        for name, check in cases:
+        for k, (name, check) in enumerate(cases):
             tests += 1
+            seconds = (s.run_s if k == 0 else 0.0) + (check.elapsed_s if check else 0.0)
             case = ET.SubElement(
-                ts, "testcase", classname=suite.name, name=name, time=f"{per_case_time:.3f}"
+                ts, "testcase", classname=suite.name, name=name, time=f"{seconds:.3f}"
             )
             if s.errors:
                 errors += 1

@@ -178,6 +178,7 @@ class UnitResult:
     episodes: List[EpisodeResult]
     error: Optional[str] = None
     traceback: Optional[str] = None
+    elapsed_s: float = 0.0  # measured where the unit ran (a worker process with jobs > 1)
 
 
 def env_kwargs(
@@ -240,6 +241,7 @@ def run_unit(unit: UnitSpec, env_factory: Optional[EnvFactory] = None) -> UnitRe
     An exception (the agent raised, the server refused an action, the connection was lost)
     ends the unit: the episode it happened in carries ``error``, later ones are not played.
     """
+    started = time.monotonic()
     factory = env_factory or _default_env_factory
     out = UnitResult(unit.scenario, unit.seed, [])
     if unit.agent_ref not in _FACTORIES:
@@ -292,6 +294,7 @@ def run_unit(unit: UnitSpec, env_factory: Optional[EnvFactory] = None) -> UnitRe
         )
         for ep_result, path in zip(out.episodes, files):
             ep_result.replay = str(path)
+    out.elapsed_s = time.monotonic() - started
     return out
 
 
@@ -314,6 +317,7 @@ class Check:
     message: str
     error: bool = False
     failing: List[Tuple[int, int]] = field(default_factory=list)  # (seed, index) of episodes
+    elapsed_s: float = 0.0  # judging it (its scenario's episodes are ScenarioResult.run_s)
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -334,6 +338,7 @@ class ScenarioResult:
     errors: List[str] = field(default_factory=list)
     checks: List[Check] = field(default_factory=list)
     drops: Optional[List[float]] = None  # paired, in episode order; None for the baseline
+    run_s: float = 0.0  # playing its episodes: the sum of its (scenario, seed) units' times
 
     @property
     def name(self) -> str:
@@ -417,6 +422,7 @@ def evaluate(baseline: ScenarioResult, result: ScenarioResult, suite: Suite) -> 
     result.checks = []
     ok_eps = [e for e in result.episodes if e.error is None]
     for key, limit in sc.thresholds.items():
+        judging = time.monotonic()
         incomplete = not result.complete or len(ok_eps) < n_expected
         needs_base = key in ("max_drop", "max_drop_relative")
         if incomplete or (needs_base and (not baseline.complete or base_mean is None)):
@@ -430,6 +436,7 @@ def evaluate(baseline: ScenarioResult, result: ScenarioResult, suite: Suite) -> 
                     False,
                     f"{key}: not judged: {who} did not run to the end",
                     error=True,
+                    elapsed_s=time.monotonic() - judging,
                 )
             )
             continue
@@ -483,7 +490,16 @@ def evaluate(baseline: ScenarioResult, result: ScenarioResult, suite: Suite) -> 
         if not passed and not failing:
             failing = [(e.seed, e.index) for e in ok_eps]
         result.checks.append(
-            Check(sc.name, key, limit, value, passed, msg, failing=[] if passed else failing)
+            Check(
+                sc.name,
+                key,
+                limit,
+                value,
+                passed,
+                msg,
+                failing=[] if passed else failing,
+                elapsed_s=time.monotonic() - judging,
+            )
         )
 
 
@@ -628,7 +644,8 @@ def run_suite(
                 for u in unit_results
                 if u.error
             ]
-            scenario_results.append(ScenarioResult(sc, episodes, errors))
+            run_s = math.fsum(u.elapsed_s for u in unit_results)
+            scenario_results.append(ScenarioResult(sc, episodes, errors, run_s=run_s))
         baseline = scenario_results[0]
         for res in scenario_results:
             evaluate(baseline, res, suite)

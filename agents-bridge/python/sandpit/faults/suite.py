@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, as the tomli package (a dependency on 3.10)
+    import tomli as tomllib
 
 __all__ = [
     "THRESHOLD_KEYS",

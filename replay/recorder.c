@@ -2,16 +2,19 @@
  *
  * Per step it encodes one record straight into the episode's memory buffer (no allocation,
  * no text, no system call), so the cost per step is a few dozen stores and a CRC over ~24
- * bytes. When the episode ends the finished buffer goes to the process's one writer thread,
- * which creates the file, writes it and closes it; the recorder carries on with a recycled
- * buffer. So the stepping path makes no file system call, except the first file of each
- * recorder, which is created at its reset so that a name clash or an unwritable directory
- * shows at once. A buffer grows only for an episode longer than any it held before.
+ * bytes. When the episode ends, or its buffer fills a chunk (SP_RECORDER_CHUNK_BYTES), the
+ * buffer goes to the process's one writer thread, which creates the file with the first chunk
+ * (appends the later ones), writes and closes it; the recorder carries on with a recycled
+ * buffer, so an episode of any length holds about one chunk. The stepping path makes no file
+ * system call, except the first file of each recorder, which is created at its reset so that
+ * a name clash or an unwritable directory shows at once. A failure stops the recorder, and
+ * its hooks return SP_E_IO from then on (the episode keeps it for the server to tell).
  *
  * The writer (shared by all recorders; started with the first recorder, joined when the
  * last one is destroyed) takes buffers from a bounded queue in order; a producer that finds
  * the queue full waits for room (back pressure, order kept, memory bounded). One mutex
- * guards the queue, the free list and each recorder's `pending` and `werror`; the writer
+ * guards the queue, the free list (bounded too) and each recorder's `pending` and `werror`
+ * (`wfailed` mirrors werror for a lock-free look on the step path); the writer
  * touches nothing else of a recorder and never the episode. A recorder is freed only when
  * its pending count is zero. The writer runs at nice 19: stepping first. */
 
@@ -20,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +43,9 @@
  * buffer capacity, wait; a burst of short episodes fits, a disk slower than the episodes
  * throttles the recorders. */
 #define QUEUE_MAX_FILES 4096
-#define QUEUE_MAX_BYTES ((size_t)64 * 1024 * 1024)
+#define QUEUE_MAX_BYTES ((size_t)16 * 1024 * 1024)
+/* Recycled buffers kept for reuse, at most this many bytes; the rest are freed. */
+#define FREE_MAX_BYTES QUEUE_MAX_BYTES
 
 /* One episode's file in memory: the recorder's while the episode runs, then the writer's. */
 typedef struct ep_buf {
@@ -51,6 +57,8 @@ typedef struct ep_buf {
     char* path;    /* the file's name, copied when handed to the writer */
     size_t path_cap;
     bool overwrite;
+    bool append; /* a chunk after the file's first: appended to what the file has */
+    bool last;   /* the file's last chunk: the writer closes the file after it */
     struct sp_recorder* owner;
     struct ep_buf* next;
 } ep_buf;
@@ -62,6 +70,7 @@ struct sp_recorder {
     uint8_t* config;
     size_t config_size;
     bool overwrite;
+    bool name_seed;
     uint64_t counter; /* the next file's number */
     uint64_t files;
 
@@ -70,6 +79,7 @@ struct sp_recorder {
     size_t action_size;
 
     bool recording; /* an episode's file is being built in `cur` */
+    bool created;   /* its file exists on disk: later chunks append to it */
     ep_buf* cur;    /* the running episode's bytes; NULL only after running out of memory */
     char* path;
     size_t path_size;
@@ -87,8 +97,12 @@ struct sp_recorder {
     char error[256]; /* non-empty once recording failed */
 
     /* Guarded by w_mu. */
-    int pending;      /* files handed to the writer and not yet written */
+    int pending;      /* chunks handed to the writer and not yet written */
     char werror[256]; /* the writer's first failure on this recorder's files */
+    atomic_bool wfailed; /* werror is set: read on the step path without the lock */
+    /* The writer's: the running file between its chunks (the stepping thread takes it only
+     * when nothing is pending, in sp_recorder_flush). */
+    FILE* wfile;
 };
 
 /* ---- The writer thread ------------------------------------------------------------------ */
@@ -105,6 +119,7 @@ static ep_buf *w_head, *w_tail;
 static int w_files;
 static size_t w_bytes;
 static ep_buf* w_free; /* recycled buffers */
+static size_t w_free_bytes;
 static bool w_stop;
 
 static void free_buf(ep_buf* b) {
@@ -126,20 +141,31 @@ static ep_buf* new_buf(void) {
     return b;
 }
 
-/* Writes one finished file; returns NULL or what failed (errno set). */
-static const char* write_file(ep_buf* b) {
+/* Writes one chunk of a file: the file the chunk carries (opened by the stepping thread), or
+ * the one the last chunk left open, or a new one. The last chunk, or a failure, closes it;
+ * otherwise it stays open for the next chunk (one open and close per file, not per chunk).
+ * Returns NULL or what failed (errno set). */
+static const char* write_file(ep_buf* b, sp_recorder* rec) {
     const char* what = NULL;
     FILE* f = b->file;
     b->file = NULL;
+    if (!f && b->append) {
+        f = rec->wfile;
+        rec->wfile = NULL;
+    }
     if (!f) {
         /* "x": never clobber a replay someone kept, unless told to. */
-        f = fopen(b->path, b->overwrite ? "wb" : "wbx");
+        f = fopen(b->path, b->append ? "ab" : b->overwrite ? "wb" : "wbx");
         if (!f) return errno == EEXIST ? "refusing to overwrite" : "cannot create";
         setvbuf(f, NULL, _IONBF, 0); /* one write of the whole buffer */
     }
     size_t n = b->used - b->done;
     if (n && fwrite(b->data + b->done, 1, n, f) != n) what = "cannot write";
     int e = errno;
+    if (!b->last && !what) {
+        rec->wfile = f;
+        return NULL;
+    }
     if (fclose(f) != 0 && !what) {
         what = "cannot close";
         e = errno;
@@ -172,16 +198,24 @@ static void* writer_main(void* arg) {
         if (skip) {
             if (b->file) fclose(b->file);
             b->file = NULL;
-        } else if ((what = write_file(b))) {
+        } else if ((what = write_file(b, rec))) {
             snprintf(msg, sizeof msg, "%s %s: %s", what, b->path, strerror(errno));
         }
 
         pthread_mutex_lock(&w_mu);
-        if (what && !rec->werror[0]) memcpy(rec->werror, msg, sizeof msg);
+        if (what && !rec->werror[0]) {
+            memcpy(rec->werror, msg, sizeof msg);
+            atomic_store(&rec->wfailed, true);
+        }
         rec->pending--;
         b->owner = NULL;
-        b->next = w_free;
-        w_free = b;
+        if (w_free_bytes + b->cap > FREE_MAX_BYTES) {
+            free_buf(b);
+        } else {
+            b->next = w_free;
+            w_free = b;
+            w_free_bytes += b->cap;
+        }
         pthread_cond_broadcast(&w_done);
     }
     pthread_mutex_unlock(&w_mu);
@@ -219,6 +253,7 @@ static void writer_release(void) {
             w_free = b->next;
             free_buf(b);
         }
+        w_free_bytes = 0;
         pthread_mutex_unlock(&w_mu);
     }
     pthread_mutex_unlock(&w_life);
@@ -247,6 +282,7 @@ sp_recorder_def sp_default_recorder_def(void) {
         .config_size = 0,
         .first_episode = 0,
         .overwrite = false,
+        .name_seed = false,
     };
     return def;
 }
@@ -295,6 +331,7 @@ static char* copy_string(const char* s) {
 }
 
 static void free_recorder(sp_recorder* rec) {
+    if (rec->wfile) fclose(rec->wfile); /* a file left open by a recorder that failed */
     free(rec->directory);
     free(rec->prefix);
     free(rec->config);
@@ -328,8 +365,9 @@ sp_recorder* sp_recorder_create(const sp_recorder_def* def, char* err, size_t er
     rec->prefix = copy_string(def->prefix);
     rec->observations = def->observations;
     rec->overwrite = def->overwrite;
+    rec->name_seed = def->name_seed;
     rec->counter = def->first_episode;
-    /* directory / prefix - 20 digits .sprp NUL */
+    /* directory / prefix - 20 digits .sprp NUL (attach adds room for an env id and seed) */
     rec->path_size = strlen(def->directory) + strlen(def->prefix) + 32;
     rec->path = calloc(1, rec->path_size);
     rec->cur = new_buf();
@@ -394,11 +432,23 @@ static void fail(sp_recorder* rec, const char* what) {
     }
 }
 
-/* Room for `n` more bytes in the episode's buffer: grows it (doubling) only for an episode
- * longer than any this buffer held. */
+static void submit(sp_recorder* rec, bool last);
+
+/* Room for `n` more bytes in the episode's buffer. A running episode's buffer that would pass
+ * a chunk is handed to the writer (appended to the file) and a recycled one taken, so a long
+ * episode holds one chunk, not its whole file; otherwise it grows (doubling), up to a chunk
+ * plus one record, or for a header larger than that. */
 static bool reserve(sp_recorder* rec, size_t n) {
     ep_buf* b = rec->cur;
     if (b->used + n <= b->cap) return true;
+    if (rec->recording && b->used > b->done && b->used + n > SP_RECORDER_CHUNK_BYTES) {
+        submit(rec, false);
+        if (!rec->cur) return false;
+        b = rec->cur;
+        b->used = b->done = 0;
+        b->file = NULL;
+        if (n <= b->cap) return true;
+    }
     size_t cap = b->cap;
     while (cap < b->used + n)
         cap *= 2;
@@ -487,9 +537,9 @@ static void put_step(sp_recorder* rec, const sp_action* given, const sp_action* 
     rec->cur->used += (size_t)(p - start);
 }
 
-/* Hands the finished episode's buffer to the writer and takes a recycled one for the next.
- * Waits when the writer's queue is full. */
-static void submit(sp_recorder* rec) {
+/* Hands the episode's buffer (its file's `last` chunk, or one that filled) to the writer and
+ * takes a recycled one. Waits when the writer's queue is full. */
+static void submit(sp_recorder* rec, bool last) {
     ep_buf* b = rec->cur;
     size_t n = strlen(rec->path) + 1;
     if (n > b->path_cap) {
@@ -504,6 +554,9 @@ static void submit(sp_recorder* rec) {
     }
     memcpy(b->path, rec->path, n);
     b->overwrite = rec->overwrite;
+    b->append = rec->created;
+    b->last = last;
+    rec->created = true;
     b->owner = rec;
     b->next = NULL;
 
@@ -521,6 +574,7 @@ static void submit(sp_recorder* rec) {
     pthread_cond_signal(&w_work);
     ep_buf* next = w_free;
     if (next) w_free = next->next;
+    if (next) w_free_bytes -= next->cap;
     take_writer_error(rec);
     pthread_mutex_unlock(&w_mu);
 
@@ -552,17 +606,18 @@ static void finish(sp_recorder* rec, const char* ended) {
     }
     if (!put_record(rec, RP_KIND_FOOTER, rec->meta.data, rec->meta.len, RP_CRC32_INIT)) return;
     rec->recording = false;
-    submit(rec);
+    submit(rec, true);
 }
 
 /* Opens the current file now (first file of a recorder, or a flush). */
 static bool open_now(sp_recorder* rec) {
     /* "x": never clobber a replay someone kept, unless told to. */
-    FILE* file = fopen(rec->path, rec->overwrite ? "wb" : "wbx");
+    FILE* file = fopen(rec->path, rec->created ? "ab" : rec->overwrite ? "wb" : "wbx");
     if (!file) {
         fail(rec, errno == EEXIST ? "refusing to overwrite" : "cannot create");
         return false;
     }
+    rec->created = true;
     /* Our own buffer does the batching; a second copy through stdio's would only cost. */
     setvbuf(file, NULL, _IONBF, 0);
     rec->cur->file = file;
@@ -570,11 +625,17 @@ static bool open_now(sp_recorder* rec) {
 }
 
 static void start_file(sp_recorder* rec, sp_episode* ep) {
-    snprintf(rec->path, rec->path_size, "%s/%s-%06llu%s", rec->directory, rec->prefix,
-             (unsigned long long)rec->counter, SP_REPLAY_EXTENSION);
+    if (rec->name_seed)
+        snprintf(rec->path, rec->path_size, "%s/%s-%s-%06llu-s%llu%s", rec->directory,
+                 rec->spec->id, rec->prefix, (unsigned long long)rec->counter,
+                 (unsigned long long)sp_episode_seed(ep), SP_REPLAY_EXTENSION);
+    else
+        snprintf(rec->path, rec->path_size, "%s/%s-%06llu%s", rec->directory, rec->prefix,
+                 (unsigned long long)rec->counter, SP_REPLAY_EXTENSION);
     ep_buf* b = rec->cur;
     b->used = b->done = 0;
     b->file = NULL;
+    rec->created = false;
     /* The first file is created here, so a clash or an unwritable directory shows at the
      * first reset; the others are created by the writer. */
     if (rec->files == 0 && !open_now(rec)) return;
@@ -607,10 +668,21 @@ static void start_file(sp_recorder* rec, sp_episode* ep) {
     rec->recording = put_record(rec, RP_KIND_HEADER, rec->meta.data, rec->meta.len, crc);
 }
 
-static void on_reset(void* self, sp_episode* ep) {
+/* A stopped recorder's status: what its hooks return, so the episode's owner hears of it. */
+static int status(sp_recorder* rec) {
+    if (atomic_load_explicit(&rec->wfailed, memory_order_relaxed) && !rec->error[0]) {
+        pthread_mutex_lock(&w_mu);
+        take_writer_error(rec);
+        pthread_mutex_unlock(&w_mu);
+        rec->recording = false;
+    }
+    return rec->error[0] || !rec->cur ? SP_E_IO : SP_OK;
+}
+
+static int on_reset(void* self, sp_episode* ep) {
     sp_recorder* rec = self;
     finish(rec, "reset");
-    if (rec->error[0] || !rec->cur) return;
+    if (status(rec) != SP_OK) return SP_E_IO;
     rec->steps = 0;
     rec->episode_return = 0.0;
     rec->terminated = rec->truncated = false;
@@ -619,12 +691,13 @@ static void on_reset(void* self, sp_episode* ep) {
     rec->dropped_seen = sp_episode_events_dropped(ep);
     start_file(rec, ep);
     if (rec->recording) put_step(rec, NULL, NULL, NULL, sp_episode_hash(ep));
+    return status(rec);
 }
 
-static void on_step_end(void* self, sp_episode* ep, const sp_action* given,
-                        const sp_action* applied, const sp_step_result* r) {
+static int on_step_end(void* self, sp_episode* ep, const sp_action* given, const sp_action* applied,
+                       const sp_step_result* r) {
     sp_recorder* rec = self;
-    if (!rec->recording) return;
+    if (!rec->recording) return status(rec);
     put_step(rec, given, applied, r, r->hash);
     rec->steps = r->step;
     rec->episode_return = r->episode_return;
@@ -633,6 +706,7 @@ static void on_step_end(void* self, sp_episode* ep, const sp_action* given,
     rec->reason = r->reason;
     rec->dropped_seen = sp_episode_events_dropped(ep);
     if (r->terminated || r->truncated) finish(rec, "done");
+    return status(rec);
 }
 
 int sp_recorder_attach(sp_recorder* rec, sp_episode* ep) {
@@ -642,7 +716,15 @@ int sp_recorder_attach(sp_recorder* rec, sp_episode* ep) {
         /* No hash hook: recording must not change the state hash, or a replay verified
          * without a recorder would differ from the recorded run. */
     };
-    int rc = sp_episode_add_layer(ep, &layer);
+    int rc;
+    if (rec->name_seed) { /* "<env id>-" before the prefix, "-s<20 digits>" after the counter */
+        size_t size = rec->path_size + strlen(sp_episode_spec(ep)->id) + 24;
+        char* path = realloc(rec->path, size);
+        if (!path) return SP_E_NO_MEMORY;
+        rec->path = path;
+        rec->path_size = size;
+    }
+    rc = sp_episode_add_layer(ep, &layer);
     if (rc != SP_OK) return rc;
     rec->ep = ep;
     rec->spec = sp_episode_spec(ep);
@@ -670,6 +752,10 @@ int sp_recorder_flush(sp_recorder* rec) {
     if (rec->error[0]) return SP_E_IO;
     if (!rec->recording) return SP_OK;
     ep_buf* b = rec->cur;
+    if (!b->file && rec->wfile) { /* nothing is pending: the writer's open file is free */
+        b->file = rec->wfile;
+        rec->wfile = NULL;
+    }
     if (!b->file && !open_now(rec)) return SP_E_IO;
     size_t n = b->used - b->done;
     if ((n && fwrite(b->data + b->done, 1, n, b->file) != n) || fflush(b->file) != 0) {
@@ -678,6 +764,12 @@ int sp_recorder_flush(sp_recorder* rec) {
     }
     b->done = b->used;
     return SP_OK;
+}
+
+int sp_recorder_finish(sp_recorder* rec) {
+    finish(rec, "closed");
+    wait_written(rec);
+    return rec->error[0] || !rec->cur ? SP_E_IO : SP_OK;
 }
 
 const char* sp_recorder_error(const sp_recorder* rec) {

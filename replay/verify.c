@@ -50,9 +50,10 @@ typedef struct observer {
     sp_action applied;
 } observer;
 
-static void observe_step(void* self, sp_episode* ep, const sp_action* given,
-                         const sp_action* applied, const sp_step_result* r) {
+static int observe_step(void* self, sp_episode* ep, const sp_action* given,
+                        const sp_action* applied, const sp_step_result* r) {
     ((observer*)self)->applied = *applied;
+    return SP_OK;
 }
 
 static void feed_machine_events(const sp_verify_def* def, sp_episode* ep, int step,

@@ -33,6 +33,7 @@ struct sp_episode {
     sp_event events[SP_MAX_STEP_EVENTS];
     int event_count;
     uint64_t events_dropped;
+    int layer_status; /* the first non-zero on_reset / on_step_end */
 };
 
 sp_episode_def sp_default_episode_def(const sp_env_class* env) {
@@ -118,7 +119,8 @@ static int start(sp_episode* ep) {
     observe(ep);
     for (int i = 0; i < ep->layer_count; i++) {
         const sp_layer* l = &ep->layers[i];
-        if (l->on_reset) l->on_reset(l->self, ep);
+        int st = l->on_reset ? l->on_reset(l->self, ep) : SP_OK;
+        if (st != SP_OK && ep->layer_status == SP_OK) ep->layer_status = st;
     }
     return SP_OK;
 }
@@ -247,7 +249,8 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
     r.hash = sp_episode_hash(ep);
     for (int i = 0; i < ep->layer_count; i++) {
         const sp_layer* l = &ep->layers[i];
-        if (l->on_step_end) l->on_step_end(l->self, ep, &given, &a, &r);
+        int st = l->on_step_end ? l->on_step_end(l->self, ep, &given, &a, &r) : SP_OK;
+        if (st != SP_OK && ep->layer_status == SP_OK) ep->layer_status = st;
     }
     if (out) *out = r;
     return SP_OK;
@@ -311,6 +314,10 @@ int sp_episode_event_count(const sp_episode* ep) {
 
 const sp_event* sp_episode_events(const sp_episode* ep) {
     return ep->events;
+}
+
+int sp_episode_layer_status(const sp_episode* ep) {
+    return ep->layer_status;
 }
 
 uint64_t sp_episode_events_dropped(const sp_episode* ep) {

@@ -26,7 +26,7 @@ void sp_fault_action_apply(sp_faults* fs, fault* f, float* vals, int t) {
         int slot = s->slot; /* t % (k + 1) */
         float* w = f->buf + (size_t)slot * (size_t)n;
         for (int c = 0; c < n; c++)
-            w[c] = vals[ch[c]];
+            sp_fault_hold(fs, &w[c], vals[ch[c]]);
         if (!s->active) return;
         int src = slot - d->steps; /* entry t - k; actions exist from step 1 */
         if (src < 0) src += f->slots;
@@ -48,7 +48,7 @@ void sp_fault_action_apply(sp_faults* fs, fault* f, float* vals, int t) {
             }
         }
         for (int c = 0; c < n; c++)
-            out[c] = vals[ch[c]];
+            sp_fault_hold(fs, &out[c], vals[ch[c]]);
         return;
     }
     case SP_FAULT_ACTION_REPEAT: {
@@ -56,12 +56,14 @@ void sp_fault_action_apply(sp_faults* fs, fault* f, float* vals, int t) {
         const float* prev = f->buf + (size_t)((t - 1) & 1) * (size_t)n;
         float* held = f->buf + (size_t)(t & 1) * (size_t)n;
         if (s->hold_left > 0) {
-            for (int c = 0; c < n; c++)
-                vals[ch[c]] = held[c] = prev[c];
+            for (int c = 0; c < n; c++) {
+                vals[ch[c]] = prev[c];
+                sp_fault_hold(fs, &held[c], prev[c]);
+            }
             s->hold_left--;
         } else {
             for (int c = 0; c < n; c++)
-                held[c] = vals[ch[c]];
+                sp_fault_hold(fs, &held[c], vals[ch[c]]);
             s->hold_left = d->steps;
         }
         return;

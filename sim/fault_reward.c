@@ -5,8 +5,9 @@
 
 #include "fault_internal.h"
 
-double sp_fault_reward_apply(fault* f, fault_state* s, double reward, int t, bool last) {
-    f->dbuf[t % f->slots] = reward;
+double sp_fault_reward_apply(sp_faults* fs, fault* f, fault_state* s, double reward, int t,
+                             bool last) {
+    sp_fault_hold_f64(fs, &f->dbuf[t % f->slots], reward);
     int upto = s->active && !last ? t - f->def.steps : t;
     double paid = 0.0;
     for (int k = s->owed_from; k <= upto; k++)

@@ -18,7 +18,7 @@ void sp_fault_sensor_apply(sp_faults* fs, fault* f, float* obs, int t) {
         int slot = s->slot; /* entry t lives in slot t % (k + 1) */
         float* w = f->buf + (size_t)slot * (size_t)n;
         for (int c = 0; c < n; c++)
-            w[c] = obs[ch[c]];
+            sp_fault_hold(fs, &w[c], obs[ch[c]]);
         if (!s->active) return;
         int src = t >= d->steps ? slot - d->steps : 0; /* entry max(t - k, 0), no division */
         if (src < 0) src += f->slots;
@@ -30,7 +30,7 @@ void sp_fault_sensor_apply(sp_faults* fs, fault* f, float* obs, int t) {
     case SP_FAULT_OUTAGE:
         if (!s->active) {
             for (int c = 0; c < n; c++)
-                f->buf[c] = obs[ch[c]]; /* the last good value */
+                sp_fault_hold(fs, &f->buf[c], obs[ch[c]]); /* the last good value */
             return;
         }
         for (int c = 0; c < n; c++) {
@@ -49,7 +49,7 @@ void sp_fault_sensor_apply(sp_faults* fs, fault* f, float* obs, int t) {
         if (!s->active) return;
         if (s->opened == t)
             for (int c = 0; c < n; c++)
-                f->buf[c] = obs[ch[c]];
+                sp_fault_hold(fs, &f->buf[c], obs[ch[c]]);
         for (int c = 0; c < n; c++)
             obs[ch[c]] = f->buf[c];
         return;

@@ -35,6 +35,19 @@ static size_t floats_needed(const fault* f) {
     }
 }
 
+size_t sp_faults_cost(const sp_fault_def* list, int count, const sp_env_spec* spec) {
+    size_t floats = 0, doubles = 0;
+    for (int i = 0; i < count; i++) {
+        fault f = {.def = list[i]};
+        if (sp_fault_check(&list[i], i, spec, f.ch, &f.nch, NULL, 0) != 0) continue;
+        f.slots = (SP_FAULT_BIT(f.def.kind) & SP_FAULT_STEP_KINDS) ? f.def.steps + 1 : 0;
+        floats += floats_needed(&f);
+        if (f.def.kind == SP_FAULT_REWARD_DELAY) doubles += (size_t)f.slots;
+    }
+    return sizeof(sp_faults) + (size_t)(count > 0 ? count : 0) * sizeof(fault) +
+           (floats + 1) * sizeof(float) + doubles * sizeof(double) + (size_t)spec->sensor_count;
+}
+
 static bool draws(const sp_fault_def* d) {
     switch (d->kind) {
     case SP_FAULT_NOISE:
@@ -142,7 +155,6 @@ int sp_faults_set(sp_faults* fs, const sp_fault_def* list, int count, char* err,
         nf += floats_needed(f);
         if (f->def.kind == SP_FAULT_REWARD_DELAY) nd += (size_t)f->slots;
     }
-    nf += nf & 1u; /* an even length: the hash takes the block two floats at a time */
     float* block = nf ? calloc(nf, sizeof *block) : NULL;
     double* dblock = nd ? calloc(nd, sizeof *dblock) : NULL;
     if ((nf && !block) || (nd && !dblock)) {
@@ -161,6 +173,7 @@ int sp_faults_set(sp_faults* fs, const sp_fault_def* list, int count, char* err,
     fs->block_len = nf;
     fs->dblock = dblock;
     fs->dblock_len = nd;
+    fs->held = 0;
     fs->nsensor = fs->naction = fs->nphysics = fs->nreward = fs->nstaged = 0;
     fs->staged_mask = 0;
     fs->has_outage = fs->needs_bodies = fs->needs_shapes = false;
@@ -309,6 +322,7 @@ static int faults_on_begin(void* self, sp_episode* ep) {
     if (fs->count == 0) return SP_OK;
     if (fs->block) memset(fs->block, 0, fs->block_len * sizeof *fs->block);
     if (fs->dblock) memset(fs->dblock, 0, fs->dblock_len * sizeof *fs->dblock);
+    fs->held = 0;
     sp_world* world = sp_episode_world(ep);
     if (fs->nphysics && sp_fault_physics_capture(fs, world) != 0) {
         fs->live = false;
@@ -334,9 +348,10 @@ static int faults_on_begin(void* self, sp_episode* ep) {
     return SP_OK;
 }
 
-static void faults_on_reset(void* self, sp_episode* ep) {
+static int faults_on_reset(void* self, sp_episode* ep) {
     sp_faults* fs = self;
     if (fs->live && fs->count && fs->pending_t == 0) commit(fs, 0);
+    return SP_OK;
 }
 
 static int faults_on_action(void* self, sp_episode* ep, sp_action* action, char* err,
@@ -420,7 +435,7 @@ static void faults_on_result(void* self, sp_episode* ep, const sp_action* action
     }
     for (int k = 0; k < fs->nreward; k++) {
         fault* f = &fs->faults[fs->reward[k]];
-        r->reward = sp_fault_reward_apply(f, FAULT_NEXT(f), r->reward, t, last);
+        r->reward = sp_fault_reward_apply(fs, f, FAULT_NEXT(f), r->reward, t, last);
     }
     commit(fs, t);
 }
@@ -483,14 +498,8 @@ static void faults_hash(const void* self, sp_hash* h) {
             dg_f64(&d, s->factor);
         }
     }
-    /* Buffers, two floats to a word (the block's length is even). */
-    for (size_t i = 0; i < fs->block_len; i += 2) {
-        uint64_t w;
-        memcpy(&w, fs->block + i, sizeof w);
-        dg_add(&d, w);
-    }
-    for (size_t i = 0; i < fs->dblock_len; i++)
-        dg_f64(&d, fs->dblock[i]);
+    /* Buffers: their digest, kept as values enter and leave (fault_internal.h). */
+    if (fs->block_len || fs->dblock_len) dg_add(&d, fs->held);
     uint64_t merged =
         dg_rotl(d.acc[0], 1) + dg_rotl(d.acc[1], 7) + dg_rotl(d.acc[2], 12) + dg_rotl(d.acc[3], 18);
     sp_hash_u64(h, merged ^ d.n);

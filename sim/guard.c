@@ -240,7 +240,7 @@ void sp_guard_destroy(sp_guard* guard) {
     free(guard);
 }
 
-static void guard_on_reset(void* self, sp_episode* ep) {
+static int guard_on_reset(void* self, sp_episode* ep) {
     sp_guard* g = self;
     if (g->has_next_def) {
         apply_def(g, &g->next_def);
@@ -260,6 +260,7 @@ static void guard_on_reset(void* self, sp_episode* ep) {
     g->acted = g->halted = g->diverged = false;
     g->injected_count = 0;
     sp_guard_start_clocks(g);
+    return SP_OK;
 }
 
 /* Only what changes the guard's future decisions or what it reports: never a clock reading. */

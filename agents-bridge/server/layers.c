@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "codec.h"
+#include "log.h"
+#include "sandpit/error.h"
 
 static void add_counts(const sp_episode_layers* l, sp_layer_totals* t) {
     if (l->guard)
@@ -47,11 +49,14 @@ void sp_session_cfg_free(sp_session_cfg* c) {
     free(c->active);
     free(c->valid);
     free(c->trips);
+    free(c->record_state);
     free(c);
 }
 
 void sp_session_cfg_collect(sp_session_cfg* c, int i, sp_episode* ep, bool stepped) {
     const sp_episode_layers* l = &c->layers[i];
+    if (c->recorders[i] && c->record_state[i] == 0 && sp_episode_layer_status(ep) != SP_OK)
+        c->record_state[i] = 1;
     if (c->make->info_faults) c->active[i] = l->faults ? sp_faults_active(l->faults) : 0;
     if (c->make->info_sensor_valid) {
         uint8_t* row = c->valid + (size_t)i * (size_t)c->obs_size;
@@ -75,13 +80,54 @@ static bool cost_on(const sp_session_cfg* c) {
             (c->overridden_count > 0 && c->over && c->over->constraint.sensor >= 0));
 }
 
+static void pack_array_head(msgpack_packer* pk, const char* dtype, uint32_t n, size_t item);
+
+static uint32_t count_record_new(sp_session_cfg* c) {
+    c->record_new = 0;
+    if (c->recorders[0])
+        for (int i = 0; i < c->num_envs; i++)
+            c->record_new += c->record_state[i] == 1;
+    return c->record_new;
+}
+
 uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step) {
     c->trip_total = 0;
     if (c->has_guard)
         for (int i = 0; i < c->num_envs; i++)
             c->trip_total += c->trips[i];
     return (c->trip_total > 0) + (step && cost_on(c)) + c->make->info_faults +
-           c->make->info_sensor_valid;
+           c->make->info_sensor_valid + (count_record_new(c) > 0);
+}
+
+uint32_t sp_session_cfg_finish_recorders(sp_session_cfg* c) {
+    for (int i = 0; i < c->num_envs; i++)
+        if (c->recorders[i] && sp_recorder_finish(c->recorders[i]) != SP_OK &&
+            c->record_state[i] == 0)
+            c->record_state[i] = 1;
+    return count_record_new(c);
+}
+
+void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk) {
+    uint32_t m = c->record_new;
+    sp_pack_cstr(pk, "record_error");
+    msgpack_pack_map(pk, 2);
+    sp_pack_cstr(pk, "index");
+    pack_array_head(pk, "int32", m, 4);
+    for (int32_t i = 0; i < c->num_envs; i++)
+        if (c->record_state[i] == 1) msgpack_pack_bin_body(pk, &i, 4);
+    sp_pack_cstr(pk, "message");
+    msgpack_pack_array(pk, m);
+    for (int i = 0; i < c->num_envs; i++) {
+        if (c->record_state[i] != 1) continue;
+        const char* why = sp_recorder_error(c->recorders[i]);
+        if (!why) why = "recording stopped";
+        sp_pack_cstr(pk, why);
+        SP_LOG(c->log_level, SP_LOG_WARN, "session %llu env %d: recording stopped: %s",
+               (unsigned long long)c->session, i, why);
+        c->record_state[i] = 2;
+        (*c->record_errors)++;
+    }
+    c->record_new = 0;
 }
 
 /* An array map whose `data` bin the caller writes in pieces. */
@@ -170,4 +216,5 @@ void sp_session_cfg_pack(sp_session_cfg* c, msgpack_packer* pk, sp_episode* cons
         sp_pack_cstr(pk, "sensor_valid");
         sp_pack_array(pk, SP_DTYPE_UINT8, 2, shape, c->valid);
     }
+    if (c->record_new) sp_session_cfg_pack_record_errors(c, pk);
 }

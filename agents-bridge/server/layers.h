@@ -44,11 +44,28 @@ typedef struct sp_session_cfg {
     uint8_t* valid;
     uint8_t* trips;      /* guardrail and machine events of env i at this step */
     uint32_t trip_total; /* their sum, counted by sp_session_cfg_reply_keys */
+
+    /* Recording failures: told once, in the reply of the reset or step that met them
+     * ("record_error"), logged and counted in `stats` (record_errors). */
+    uint8_t* record_state;   /* [N]: 0 fine, 1 failed and not yet told, 2 told */
+    uint32_t record_new;     /* envs in state 1, counted by sp_session_cfg_reply_keys */
+    uint64_t* record_errors; /* the service's counter */
+    int log_level;
+    uint64_t session; /* its id, for the log */
 } sp_session_cfg;
 
 /* Frees a session's config after its episodes were destroyed; adds its counters to the
  * totals. NULL is allowed. */
 void sp_session_cfg_free(sp_session_cfg* c);
+
+/* Finishes every recorder's running file (at close) and marks those that failed to be told;
+ * returns how many are to be told (sp_session_cfg_pack_record_errors). */
+uint32_t sp_session_cfg_finish_recorders(sp_session_cfg* c);
+
+/* Packs "record_error": {"index": int32 array, "message": [str]} for the envs whose failure
+ * was not told yet, logs and counts them. Only when the count was non-zero. */
+#include <msgpack.h>
+void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk);
 
 /* Adds the live counters of `c`'s layers into `t`. */
 void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
@@ -61,7 +78,8 @@ void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
 struct sp_episode;
 void sp_session_cfg_collect(sp_session_cfg* c, int i, struct sp_episode* ep, bool stepped);
 
-/* The reply keys the config adds ("guardrail", "cost", "faults", "sensor_valid"); `step`:
+/* The reply keys the config adds ("guardrail", "cost", "faults", "sensor_valid",
+ * "record_error"); `step`:
  * a step reply (cost only there). Counts the guardrail events first. */
 uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step);
 

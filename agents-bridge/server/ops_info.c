@@ -99,7 +99,7 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     int rc = sp_request_only(req, no_keys, err, err_sz);
     if (rc != SP_OK) return rc;
     msgpack_packer* pk = &svc->pk;
-    sp_pack_ok(pk, req, 12);
+    sp_pack_ok(pk, req, 14);
     pack_layer_stats(svc, pk);
     sp_pack_cstr(pk, "sessions");
     msgpack_pack_int(pk, sp_sessions_open_count(svc->sessions));
@@ -129,5 +129,9 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     msgpack_pack_uint64(pk, svc->replies_delayed);
     sp_pack_cstr(pk, "replies_dropped");
     msgpack_pack_uint64(pk, svc->replies_dropped);
+    sp_pack_cstr(pk, "record_errors");
+    msgpack_pack_uint64(pk, svc->record_errors);
+    sp_pack_cstr(pk, "instance");
+    sp_pack_cstr(pk, svc->instance);
     return SP_OK;
 }

@@ -209,8 +209,11 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     c->active = calloc(n, sizeof *c->active);
     c->valid = calloc(n * (size_t)obs, 1);
     c->trips = calloc(n, 1);
+    c->record_state = calloc(n, 1);
+    c->record_errors = &svc->record_errors;
+    c->log_level = svc->def.log_level;
     if (!c->overridden || !c->layers || !c->recorders || !c->cost || !c->active || !c->valid ||
-        !c->trips) {
+        !c->trips || !c->record_state) {
         c->make = NULL;
         sp_session_cfg_free(c);
         return NULL;
@@ -220,15 +223,26 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     return c;
 }
 
-/* Makes env i's recorder ("s<session>-e<i>"), attached at the first reset. */
-static int make_recorders(sp_session* s, const char* dir, bool obs, char* err, size_t err_sz) {
+/* What one env's layers hold under config `c`: its fault buffers and, when recording, the
+ * recorder's bounded buffer (counted at make and by reset options, sessions.h). */
+static size_t layer_bytes(sp_episode_config* c, const sp_env_spec* spec, bool record) {
+    return sp_faults_cost(sp_episode_config_fault_defs(c), c->fault_count, spec) +
+           (record ? SP_RECORDER_HOLD_BYTES : 0);
+}
+
+/* Makes env i's recorder, attached at the first reset. Names are unique across the server's
+ * lives (its instance id), say what they hold and sort in episode order:
+ * "<env>-<instance>-<session>-e<i>-<episode>-s<seed>.sprp" (docs/REPLAY_FORMAT.md). */
+static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool obs, char* err,
+                          size_t err_sz) {
     sp_session_cfg* c = s->cfg;
     for (int i = 0; i < s->def.num_envs; i++) {
         char prefix[64], why[256];
-        snprintf(prefix, sizeof prefix, "s%llu-e%d", (unsigned long long)s->id, i);
+        snprintf(prefix, sizeof prefix, "%s-%llu-e%d", svc->instance, (unsigned long long)s->id, i);
         sp_recorder_def rd = sp_default_recorder_def();
         rd.directory = dir;
         rd.prefix = prefix;
+        rd.name_seed = true;
         rd.observations = obs;
         if (!(c->recorders[i] = sp_recorder_create(&rd, why, sizeof why))) {
             snprintf(err, err_sz, "record.dir: %s", why);
@@ -261,6 +275,7 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
                                     err, err_sz);
         if (!rc) memcpy(record_dir, resolved, sizeof record_dir);
     }
+    if (rc == SP_OK && any) d.layer_bytes = layer_bytes(cfg, d.env->spec, record_dir[0] != '\0');
     if (rc != SP_OK || !any) {
         sp_episode_config_destroy(cfg);
         if (rc != SP_OK) {
@@ -283,7 +298,8 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
             snprintf(err, err_sz, "out of memory");
             return SP_E_NO_MEMORY;
         }
-        if (record_dir[0] && (rc = make_recorders(s, record_dir, record_obs, err, err_sz))) {
+        s->cfg->session = s->id;
+        if (record_dir[0] && (rc = make_recorders(svc, s, record_dir, record_obs, err, err_sz))) {
             s->cfg->totals = NULL;
             sp_sessions_close(svc->sessions, s);
             return rc;
@@ -488,6 +504,7 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
             snprintf(err, err_sz, "out of memory");
             return SP_E_NO_MEMORY;
         }
+        s->cfg->session = s->id;
     }
     sp_session_cfg* c = s->cfg;
     if (!c) return SP_OK;
@@ -509,6 +526,11 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
         return rc;
     int n = s->def.num_envs;
     if (any) {
+        /* A longer fault list holds more: counted before it is built, like make's. */
+        if ((rc = sp_sessions_grow(svc->sessions, s,
+                                   layer_bytes(c->scratch, spec, c->recorders[0] != NULL), err,
+                                   err_sz)))
+            return rc;
         sp_episode_config_copy(c->over, c->scratch);
         normalize(c, c->over, spec);
         if ((rc = encode(c->over, spec, &c->over_canon, &c->over_canon_size, err, err_sz)))
@@ -569,7 +591,7 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         return rc;
     if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
         /* Nothing was reset; options that failed half-way leave envs on mixed configs. */
-        if (rc != SP_E_BAD_REQUEST) s->started = false;
+        if (rc != SP_E_BAD_REQUEST && rc != SP_E_LIMIT) s->started = false;
         return rc;
     }
     int n = s->def.num_envs;
@@ -613,7 +635,10 @@ int sp_op_close(sp_service* svc, const sp_request* req, char* err, size_t err_sz
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK)
         return rc;
     SP_LOG(svc->def.log_level, SP_LOG_INFO, "session %llu: closed", (unsigned long long)s->id);
+    /* The last files are finished and written before the reply, so a failure is told. */
+    uint32_t failed = s->cfg && s->cfg->recorders[0] ? sp_session_cfg_finish_recorders(s->cfg) : 0;
+    sp_pack_ok(&svc->pk, req, failed ? 1 : 0);
+    if (failed) sp_session_cfg_pack_record_errors(s->cfg, &svc->pk);
     sp_sessions_close(svc->sessions, s);
-    sp_pack_ok(&svc->pk, req, 0);
     return SP_OK;
 }

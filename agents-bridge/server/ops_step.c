@@ -45,7 +45,7 @@ static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64
         return SP_E_BAD_REQUEST;
     }
     if (s->seq_reply_len == SIZE_MAX) {
-        snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory)",
+        snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory or bound)",
                  (unsigned long long)*seq);
         return SP_E_NO_MEMORY;
     }
@@ -67,7 +67,9 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     s->last_seq = seq;
     s->seq_keys = keys;
     size_t len = svc->reply.size - head;
-    if (svc->pack_failed) {
+    /* Past the bound counted in the session's cost (never, for replies this server packs):
+     * not kept, so a resend is refused rather than stepped twice. */
+    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size)) {
         s->seq_reply_len = SIZE_MAX;
         return;
     }

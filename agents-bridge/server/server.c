@@ -27,6 +27,12 @@
 /* Frames of one message kept for its envelope; more are read and dropped (the request is
  * then refused as having several payload frames). */
 #define MAX_FRAMES 16
+/* An envelope (docs/PROTOCOL.md "Envelopes"): at most this many frames before the payload,
+ * counting ROUTER's identity and the empty delimiter, each a routing id of at most 255 bytes
+ * (ZMTP's own limit). Anything larger is refused, and the reply carries no copy of it: so
+ * neither a reply nor a held one pins a client's big frames. */
+#define MAX_ENVELOPE_FRAMES 8
+#define MAX_ROUTING_ID_BYTES 255
 /* Messages handled per wake-up before the loop looks at the stop flag and the clock again. */
 #define MAX_BATCH 256
 #define MIN_MESSAGE_BYTES 64
@@ -59,6 +65,7 @@ struct sp_server {
 #define MAX_DELAYED MAX_DELAYED_SLOTS
 struct delayed {
     double due;
+    size_t bytes; /* counted against the memory ceiling while held */
     int envelope;
     zmq_msg_t frames[MAX_FRAMES + 1]; /* the envelope, then the reply */
 };
@@ -274,9 +281,11 @@ void sp_server_stop(sp_server* srv) {
 
 void sp_server_destroy(sp_server* srv) {
     if (!srv) return;
-    for (int d = 0; d < srv->delayed_count; d++)
+    for (int d = 0; d < srv->delayed_count; d++) {
         for (int i = 0; i <= srv->delayed[srv->order[d]].envelope; i++)
             zmq_msg_close(&srv->delayed[srv->order[d]].frames[i]);
+        if (srv->svc) sp_sessions_release(srv->svc->sessions, srv->delayed[srv->order[d]].bytes);
+    }
     free(srv->delayed);
     if (srv->router) zmq_close(srv->router);
     sp_auth_destroy(srv->auth);
@@ -359,7 +368,15 @@ static bool hold_reply(sp_server* srv, message* m, int envelope, const void* rep
     int slot = 0;
     while (used[slot]) slot++;
     struct delayed* d = &srv->delayed[slot];
-    if (zmq_msg_init_size(&d->frames[envelope], len) != 0) return false;
+    /* What it holds (the envelope is at most MAX_ENVELOPE_FRAMES routing ids) is counted with
+     * the sessions: a hold that would pass the memory ceiling is not made. */
+    size_t bytes = len + sizeof *d + (size_t)envelope * MAX_ROUTING_ID_BYTES;
+    if (!sp_sessions_hold(srv->svc->sessions, bytes)) return false;
+    if (zmq_msg_init_size(&d->frames[envelope], len) != 0) {
+        sp_sessions_release(srv->svc->sessions, bytes);
+        return false;
+    }
+    d->bytes = bytes;
     memcpy(zmq_msg_data(&d->frames[envelope]), reply, len);
     for (int i = 0; i < envelope; i++) {
         zmq_msg_init(&d->frames[i]);
@@ -376,6 +393,22 @@ static bool hold_reply(sp_server* srv, message* m, int envelope, const void* rep
     return true;
 }
 
+/* Whether the envelope is within MAX_ENVELOPE_FRAMES routing ids of MAX_ROUTING_ID_BYTES; when
+ * it is not, it is replaced by the identity and an empty delimiter (what a DEALER or REQ
+ * client reads a reply behind), so the refusal pins none of its frames. */
+static bool envelope_ok(message* m, int* envelope) {
+    bool ok = *envelope <= MAX_ENVELOPE_FRAMES;
+    for (int i = 0; ok && i < *envelope; i++)
+        ok = zmq_msg_size(&m->frames[i]) <= MAX_ROUTING_ID_BYTES;
+    if (ok) return true;
+    for (int i = 1; i < m->kept; i++)
+        zmq_msg_close(&m->frames[i]);
+    zmq_msg_init(&m->frames[1]);
+    m->kept = 2;
+    *envelope = 2;
+    return false;
+}
+
 static void handle(sp_server* srv, message* m) {
     /* Frames up to and including the first empty one are the envelope; ROUTER always puts the
      * identity first. Without a delimiter, the identity alone is. */
@@ -389,6 +422,16 @@ static void handle(sp_server* srv, message* m) {
     int payloads = m->total - envelope;
     const void* reply;
     size_t reply_len;
+    if (!envelope_ok(m, &envelope)) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "an envelope is at most %d frames (identity and delimiter included) of at most "
+                 "%d bytes each",
+                 MAX_ENVELOPE_FRAMES, MAX_ROUTING_ID_BYTES);
+        sp_service_refuse(srv->svc, NULL, 0, SP_E_BAD_REQUEST, why, &reply, &reply_len);
+        send_reply(srv, m, envelope, reply, reply_len);
+        return;
+    }
     if (payloads == 1) {
         zmq_msg_t* p = &m->frames[envelope];
         /* With CURVE, the ZAP handler named the peer by its key; sessions are bound to it. */
@@ -420,6 +463,7 @@ static long send_due(sp_server* srv, double now) {
     int sent = 0;
     while (sent < srv->delayed_count && srv->delayed[srv->order[sent]].due <= now) {
         struct delayed* d = &srv->delayed[srv->order[sent++]];
+        sp_sessions_release(srv->svc->sessions, d->bytes);
         for (int i = 0; i <= d->envelope; i++) {
             int more = i < d->envelope ? ZMQ_SNDMORE : 0;
             if (zmq_msg_send(&d->frames[i], srv->router, more | ZMQ_DONTWAIT) < 0) {

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "ops.h"
@@ -45,6 +48,10 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     svc->def.curve_secret_key = NULL;
     svc->def.authorized_keys = NULL;
     svc->peer = "";
+    uint32_t life;
+    if (getrandom(&life, sizeof life, GRND_NONBLOCK) != (ssize_t)sizeof life)
+        life = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16); /* no entropy yet: still new */
+    snprintf(svc->instance, sizeof svc->instance, "%08x", (unsigned)life);
     msgpack_sbuffer_init(&svc->reply);
     msgpack_packer_init(&svc->pk, svc, write_reply);
     sp_session_limits limits = {def->max_sessions, def->max_envs_per_session,

@@ -55,6 +55,11 @@ typedef struct sp_service {
     uint64_t duplicates;      /* steps answered from their session's last reply (seq) */
     uint64_t replies_delayed; /* transport faults (transport.h) */
     uint64_t replies_dropped;
+    uint64_t record_errors; /* recorders that stopped (a file not created or not written) */
+
+    /* This server's life, 8 hex digits drawn at start: in replay names, so a restart into the
+     * same directory writes new files rather than clash with the last life's. */
+    char instance[9];
 
     /* What the transport does with the current reply, set by the step op from the session's
      * transport faults: send it `reply_delay_s` late (0: now), or not at all. */

@@ -27,7 +27,8 @@ struct sp_sessions {
     int free_count;
     int open_count;
     int total_envs;
-    size_t memory_bytes; /* sum of the open sessions' cost_bytes */
+    size_t memory_bytes; /* sum of the open sessions' cost_bytes, plus held replies */
+    size_t held_bytes;   /* replies held by the transport (part of memory_bytes) */
     char requester[SP_SESSION_OWNER_MAX];
 };
 
@@ -94,13 +95,26 @@ void sp_sessions_destroy(sp_sessions* t) {
     free(t);
 }
 
-size_t sp_session_cost(int num_envs, int obs_size) {
+/* Reply bytes: a map's keys and array headers, then per env its observation and
+ * sensor_valid row, eight scalar fields of at most 8 bytes (reward, flags, hash, final and
+ * reset entries, cost, fault mask) and its guardrail events (four numbers and two names). */
+#define REPLY_FIXED_BYTES 4096
+#define REPLY_EVENT_BYTES 64
+
+size_t sp_session_reply_bound(int num_envs, int obs_size) {
+    size_t per_env = (size_t)obs_size * (sizeof(float) + 1) + 16 * sizeof(uint64_t) +
+                     SP_MAX_STEP_EVENTS * REPLY_EVENT_BYTES;
+    return REPLY_FIXED_BYTES + (size_t)num_envs * per_env;
+}
+
+size_t sp_session_cost(int num_envs, int obs_size, size_t layer_bytes) {
     /* Every [N] buffer of new_session, byte for byte, plus the episode estimate. */
     size_t per_env = sizeof(sp_episode*) + sizeof(sp_action) + (size_t)obs_size * sizeof(float) +
                      sizeof(double) + 2 * sizeof(uint8_t) + 2 * sizeof(uint64_t) +
                      3 * sizeof(uint8_t) + sizeof(double) + sizeof(int32_t) + sizeof(const char*) +
-                     sizeof(uint64_t) + 2 * sizeof(int32_t) + SP_ENV_COST_BYTES;
-    return sizeof(sp_session) + (size_t)num_envs * per_env;
+                     sizeof(uint64_t) + 2 * sizeof(int32_t) + SP_ENV_COST_BYTES + layer_bytes;
+    return sizeof(sp_session) + (size_t)num_envs * per_env +
+           sp_session_reply_bound(num_envs, obs_size);
 }
 
 /* The process's resident set in bytes, or 0 when it cannot be read (not Linux). */
@@ -122,8 +136,8 @@ static int check_memory(sp_sessions* t, size_t cost, int num_envs, char* err, si
     double mib = 1.0 / (1 << 20);
     if (cost > cap || t->memory_bytes > cap - cost) {
         snprintf(err, err_sz,
-                 "memory ceiling: %d envs are estimated at %.1f MiB and the open sessions at "
-                 "%.1f MiB, over this server's ceiling of %.0f MiB (--max-memory-mb)",
+                 "memory ceiling: %d envs are estimated at %.1f MiB more and the open sessions "
+                 "at %.1f MiB, over this server's ceiling of %.0f MiB (--max-memory-mb)",
                  num_envs, (double)cost * mib, (double)t->memory_bytes * mib, (double)cap * mib);
         return SP_E_LIMIT;
     }
@@ -210,12 +224,13 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
                  def->num_envs, lim->max_total_envs, t->total_envs);
         return SP_E_LIMIT;
     }
-    size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count);
+    size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count, def->layer_bytes);
     int rc = check_memory(t, cost, def->num_envs, err, err_sz);
     if (rc != SP_OK) return rc;
     sp_session* s = new_session(def, err, err_sz);
     if (!s) return SP_E_NO_MEMORY;
     s->cost_bytes = cost;
+    s->layer_bytes = def->layer_bytes;
     memcpy(s->owner, t->requester, sizeof s->owner);
     int index = t->free_slots[--t->free_count];
     slot* sl = &t->slots[index];
@@ -228,6 +243,35 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
     t->memory_bytes += cost;
     *out = s;
     return SP_OK;
+}
+
+int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz) {
+    if (layer_bytes <= s->layer_bytes) return SP_OK;
+    size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes);
+    int rc = check_memory(t, cost - s->cost_bytes, s->def.num_envs, err, err_sz);
+    if (rc != SP_OK) return rc;
+    t->memory_bytes += cost - s->cost_bytes;
+    s->cost_bytes = cost;
+    s->layer_bytes = layer_bytes;
+    return SP_OK;
+}
+
+bool sp_sessions_hold(sp_sessions* t, size_t bytes) {
+    size_t cap = t->limits.max_memory_bytes;
+    if (bytes > cap || t->memory_bytes > cap - bytes) return false;
+    t->memory_bytes += bytes;
+    t->held_bytes += bytes;
+    return true;
+}
+
+void sp_sessions_release(sp_sessions* t, size_t bytes) {
+    SP_ASSERT(bytes <= t->held_bytes);
+    t->memory_bytes -= bytes;
+    t->held_bytes -= bytes;
+}
+
+size_t sp_sessions_held(const sp_sessions* t) {
+    return t->held_bytes;
 }
 
 sp_session* sp_sessions_find(sp_sessions* t, uint64_t id) {

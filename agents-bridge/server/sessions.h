@@ -24,6 +24,7 @@ typedef struct sp_session_def {
     int max_steps; /* 0: the env's own */
     bool autoreset; /* "next_step" when true, "disabled" when false */
     bool hashes;    /* replies carry per-env state hashes */
+    size_t layer_bytes; /* per env: what its layers hold (fault buffers, recorder buffer) */
 } sp_session_def;
 
 typedef struct sp_session {
@@ -54,7 +55,9 @@ typedef struct sp_session {
     int32_t* reset_index;
 
     /* Server limits (sessions.c, service.c). */
-    size_t cost_bytes;                /* sp_session_cost at make: counted against the ceiling */
+    size_t cost_bytes;  /* sp_session_cost: counted against the ceiling, grown by a reset's
+                         * options that need more (sp_sessions_grow), never shrunk */
+    size_t layer_bytes; /* the per-env layer bytes cost_bytes counts */
     char owner[SP_SESSION_OWNER_MAX]; /* who made it (CURVE key, Z85); "" without CURVE */
     double tokens;                    /* step-rate bucket: requests it may still send now */
     double tokens_at;                 /* monotonic seconds when `tokens` was last refilled */
@@ -64,7 +67,8 @@ typedef struct sp_session {
 
     /* Exactly-once steps (ops_step.c): the seq of the last step that carried one and its
      * reply's body (the bytes after the "ok"/"id" head, with the map's other key count), to
-     * answer a resend without stepping. The buffer only grows. */
+     * answer a resend without stepping. The buffer only grows, up to sp_session_reply_bound
+     * (counted in cost_bytes): a larger reply is not kept, and its resend is refused. */
     bool has_seq;
     uint64_t last_seq;
     uint32_t seq_keys;
@@ -85,11 +89,17 @@ typedef struct sp_session_limits {
     size_t max_memory_bytes;
 } sp_session_limits;
 
-/* What a session of `num_envs` envs whose observations have `obs_size` floats is counted for
- * against the memory ceiling: its buffers exactly, plus SP_ENV_COST_BYTES per env for the
- * episode (measured: a Chipmunk space after reset is 70 to 205 KiB in the current envs). An
- * estimate fixed at make, so the ceiling does not depend on when the allocator returns memory. */
-size_t sp_session_cost(int num_envs, int obs_size);
+/* What a session of `num_envs` envs whose observations have `obs_size` floats, and whose
+ * layers hold `layer_bytes` per env, is counted for against the memory ceiling: its buffers
+ * exactly, the kept reply of exactly-once steps (sp_session_reply_bound), the layers' bytes,
+ * plus SP_ENV_COST_BYTES per env for the episode (measured: a Chipmunk space after reset is
+ * 70 to 205 KiB in the current envs). An estimate fixed when it is requested, so the ceiling
+ * does not depend on when the allocator returns memory. */
+size_t sp_session_cost(int num_envs, int obs_size, size_t layer_bytes);
+
+/* The largest step reply a session keeps for a resend: observations, flags, hashes, info and
+ * up to SP_MAX_STEP_EVENTS guardrail events per env, plus the reply's fixed keys. */
+size_t sp_session_reply_bound(int num_envs, int obs_size);
 
 #define SP_ENV_COST_BYTES ((size_t)256 << 10)
 
@@ -107,6 +117,19 @@ void sp_sessions_destroy(sp_sessions* t);
  * behind), with a message in `err`. The table owns the session. */
 int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_session** out,
                      char* err, size_t err_sz);
+
+/* Raises session `s`'s per-env layer bytes to `layer_bytes` (a reset's options with a larger
+ * fault list) when it is more than what is counted, checking the memory ceiling first:
+ * SP_E_LIMIT with a message when it would be passed; nothing changes then. */
+int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz);
+
+/* Replies held back by the transport (reply_delay faults) are counted with the sessions:
+ * sp_sessions_hold takes `bytes` when they fit under the ceiling with every session's cost
+ * (false: hold nothing, send now), sp_sessions_release gives them back when sent. */
+bool sp_sessions_hold(sp_sessions* t, size_t bytes);
+void sp_sessions_release(sp_sessions* t, size_t bytes);
+/* Bytes held that way now. */
+size_t sp_sessions_held(const sp_sessions* t);
 
 /* The open session with this id, or NULL (never made, closed, reaped, or a stale id). */
 sp_session* sp_sessions_find(sp_sessions* t, uint64_t id);

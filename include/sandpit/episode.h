@@ -70,8 +70,10 @@ typedef struct sp_layer {
      * on_observation depends on the episode (seeded streams, history buffers) starts it, so
      * the reset observation already sees this episode. A non-zero sp_error fails the reset. */
     int (*on_begin)(void* self, sp_episode* ep);
-    /* After the env is built and has sensed its first observation. */
-    void (*on_reset)(void* self, sp_episode* ep);
+    /* After the env is built and has sensed its first observation. A non-zero sp_error (an
+     * observer that could not do its job: a recorder that cannot write) does not undo the
+     * reset; the episode keeps it for its owner (sp_episode_layer_status). */
+    int (*on_reset)(void* self, sp_episode* ep);
     /* May rewrite the action, refuse it with an sp_error and a message, or end the episode
      * without applying it (sp_episode_halt). Continuous values arrive as the agent sent them
      * (possibly NaN or out of bounds; the runtime checks them after the last layer), discrete
@@ -86,9 +88,9 @@ typedef struct sp_layer {
      * layers received it (the agent's, discrete index checked, continuous values as sent):
      * what a replay feeds back; `applied` is what the env received after every layer and the
      * final check. For observers (the replay recorder), which must change nothing the state
-     * hash covers and emit no events. */
-    void (*on_step_end)(void* self, sp_episode* ep, const sp_action* given,
-                        const sp_action* applied, const sp_step_result* r);
+     * hash covers and emit no events. A non-zero sp_error is kept like on_reset's. */
+    int (*on_step_end)(void* self, sp_episode* ep, const sp_action* given, const sp_action* applied,
+                       const sp_step_result* r);
     /* Feeds the layer's own state (buffers, counters, streams) into the state hash. */
     void (*hash)(const void* self, sp_hash* h);
 } sp_layer;
@@ -168,6 +170,11 @@ void sp_episode_emit(sp_episode* ep, const sp_event* event);
 int sp_episode_event_count(const sp_episode* ep);
 const sp_event* sp_episode_events(const sp_episode* ep);
 uint64_t sp_episode_events_dropped(const sp_episode* ep);
+
+/* The first failure a layer's on_reset or on_step_end returned in this episode object's life
+ * (0: none). The step or reset itself went on: whoever owns the layer asks it why and tells
+ * the client (the server's record_error). */
+int sp_episode_layer_status(const sp_episode* ep);
 
 /* Draws a uniform random action for `spec` from `rng`: a discrete index in [0, n), or each
  * continuous channel uniform in its bounds, in channel order. Unused fields are zero. */

@@ -271,6 +271,12 @@ typedef struct sp_faults sp_faults;
 int sp_faults_validate(const sp_fault_def* list, int count, const sp_env_spec* spec, char* err,
                        size_t err_sz);
 
+/* The bytes a set of this (valid) list holds for one episode: its faults and the buffers
+ * they keep between steps (delay rings, held values), an upper bound a server counts against
+ * its memory ceiling before it builds anything. The physics faults' copies of nominal masses
+ * and frictions scale with the env's bodies and shapes and are counted with the episode. */
+size_t sp_faults_cost(const sp_fault_def* list, int count, const sp_env_spec* spec);
+
 /* Validates `list` (count 0 is an empty set) and builds a fault set for episodes of `spec`.
  * Returns NULL with a message on a bad list or no memory. The caller owns the result
  * (sp_faults_destroy); nothing in `list` is kept. */

@@ -10,8 +10,8 @@
  *   sp_replay_verify  re-simulates a file from its seed and actions and compares hashes
  *
  * The recorder allocates nothing, formats no text and makes no system call per step (a
- * background thread writes finished files); everything else here runs off the stepping
- * path. */
+ * background thread writes finished files and full chunks of long episodes); everything else
+ * here runs off the stepping path. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,7 +37,17 @@ typedef struct sp_recorder_def {
     size_t config_size;
     uint64_t first_episode; /* the counter's first value */
     bool overwrite;         /* replace an existing file instead of failing */
+    bool name_seed; /* names are <directory>/<env id>-<prefix>-<counter>-s<episode seed>.sprp
+                       (still sorting in episode order), for a recorder that sees many seeds */
 } sp_recorder_def;
+
+/* What a recorder holds while an episode runs, whatever its length: its buffer is handed to
+ * the background writer (appended to the episode's file) each time it fills
+ * SP_RECORDER_CHUNK_BYTES, so memory stays bounded while the file grows. A header larger than
+ * a chunk (a large config) is held whole once per episode. A server counts
+ * SP_RECORDER_HOLD_BYTES per recording env against its memory ceiling. */
+#define SP_RECORDER_CHUNK_BYTES ((size_t)32 << 10)
+#define SP_RECORDER_HOLD_BYTES (2 * SP_RECORDER_CHUNK_BYTES)
 
 /* Directory ".", prefix "episode", no observations, empty config, counter from 0, never
  * overwrite. */
@@ -71,6 +81,11 @@ int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, ch
  * no fsync). A process that dies after this leaves a file that verifies up to here. Returns
  * 0 or SP_E_IO. */
 int sp_recorder_flush(sp_recorder* rec);
+
+/* Finishes the running episode's file (its footer says "closed") and waits until every file
+ * of this recorder is written: SP_OK, or SP_E_IO when recording stopped (sp_recorder_error
+ * says why). Recording resumes at the next reset. */
+int sp_recorder_finish(sp_recorder* rec);
 
 /* Why recording stopped, or NULL while it works. Waits until the files this recorder finished
  * are written, so it reports the writer thread's failures too (call it per episode, not per

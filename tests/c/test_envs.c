@@ -229,8 +229,9 @@ typedef struct probe_layer {
     int resets, actions, observations, results;
 } probe_layer;
 
-static void probe_reset(void* self, sp_episode* ep) {
+static int probe_reset(void* self, sp_episode* ep) {
     ((probe_layer*)self)->resets++;
+    return SP_OK;
 }
 static int probe_action(void* self, sp_episode* ep, sp_action* a, char* err, size_t n) {
     probe_layer* p = self;

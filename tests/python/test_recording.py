@@ -51,7 +51,7 @@ def test_one_file_per_episode_with_guardrails_and_faults(endpoint, tmp_path):
     play(env, 3, None)
     env.close()
     got = files(tmp_path)
-    assert len(got) == 3 and all(p.name.endswith(f"-e0-00000{i}.sprp") for i, p in
+    assert len(got) == 3 and all(f"-e0-00000{i}-s" in p.name for i, p in
                                  enumerate(got))
     verify(got)
     r = replay.load(got[0])
@@ -91,7 +91,7 @@ def test_overrides_and_vector_sessions_verify(endpoint, tmp_path):
     envs.step(envs.action_space.sample())
     envs.close()
     got = files(tmp_path)
-    assert {p.name.split("-")[1] for p in got} == {"e0", "e1"} and len(got) >= 6
+    assert {p.name.split("-")[4] for p in got} == {"e0", "e1"} and len(got) >= 6
     verify(got)
     configs = [replay.load(p).header["config"] for p in got]
     assert any(c.get("faults") for c in configs) and any(not c.get("faults") for c in configs)

@@ -10,6 +10,7 @@ __all__ = [
     "ProtocolError",
     "ServerStartError",
     "InvalidAction",
+    "RecordingWarning",
 ]
 
 
@@ -65,4 +66,13 @@ class InvalidAction(SandpitError, ValueError):
     Range and NaN checks that the server performs (``bad_action``) are left to the server
     and arrive as :class:`ServerError`; this is raised only for actions the client cannot
     even encode faithfully, e.g. an integer that does not fit in int32.
+    """
+
+
+class RecordingWarning(UserWarning):
+    """A recorder on the server stopped: a replay file could not be created or written.
+
+    Warned once per env, by the reset, step or close whose reply told of it (the reply's
+    ``record_error``); the env's episodes go on unrecorded. Make it an error with
+    ``warnings.simplefilter("error", sandpit.RecordingWarning)``.
     """

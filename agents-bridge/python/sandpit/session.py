@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Union
@@ -16,7 +17,7 @@ from typing import Any, List, Optional, Sequence, Union
 import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client
-from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError
+from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
 from .protocol import decode_array
 from .server import LocalServer, acquire_shared, release_shared
 
@@ -177,6 +178,7 @@ class Session:
         self.client = Client(endpoint, timeout=timeout, liveness=liveness, **curve)
         self._finalizer = weakref.finalize(self, _cleanup, self.client, self.server)
         self.id: Optional[int] = None
+        self.record_errors: dict[int, str] = {}  # env index -> why its recorder stopped
         self._lost = False  # the last request got no reply: skip the courtesy `close`
 
         fields: dict[str, Any] = {
@@ -377,9 +379,20 @@ class Session:
                 raise
             reply = self._retry_rebuilt(op, fields)
         self._lost = False
+        if "record_error" in reply:
+            self._warn_record_error(reply["record_error"])
         if self.reconnect:
             self._remember(op, fields, reply)
         return reply
+
+    def _warn_record_error(self, told: dict[str, Any]) -> None:
+        """Warns of recorders the server says stopped (each is told once), and keeps them."""
+        index = decode_array(told.get("index"), "int32", (None,))
+        for i, message in zip(index.tolist(), told.get("message", []), strict=False):
+            self.record_errors[int(i)] = str(message)
+            warnings.warn(
+                f"env {i}: recording stopped: {message}", RecordingWarning, stacklevel=4
+            )
 
     def _retry_rebuilt(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Rebuilds the session, then sends the request that failed again."""
@@ -472,9 +485,11 @@ class Session:
             return
         try:
             if self.id is not None and not self.client.closed and not self._lost:
-                self.client.request(
+                reply = self.client.request(
                     "close", session=self.id, timeout=min(self.client.timeout, _CLOSE_TIMEOUT_S)
                 )
+                if "record_error" in reply:
+                    self._warn_record_error(reply["record_error"])
         except SandpitError:
             pass  # the server is gone or the session was reaped: nothing left to free
         finally:

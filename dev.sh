@@ -7,7 +7,7 @@
 #                    under ASan+UBSan, and the Python suite against real server processes
 #   ./dev.sh bench   the benchmarks in bench/, each printing ratios measured in one run
 #   ./dev.sh golden  rewrite tests/golden/hashes.tsv from this build (review the diff; bump the
-#                    version of every env whose rows changed)
+#                    version of every env whose bare-env rows changed: docs/DETERMINISM.md)
 #   ./dev.sh matrix  the golden hashes under every compiler and flag set we promise (gcc -O0,
 #                    -O2, -O3, clang -O2, -O3, each also with -march=native, aarch64 under qemu)
 #

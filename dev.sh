@@ -11,6 +11,10 @@
 #                    a ~6 GB install, Stable-Baselines3, RLlib): the SB3 adapter's tests, every
 #                    training example next to the same run on Gymnasium's CartPole-v1, and the
 #                    SB3 speed benchmark (docs/INTEGRATIONS.md)
+#   ./dev.sh golden  rewrite tests/golden/hashes.tsv from this build (review the diff; bump the
+#                    version of every env whose bare-env rows changed: docs/DETERMINISM.md)
+#   ./dev.sh matrix  the golden hashes under every compiler and flag set we promise (gcc -O0,
+#                    -O2, -O3, clang -O2, -O3, each also with -march=native, aarch64 under qemu)
 #
 # Each installs what is missing on its own (Debian packages with apt-get, Python packages
 # from PyPI into build/venv), so it works on a fresh Debian 12 machine as root.
@@ -20,21 +24,24 @@ ROOT=$PWD
 VENV=$ROOT/build/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-APT_PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
-  libchipmunk-dev libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
-  xvfb xauth chromium)
+APT_PACKAGES=(build-essential binutils cmake pkg-config git python3 python3-venv python3-pip
+  libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
+  xvfb xauth chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+# The aarch64 core build links Debian's arm64 jansson (multiarch: dpkg --add-architecture).
+ARM64_PACKAGES=(libjansson-dev:arm64)
 
 say() { printf '\n== %s\n' "$*"; }
 
 install_system_packages() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "${APT_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
   say "installing Debian packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
@@ -89,6 +96,14 @@ build() { # build DIR [cmake options...]
   cmake --build "$dir" -j "$JOBS"
 }
 
+# The core cross-built for aarch64 (cmake/aarch64-linux-gnu.cmake); its tests run under qemu,
+# and replays cross between it and the native build in build/.
+build_aarch64() { # build_aarch64 DIR [cmake options...]
+  local dir=$1; shift
+  build "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DSP_CORE_ONLY=ON \
+    -DSP_PEER_BIN_DIR="$ROOT/build/bin" "$@"
+}
+
 setup() {
   install_system_packages
   install_python_packages
@@ -117,6 +132,14 @@ cmd_test() {
   build build-asan -DSP_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$JOBS" -LE valgrind)
+  say "second architecture: the core for aarch64 under qemu, replays both ways (build-aarch64/)"
+  build_aarch64 build-aarch64
+  (cd build-aarch64 && ctest --output-on-failure -j "$JOBS")
+  say "golden hashes from an x86-64 build with -march=native (build-native/)"
+  cmake -S . -B build-native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_WERROR=ON \
+    -DSP_CORE_ONLY=ON -DCMAKE_C_FLAGS=-march=native > /dev/null
+  cmake --build build-native -j "$JOBS" --target golden_hashes
+  (cd build-native && ctest --output-on-failure -L golden)
   say "libFuzzer over the server's request handling and the scene decoder (build-fuzz/, clang)"
   if command -v clang > /dev/null; then
     cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -184,10 +207,45 @@ cmd_integration() {
   say "integration tier passed in $((SECONDS - start)) s"
 }
 
+cmd_golden() {
+  setup
+  cmake --build build --target golden-hashes
+  git --no-pager diff --stat -- tests/golden/hashes.tsv
+}
+
+# One build per variant under build-matrix/, only what the golden check needs; each must
+# reproduce tests/golden/hashes.tsv bit for bit, and have no FMA in its simulation code.
+cmd_matrix() {
+  setup
+  local failed=() variant cc opt native dir
+  for variant in gcc:-O0 gcc:-O2 gcc:-O3 clang:-O2 clang:-O3 \
+                 gcc:-O0:native gcc:-O2:native gcc:-O3:native clang:-O2:native clang:-O3:native \
+                 aarch64:-O0 aarch64:-O2 aarch64:-O3; do
+    IFS=: read -r cc opt native <<< "$variant"
+    dir=build-matrix/${cc}${opt}${native:+-native}
+    say "golden hashes: $cc $opt${native:+ -march=native} ($dir)"
+    local flags=(-DCMAKE_BUILD_TYPE=None -DSP_WERROR=ON -DSP_CORE_ONLY=ON
+                 "-DCMAKE_C_FLAGS=$opt${native:+ -march=native}")
+    if [ "$cc" = aarch64 ]; then
+      flags+=(-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake)
+    else
+      flags+=(-DCMAKE_C_COMPILER="$cc")
+    fi
+    if cmake -S . -B "$dir" "${flags[@]}" > /dev/null &&
+       cmake --build "$dir" -j "$JOBS" --target golden_hashes > /dev/null &&
+       (cd "$dir" && ctest --output-on-failure -R 'golden\.(hashes|no_fma)'); then :
+    else failed+=("$variant"); fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then say "FAILED: ${failed[*]}"; exit 1; fi
+  say "every variant reproduces the golden hashes"
+}
+
 case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
   integration) cmd_integration ;;
-  *) echo "usage: ./dev.sh demo|test|bench|integration" >&2; exit 2 ;;
+  golden) cmd_golden ;;
+  matrix) cmd_matrix ;;
+  *) echo "usage: ./dev.sh demo|test|bench|integration|golden|matrix" >&2; exit 2 ;;
 esac

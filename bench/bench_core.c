@@ -184,7 +184,6 @@ int main(int argc, char** argv) {
         usage();
         return 2;
     }
-    sp_world_silence_chipmunk_banner();
     if (only) {
         const sp_env_class* env = sp_env_find(only);
         if (!env) {

@@ -119,7 +119,6 @@ static void three_faults(sp_fault_def* d, const char* delay, const char* noise,
 int main(int argc, char** argv) {
     double seconds = 3.0;
     if (argc > 1 && !strcmp(argv[1], "--quick")) seconds = 0.3;
-    sp_world_silence_chipmunk_banner();
 
     sp_fault_def one[3], all[3];
     three_faults(one, "pole.angle", "cart.x", "cart.velocity");

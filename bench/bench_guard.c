@@ -76,7 +76,6 @@ static double run_chunk(side* s, const sp_action* actions) {
 int main(int argc, char** argv) {
     double seconds = 2.0; /* per env, both sides together */
     if (argc > 1 && !strcmp(argv[1], "--quick")) seconds = 0.2;
-    sp_world_silence_chipmunk_banner();
     static sp_action actions[ACTION_TABLE];
     static side plain, guarded;
     printf("%-24s %14s %14s %10s\n", "env", "plain steps/s", "guarded", "ratio");

@@ -160,7 +160,6 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    sp_world_silence_chipmunk_banner();
     char dir[512];
     snprintf(dir, sizeof dir, "%s/sp_bench_record_XXXXXX", base);
     if (!mkdtemp(dir)) {

@@ -11,6 +11,7 @@
 
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
+#include "sandpit/math.h"
 
 #define PI 3.14159265358979323846
 #define LINK_MASS 1.0
@@ -85,7 +86,7 @@ static cpBody* add_link(sp_world* world, cpVect hinge, cpVect hinge_v, double an
     double half = 0.5 * LINK_LENGTH;
     cpBody* link = sp_world_add_body(world, cpBodyNew(LINK_MASS, LINK_MOMENT));
     if (!link) return NULL;
-    cpVect r = cpv(half * sin(angle), -half * cos(angle));
+    cpVect r = cpv(half * sp_sin(angle), -half * sp_cos(angle));
     cpBodySetPosition(link, cpvadd(hinge, r));
     cpBodySetAngle(link, angle);
     cpBodySetVelocity(link, cpvadd(hinge_v, spin(omega, r)));
@@ -108,7 +109,7 @@ static int acrobot_build(void* state, sp_world* world, sp_rng* rng) {
 
     s->upper = add_link(world, cpvzero, cpvzero, theta1, omega1);
     if (!s->upper) return SP_E_NO_MEMORY;
-    cpVect elbow = cpv(LINK_LENGTH * sin(theta1), -LINK_LENGTH * cos(theta1));
+    cpVect elbow = cpv(LINK_LENGTH * sp_sin(theta1), -LINK_LENGTH * sp_cos(theta1));
     s->lower = add_link(world, elbow, spin(omega1, elbow), theta1 + theta2, omega1 + omega2);
     if (!s->lower) return SP_E_NO_MEMORY;
 
@@ -139,13 +140,16 @@ static void acrobot_apply(void* state, sp_world* world) {
 
 static void acrobot_sense(const void* state, const sp_world* world, float* obs) {
     const acrobot_state* s = state;
-    double a1 = cpBodyGetAngle(s->upper);
-    double a2 = cpBodyGetAngle(s->lower) - a1;
+    /* Chipmunk keeps (cos, sin) of each body's angle, made by sp_sincos: the same bits. */
+    cpVect rot1 = cpBodyGetRotation(s->upper);
+    double a2 = cpBodyGetAngle(s->lower) - cpBodyGetAngle(s->upper);
     double w1 = cpBodyGetAngularVelocity(s->upper);
-    obs[0] = (float)cos(a1);
-    obs[1] = (float)sin(a1);
-    obs[2] = (float)cos(a2);
-    obs[3] = (float)sin(a2);
+    double sin2, cos2;
+    sp_sincos(a2, &sin2, &cos2);
+    obs[0] = (float)rot1.x;
+    obs[1] = (float)rot1.y;
+    obs[2] = (float)cos2;
+    obs[3] = (float)sin2;
     obs[4] = (float)w1;
     obs[5] = (float)(cpBodyGetAngularVelocity(s->lower) - w1);
 }
@@ -156,7 +160,7 @@ static void acrobot_evaluate(void* state, const sp_world* world, const sp_action
     /* Heights from the joint angles, as Gymnasium computes them, so a stretched hinge never
      * counts. The lower link's body angle is already theta1 + theta2. */
     double tip =
-        -LINK_LENGTH * cos(cpBodyGetAngle(s->upper)) - LINK_LENGTH * cos(cpBodyGetAngle(s->lower));
+        -LINK_LENGTH * cpBodyGetRotation(s->upper).x - LINK_LENGTH * cpBodyGetRotation(s->lower).x;
     if (tip > GOAL_HEIGHT) {
         out->reward = 0.0;
         out->terminated = true;
@@ -173,7 +177,7 @@ static void acrobot_hash(const void* state, sp_hash* h) {
 
 static const sp_env_spec acrobot_spec = {
     .id = "Acrobot-v0",
-    .version = 0,
+    .version = 1,
     .summary = "swing a two-link pendulum's tip above the shoulder with an elbow torque",
     .dt = 0.01,
     .iterations = 10,

@@ -6,6 +6,7 @@
 
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
+#include "sandpit/math.h"
 
 #define CART_MASS 1.0
 #define POLE_MASS 0.1
@@ -63,10 +64,10 @@ static int cartpole_build(void* state, sp_world* world, sp_rng* rng) {
     s->pole = sp_world_add_body(world, cpBodyNew(POLE_MASS, moment));
     if (!s->pole) return SP_E_NO_MEMORY;
     /* The pole's centre sits half a length from the pivot, along the pole's direction. */
-    cpBodySetPosition(s->pole, cpv(x - half * sin(theta), half * cos(theta)));
+    cpBodySetPosition(s->pole, cpv(x - half * sp_sin(theta), half * sp_cos(theta)));
     cpBodySetAngle(s->pole, theta);
     /* Velocity of the centre: the cart's plus the pole's rotation about the pivot. */
-    cpBodySetVelocity(s->pole, cpv(vx - half * cos(theta) * omega, -half * sin(theta) * omega));
+    cpBodySetVelocity(s->pole, cpv(vx - half * sp_cos(theta) * omega, -half * sp_sin(theta) * omega));
     cpBodySetAngularVelocity(s->pole, omega);
     if (!sp_world_add_visual_shape(world,
                                    cpSegmentShapeNew(s->pole, cpv(0, -half), cpv(0, half), 0.05)))
@@ -126,7 +127,7 @@ static void cartpole_hash(const void* state, sp_hash* h) {
 
 static const sp_env_spec cartpole_spec = {
     .id = "CartPole-v0",
-    .version = 0,
+    .version = 1,
     .summary = "balance a pole on a cart by pushing it left or right",
     .dt = 0.01,
     .iterations = 10,
@@ -143,7 +144,7 @@ static const sp_env_spec cartpole_spec = {
 
 static const sp_env_spec cartpole_continuous_spec = {
     .id = "CartPoleContinuous-v0",
-    .version = 0,
+    .version = 1,
     .summary = "CartPole-v0 with a continuous horizontal force",
     .dt = 0.01,
     .iterations = 10,

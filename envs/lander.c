@@ -14,6 +14,7 @@
 
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
+#include "sandpit/math.h"
 
 #define LANDER_PI 3.14159265358979323846
 
@@ -218,7 +219,7 @@ static int build_leg(lander_state* s, sp_world* world, int side, cpShapeFilter f
     /* The leg's local -y axis points from the pivot to the foot. */
     double angle = cpBodyGetAngle(s->hull) + splay;
     cpBodySetAngle(leg, angle);
-    cpBodySetPosition(leg, cpvadd(pivot, cpvmult(cpv(sin(angle), -cos(angle)), 0.5 * LEG_LENGTH)));
+    cpBodySetPosition(leg, cpvadd(pivot, cpvmult(cpv(sp_sin(angle), -sp_cos(angle)), 0.5 * LEG_LENGTH)));
     cpBodySetVelocity(leg, cpBodyGetVelocity(s->hull));
     /* Rounded, so the foot keeps a steady contact instead of chattering on a sharp corner. */
     double core_w = LEG_WIDTH - 2.0 * LEG_ROUND, core_l = LEG_LENGTH - 2.0 * LEG_ROUND;
@@ -471,7 +472,7 @@ static void lander_hash(const void* state, sp_hash* h) {
 
 static const sp_env_spec lander_spec = {
     .id = "Lander-v0",
-    .version = 0,
+    .version = 1,
     .summary = "land a craft on the pad between the flags with a main engine and side thrusters",
     .dt = LANDER_DT,
     .iterations = 20,
@@ -488,7 +489,7 @@ static const sp_env_spec lander_spec = {
 
 static const sp_env_spec lander_continuous_spec = {
     .id = "LanderContinuous-v0",
-    .version = 0,
+    .version = 1,
     .summary = "Lander-v0 with continuous main and lateral throttles",
     .dt = LANDER_DT,
     .iterations = 20,

@@ -8,6 +8,7 @@
 
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
+#include "sandpit/math.h"
 
 #define PI 3.14159265358979323846
 #define ROD_MASS 1.0
@@ -67,7 +68,7 @@ static int pendulum_build(void* state, sp_world* world, sp_rng* rng) {
     s->rod = sp_world_add_body(world, cpBodyNew(ROD_MASS, moment));
     if (!s->rod) return SP_E_NO_MEMORY;
     /* Body angle 0 points the rod straight up, so the body angle is theta itself. */
-    cpVect centre = cpv(-half * sin(theta), half * cos(theta));
+    cpVect centre = cpv(-half * sp_sin(theta), half * sp_cos(theta));
     cpBodySetPosition(s->rod, centre);
     cpBodySetAngle(s->rod, theta);
     cpBodySetVelocity(s->rod, spin(omega, centre));
@@ -97,9 +98,10 @@ static void pendulum_apply(void* state, sp_world* world) {
 
 static void pendulum_sense(const void* state, const sp_world* world, float* obs) {
     const pendulum_state* s = state;
-    double theta = cpBodyGetAngle(s->rod);
-    obs[0] = (float)cos(theta);
-    obs[1] = (float)sin(theta);
+    /* Chipmunk keeps (cos, sin) of the angle, made by sp_sincos: the same bits, no trig. */
+    cpVect rot = cpBodyGetRotation(s->rod);
+    obs[0] = (float)rot.x;
+    obs[1] = (float)rot.y;
     obs[2] = (float)cpBodyGetAngularVelocity(s->rod);
 }
 
@@ -121,7 +123,7 @@ static void pendulum_hash(const void* state, sp_hash* h) {
 
 static const sp_env_spec pendulum_spec = {
     .id = "Pendulum-v0",
-    .version = 0,
+    .version = 1,
     .summary = "swing a rod up with a weak torque and keep it upright",
     .dt = 0.01,
     .iterations = 10,

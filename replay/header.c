@@ -9,6 +9,7 @@
 
 #include "format.h"
 #include "mp.h"
+#include "sandpit/math.h"
 #include "sandpit/version.h"
 
 void rp_buf_free(rp_buf* b) {
@@ -68,7 +69,13 @@ static void pack_bool(msgpack_packer* pk, bool v) {
     X(H_ACTUATORS, "actuators")                                                                    \
     X(H_ACTION_NAMES, "action_names")                                                              \
     X(H_OBSERVATIONS, "observations")                                                              \
-    X(H_CONFIG, "config")
+    X(H_CONFIG, "config")                                                                          \
+    X(H_ARCH, "arch")                                                                              \
+    X(H_COMPILER, "compiler")                                                                      \
+    X(H_MATH, "math")
+
+/* Keys added in format 1.1, optional when reading. */
+#define HEADER_OPTIONAL ((1u << H_ARCH) | (1u << H_COMPILER) | (1u << H_MATH))
 
 enum {
 #define HEADER_KEY_ENUM(sym, name) sym,
@@ -102,6 +109,18 @@ bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
         switch (k) {
         case H_SANDPIT:
             pack_str(&pk, SP_VERSION_STRING);
+            break;
+        case H_ARCH:
+            pack_str(&pk, SP_BUILD_ARCH);
+            break;
+        case H_COMPILER: {
+            char compiler[sizeof((sp_replay_header*)0)->compiler];
+            snprintf(compiler, sizeof compiler, "%s", SP_BUILD_COMPILER);
+            pack_str(&pk, compiler);
+            break;
+        }
+        case H_MATH:
+            pack_str(&pk, SP_MATH_ID);
             break;
         case H_ENV:
             pack_str(&pk, s->id);
@@ -247,6 +266,15 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
         case H_SANDPIT:
             ok = rp_mp_str_copy(&v, h->sandpit_version, sizeof h->sandpit_version);
             break;
+        case H_ARCH:
+            ok = rp_mp_str_copy(&v, h->arch, sizeof h->arch);
+            break;
+        case H_COMPILER:
+            ok = rp_mp_str_copy(&v, h->compiler, sizeof h->compiler);
+            break;
+        case H_MATH:
+            ok = rp_mp_str_copy(&v, h->math, sizeof h->math);
+            break;
         case H_ENV:
             ok = rp_mp_str_copy(&v, h->env_id, sizeof h->env_id) && h->env_id[0];
             break;
@@ -306,7 +334,8 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
     }
     if (r.p != r.end) return fail(err, err_sz, "header has bytes after its map%s", "");
     for (int k = 0; k < H_COUNT; k++)
-        if (!(seen & (1u << k))) return fail(err, err_sz, "header lacks '%s'", header_keys[k]);
+        if (!(seen & (1u << k)) && !(HEADER_OPTIONAL & (1u << k)))
+            return fail(err, err_sz, "header lacks '%s'", header_keys[k]);
     bool discrete = h->action_kind == SP_ACTION_DISCRETE;
     if (discrete ? h->action_count < 1 || h->actuator_count != 0
                  : h->actuator_count < 1 || h->action_count != 0)

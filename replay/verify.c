@@ -13,7 +13,9 @@
 #include "sandpit/envs.h"
 #include "sandpit/scene.h"
 #include "sandpit/error.h"
+#include "sandpit/math.h"
 #include "sandpit/replay.h"
+#include "sandpit/version.h"
 
 static const char* const verdict_names[] = {
 #define SP_VERDICT_NAME(sym, num, name) [num] = name,
@@ -138,19 +140,33 @@ static const sp_env_class* find_env(const sp_replay_header* h, const sp_env_clas
     return env;
 }
 
-static sp_verdict diverged(sp_verify_report* rep, int step, const char* what, uint64_t recorded,
-                           uint64_t replayed) {
+/* Who recorded the file and who replays it, for a divergence message: a divergence between
+ * two builds or machines is a bug in sandpit's determinism, and this says which pair. */
+static void made_by(const sp_replay_header* h, char* out, size_t n) {
+    snprintf(
+        out, n,
+        "; recorded by sandpit %s on %s (%s, math %s), replayed by sandpit %s on %s (%s, math %s)",
+        h->sandpit_version, h->arch[0] ? h->arch : "?", h->compiler[0] ? h->compiler : "?",
+        h->math[0] ? h->math : "?", SP_VERSION_STRING, SP_BUILD_ARCH, SP_BUILD_COMPILER,
+        SP_MATH_ID);
+}
+
+static sp_verdict diverged(sp_verify_report* rep, const sp_replay_header* h, int step,
+                           const char* what, uint64_t recorded, uint64_t replayed) {
     rep->step = step;
     rep->what = what;
     rep->recorded_hash = recorded;
     rep->replayed_hash = replayed;
+    char context[512]; /* room for every header string at its longest */
+    made_by(h, context, sizeof context);
     if (recorded != replayed)
         return conclude(rep, SP_VERIFY_DIVERGED,
-                        "diverged at step %d: hash recorded %016" PRIx64 ", replayed %016" PRIx64,
-                        step, recorded, replayed);
+                        "diverged at step %d: hash recorded %016" PRIx64 ", replayed %016" PRIx64
+                        "%s",
+                        step, recorded, replayed, context);
     return conclude(rep, SP_VERIFY_DIVERGED,
-                    "diverged at step %d: %s differs (hash %016" PRIx64 " agrees)", step, what,
-                    recorded);
+                    "diverged at step %d: %s differs (hash %016" PRIx64 " agrees)%s", step, what,
+                    recorded, context);
 }
 
 /* Replays every record of an open file into `ep`. */
@@ -200,9 +216,9 @@ static sp_verdict replay_records(sp_replay* r, sp_episode* ep, const sp_verify_d
                                 err);
             }
         }
-        if (res.hash != rec.hash) return diverged(rep, rec.step, "hash", rec.hash, res.hash);
+        if (res.hash != rec.hash) return diverged(rep, h, rec.step, "hash", rec.hash, res.hash);
         const char* what = first_difference(ep, &rec, &res, obs);
-        if (what) return diverged(rep, rec.step, what, rec.hash, res.hash);
+        if (what) return diverged(rep, h, rec.step, what, rec.hash, res.hash);
         rep->steps = rec.step;
     }
 }

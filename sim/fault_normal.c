@@ -4,13 +4,14 @@
  *
  * The top 53 bits of a draw give the uniform and the low 7 bits the layer, so the two are
  * independent (Doornik's fix for the correlation of the original Marsaglia-Tsang code).
- * The tables are computed once per process from libm's exp, log and sqrt: like every other
- * libm result in sandpit they are the same in every process of one build. */
+ * The tables are computed once per process with sp_exp, sp_log and sqrt: the same bits on
+ * every machine (sandpit/math.h). */
 
 #include <math.h>
 #include <pthread.h>
 
 #include "fault_internal.h"
+#include "sandpit/math.h"
 
 _Static_assert(SP_FAULT_ZIG_LAYERS == 128, "the layer index takes 7 bits");
 #define ZIG_C SP_FAULT_ZIG_LAYERS
@@ -23,13 +24,13 @@ static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
 static void zig_build(void) {
     double* x = sp_fault_zig_x;
-    double f = exp(-0.5 * ZIG_R * ZIG_R);
+    double f = sp_exp(-0.5 * ZIG_R * ZIG_R);
     x[0] = ZIG_V / f; /* the bottom layer, tail included, as a box of equal area */
     x[1] = ZIG_R;
     x[ZIG_C] = 0.0;
     for (int i = 2; i < ZIG_C; i++) {
-        x[i] = sqrt(-2.0 * log(ZIG_V / x[i - 1] + f));
-        f = exp(-0.5 * x[i] * x[i]);
+        x[i] = sqrt(-2.0 * sp_log(ZIG_V / x[i - 1] + f));
+        f = sp_exp(-0.5 * x[i] * x[i]);
     }
     for (int i = 0; i < ZIG_C; i++)
         sp_fault_zig_r[i] = x[i + 1] / x[i];
@@ -59,15 +60,15 @@ double sp_fault_normal_rest(sp_rng* rng, uint64_t bits) {
             /* The tail beyond R, by Marsaglia's exponential rejection. */
             double x, y;
             do {
-                x = log(open_uniform(rng)) / ZIG_R;
-                y = log(open_uniform(rng));
+                x = sp_log(open_uniform(rng)) / ZIG_R;
+                y = sp_log(open_uniform(rng));
             } while (-2.0 * y < x * x);
             return u < 0.0 ? x - ZIG_R : ZIG_R - x;
         }
         /* The wedge between this layer's box and the curve. */
         double x = u * sp_fault_zig_x[i];
-        double f0 = exp(-0.5 * (sp_fault_zig_x[i] * sp_fault_zig_x[i] - x * x));
-        double f1 = exp(-0.5 * (sp_fault_zig_x[i + 1] * sp_fault_zig_x[i + 1] - x * x));
+        double f0 = sp_exp(-0.5 * (sp_fault_zig_x[i] * sp_fault_zig_x[i] - x * x));
+        double f1 = sp_exp(-0.5 * (sp_fault_zig_x[i + 1] * sp_fault_zig_x[i + 1] - x * x));
         if (f1 + sp_rng_uniform(rng) * (f0 - f1) < 1.0) return x;
     }
 }

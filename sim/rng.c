@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "sandpit/hash.h"
+#include "sandpit/math.h"
 
 uint64_t sp_mix64(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -66,5 +67,5 @@ double sp_rng_normal(sp_rng* rng) {
     /* 1 - u is in (0, 1], so the log is finite. */
     double u1 = 1.0 - sp_rng_uniform(rng);
     double u2 = sp_rng_uniform(rng);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return sqrt(-2.0 * sp_log(u1)) * sp_cos(6.283185307179586 * u2);
 }

@@ -1,10 +1,6 @@
 #include "sandpit/world.h"
 
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 typedef struct sp_array {
     void** items;
@@ -41,28 +37,6 @@ static int array_push(sp_array* a, void* item) {
     return 0;
 }
 
-static pthread_once_t banner_once = PTHREAD_ONCE_INIT;
-
-static void swallow_banner(void) {
-    /* Chipmunk prints its banner once per process, from the first cpSpaceInit. Make that
-     * first space with stdout pointed at /dev/null. */
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    int null_fd = open("/dev/null", O_WRONLY);
-    if (saved >= 0 && null_fd >= 0) dup2(null_fd, STDOUT_FILENO);
-    cpSpaceFree(cpSpaceNew());
-    fflush(stdout);
-    if (saved >= 0) {
-        dup2(saved, STDOUT_FILENO);
-        close(saved);
-    }
-    if (null_fd >= 0) close(null_fd);
-}
-
-void sp_world_silence_chipmunk_banner(void) {
-    pthread_once(&banner_once, swallow_banner);
-}
-
 static int new_space(sp_world* world) {
     const sp_world_def* def = &world->def;
     cpSpace* space = cpSpaceNew();
@@ -81,7 +55,6 @@ static int new_space(sp_world* world) {
 }
 
 sp_world* sp_world_create(const sp_world_def* def) {
-    sp_world_silence_chipmunk_banner();
     sp_world* world = calloc(1, sizeof *world);
     if (!world) return NULL;
     world->def = *def;

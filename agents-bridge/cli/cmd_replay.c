@@ -75,6 +75,7 @@ static void info_text(const char* path, const sp_replay_header* h, const summary
     printf("file          %s\n", path);
     printf("format        %d.%d, recorded by sandpit %s\n", h->format_major, h->format_minor,
            h->sandpit_version);
+    if (h->arch[0]) printf("made on       %s, %s, math %s\n", h->arch, h->compiler, h->math);
     printf("env           %s version %d: dt %g s, %d iterations, frame skip %d, max steps %d\n",
            h->env_id, h->env_version, h->dt, h->iterations, h->frame_skip, h->max_steps);
     printf("seed          %" PRIu64 " (file %" PRIu64 " of its recorder)\n", h->seed, h->episode);
@@ -119,6 +120,12 @@ static void info_json(const char* path, const sp_replay_header* h, const summary
     sp_json_string(stdout, path);
     printf(", \"format\": \"%d.%d\", \"sandpit\": ", h->format_major, h->format_minor);
     sp_json_string(stdout, h->sandpit_version);
+    fputs(", \"arch\": ", stdout);
+    sp_json_string(stdout, h->arch);
+    fputs(", \"compiler\": ", stdout);
+    sp_json_string(stdout, h->compiler);
+    fputs(", \"math\": ", stdout);
+    sp_json_string(stdout, h->math);
     fputs(", \"env\": ", stdout);
     sp_json_string(stdout, h->env_id);
     printf(", \"env_version\": %d, \"dt\": ", h->env_version);
@@ -149,8 +156,7 @@ static void info_json(const char* path, const sp_replay_header* h, const summary
         fputs(", \"reset_hash\": null, \"final_hash\": null", stdout);
     printf(", \"events\": {\"guardrail\": %d, \"fault\": %d, \"machine\": %d}", s->events[1],
            s->events[2], s->events[3]);
-    if (s->has_footer)
-        printf(", \"events_dropped\": %" PRIu64, s->footer.events_dropped);
+    if (s->has_footer) printf(", \"events_dropped\": %" PRIu64, s->footer.events_dropped);
     printf(", \"bytes\": %" PRId64 "}\n", s->bytes);
 }
 
@@ -175,8 +181,7 @@ static int cmd_info(int argc, char** argv) {
     sp_replay_problem p;
     sp_replay* r = sp_replay_open(path, &p);
     if (!r) {
-        sp_cli_error("replay info: %s: %s: %s", path, sp_replay_status_name(p.status),
-                     p.message);
+        sp_cli_error("replay info: %s: %s: %s", path, sp_replay_status_name(p.status), p.message);
         return p.status == SP_REPLAY_CORRUPT ? EXIT_FAILED : SP_EXIT_USAGE;
     }
     summary s;

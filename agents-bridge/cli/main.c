@@ -21,9 +21,11 @@ static const command commands[] = {
      " [--record DIR [--record-obs]]"},
     {"replay", sp_cmd_replay,
      "check, inspect and render replay files: info | verify | export | plot | report (see --help)"},
-    {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
     {"scene", sp_cmd_scene, "check or draw a scene file: check FILE | render FILE --out PNG"},
+#ifdef SP_WITH_SERVER /* not in the core-only build (SP_CORE_ONLY: no ZeroMQ) */
+    {"serve", sp_cmd_serve, "serve the wire protocol over ZeroMQ  [--bind EP]... (see --help)"},
     {"keygen", sp_cmd_keygen, "write a CURVE key pair for serve and clients  [--out PREFIX]"},
+#endif
 };
 
 #define COMMAND_COUNT ((int)(sizeof commands / sizeof commands[0]))

@@ -264,8 +264,6 @@ static int open_wake_pipe(sp_server* srv) {
 
 sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) {
     if (check_def(def, err, err_sz) != 0) return NULL;
-    /* Before any thread starts: the banner guard is not safe to race. */
-    sp_world_silence_chipmunk_banner();
     sp_server* srv = calloc(1, sizeof *srv);
     if (!srv) {
         snprintf(err, err_sz, "out of memory");

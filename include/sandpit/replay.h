@@ -21,7 +21,7 @@
 #include "sandpit/episode.h"
 
 #define SP_REPLAY_FORMAT_MAJOR 1
-#define SP_REPLAY_FORMAT_MINOR 0
+#define SP_REPLAY_FORMAT_MINOR 1
 #define SP_REPLAY_EXTENSION ".sprp"
 
 /* ---- Recording -------------------------------------------------------------------------- */
@@ -132,6 +132,11 @@ typedef struct sp_replay_header {
      * NUL-terminated; owned by the reader. NULL for a C env. */
     const char* scene;
     size_t scene_len;
+    /* What recorded it (format 1.1; "" in older files): SP_BUILD_ARCH, SP_BUILD_COMPILER and
+     * SP_MATH_ID of the recording program. */
+    char arch[32];
+    char compiler[128]; /* writers cut it to 127 bytes */
+    char math[32];
 } sp_replay_header;
 
 /* How the episode's file was finished. */
@@ -251,7 +256,7 @@ typedef struct sp_verify_report {
     char env_id[64]; /* from the header, when it could be read */
     int env_version;
     uint64_t seed;
-    char message[320]; /* one line for humans, without the file name */
+    char message[512]; /* one line for humans, without the file name */
 } sp_verify_report;
 
 /* Hooks that let layers take part in a replay. Guardrails and faults are layers configured by

@@ -77,9 +77,4 @@ uint64_t sp_world_steps(const sp_world* world);
  * step count, into `h`. */
 void sp_world_hash(const sp_world* world, sp_hash* h);
 
-/* Swallows the one "Initializing cpSpace" line that Debian's debug Chipmunk prints to stdout
- * per process, so it never mixes into output that programs parse. Called by sp_world_create;
- * call it first yourself in a program that starts threads before it makes a world. */
-void sp_world_silence_chipmunk_banner(void);
-
 #endif

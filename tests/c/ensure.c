@@ -1,11 +1,8 @@
 #include "ensure.h"
 
-#include "sandpit/world.h"
-
 int sp_test_failures = 0;
 
 int sp_test_run(int argc, char** argv, const sp_test_case* cases, int count) {
-    sp_world_silence_chipmunk_banner();
     int ran = 0;
     for (int i = 0; i < count; i++) {
         if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) continue;

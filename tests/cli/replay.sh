@@ -124,13 +124,16 @@ edit cut "$file" 20 "$work/cut.sprp"; expect 2 "UNREADABLE" "$work/cut.sprp"
 
 # 4. A different env version in a well-formed header: env mismatch, exit 2.
 edit env_version "$file" "$work/version.sprp"; expect 2 "ENV_MISMATCH" "$work/version.sprp"
-expect 2 "version 1 recorded, this build has version 0" "$work/version.sprp"
+expect 2 "version 2 recorded, this build has version 1" "$work/version.sprp"
 
 # 5. A forged action with a recomputed checksum: diverged at that step, both hashes.
 edit action "$file" 4 "$work/forged.sprp"
 expect 1 "DIVERGED $work/forged.sprp diverged at step 4: hash recorded" "$work/forged.sprp"
 grep -qE 'recorded [0-9a-f]{16}, replayed [0-9a-f]{16}' <<<"$("$bin" replay verify "$work/forged.sprp")" \
   && ok "divergence shows both hashes" || bad "divergence lacks both hashes"
+grep -qE "recorded by sandpit [0-9.]+ on $(uname -m) \(.+, math sp-[a-z0-9-]+\), replayed by sandpit [0-9.]+ on $(uname -m)" \
+  <<<"$("$bin" replay verify "$work/forged.sprp")" \
+  && ok "divergence names the recording and replaying builds" || bad "divergence lacks its context"
 
 # 6. Several files: the worst status wins.
 expect 1 "CORRUPT" "$file" "$work/payload.sprp"

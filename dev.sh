@@ -27,21 +27,18 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 APT_PACKAGES=(build-essential binutils cmake pkg-config git python3 python3-venv python3-pip
   libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
   xvfb xauth chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-# The aarch64 core build links Debian's arm64 jansson (multiarch: dpkg --add-architecture).
-ARM64_PACKAGES=(libjansson-dev:arm64)
 
 say() { printf '\n== %s\n' "$*"; }
 
 install_system_packages() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
+  for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
   say "installing Debian packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
-  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
@@ -98,8 +95,25 @@ build() { # build DIR [cmake options...]
 
 # The core cross-built for aarch64 (cmake/aarch64-linux-gnu.cmake); its tests run under qemu,
 # and replays cross between it and the native build in build/.
+# The aarch64 core reads scenes with jansson too: Debian's arm64 libjansson-dev, downloaded and
+# unpacked into build/arm64-jansson, never installed (an installed libc6:arm64 would join the
+# cross libc under qemu and mix two glibc builds in one process).
+arm64_jansson() {
+  local root=$ROOT/build/arm64-jansson
+  [ -f "$root/usr/lib/aarch64-linux-gnu/libjansson.a" ] && return
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+    $sudo apt-get update -q
+  fi
+  mkdir -p "$root"
+  (cd "$root" && apt-get download -q libjansson-dev:arm64 && dpkg-deb -x libjansson-dev_*_arm64.deb .)
+}
+
 build_aarch64() { # build_aarch64 DIR [cmake options...]
   local dir=$1; shift
+  arm64_jansson
   build "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DSP_CORE_ONLY=ON \
     -DSP_PEER_BIN_DIR="$ROOT/build/bin" "$@"
 }
@@ -227,6 +241,7 @@ cmd_matrix() {
     local flags=(-DCMAKE_BUILD_TYPE=None -DSP_WERROR=ON -DSP_CORE_ONLY=ON
                  "-DCMAKE_C_FLAGS=$opt${native:+ -march=native}")
     if [ "$cc" = aarch64 ]; then
+      arm64_jansson
       flags+=(-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake)
     else
       flags+=(-DCMAKE_C_COMPILER="$cc")

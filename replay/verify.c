@@ -334,7 +334,8 @@ sp_verdict sp_verifier_run(sp_verifier* v, const char* path, sp_verify_report* r
         sp_replay_close(r);
         return rep->verdict;
     }
-    env = find_env(h, v->scene ? sp_scene_env(v->scene) : NULL, rep);
+    /* v->scene may be kept from an earlier file: only a header with a scene uses it. */
+    env = find_env(h, h->scene ? sp_scene_env(v->scene) : NULL, rep);
     sp_episode* ep = env ? episode_for(v, env, h, rep) : NULL;
     sp_verdict verdict = ep ? replay_records(r, ep, &v->def, &v->obs, rep) : rep->verdict;
     sp_replay_close(r);

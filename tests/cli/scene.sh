@@ -49,6 +49,11 @@ cp "$tmp/goal.json" "$tmp/moved.json"
 rm "$tmp/moved.json"
 SANDPIT_SCENES_DIR= "$bin" replay verify "$tmp"/rec/*.sprp > "$tmp/verify" || { cat "$tmp/verify"; fail "verify"; }
 [ "$(grep -c '^OK ' "$tmp/verify")" -eq 2 ] || fail "verify did not pass both files"
+# A C env's replay after a scene's, in one verify: the C env is found by its id, not taken
+# from the scene kept for the file before it.
+"$bin" rollout --env Lander-v0 --seed 1 --episodes 1 --record "$tmp/rec2" > /dev/null
+"$bin" replay verify "$tmp"/rec/*.sprp "$tmp"/rec2/*.sprp > "$tmp/verify2" \
+  || { cat "$tmp/verify2"; fail "verify of a scene replay then a C env replay"; }
 
 # serve --scenes: a bad file stops the server at start with its path.
 mkdir "$tmp/dir" && cp "$tmp/bad.json" "$tmp/dir/"

@@ -3,7 +3,7 @@
 #
 #   ./dev.sh demo    build, roll out every env in-process, then train-loop style play over the
 #                    socket: a Python agent against a real `sandpit serve` on loopback
-#   ./dev.sh test    build, then every test: C unit and CLI tests, valgrind, the same suite
+#   ./dev.sh test    build, lint, then every test: C unit and CLI tests, valgrind, the same suite
 #                    under ASan+UBSan, and the Python suite against real server processes
 #   ./dev.sh bench   the benchmarks in bench/, each printing ratios measured in one run
 #   ./dev.sh integration
@@ -26,7 +26,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 APT_PACKAGES=(build-essential binutils cmake pkg-config git python3 python3-venv python3-pip
   libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
-  xvfb xauth chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+  xvfb xauth chromium clang-format gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -136,8 +136,18 @@ cmd_demo() {
   SANDPIT_BIN=$ROOT/build/bin/sandpit "$VENV/bin/python" -m sandpit.demo
 }
 
+# The configured linters: clang-format (.clang-format) over our C, ruff (ruff.toml) and mypy
+# (agents-bridge/python/pyproject.toml) over our Python. third_party/ keeps upstream's style.
+lint() {
+  say "linters: clang-format, ruff, mypy"
+  git ls-files '*.c' '*.h' | grep -v '^third_party/' | xargs clang-format --dry-run -Werror
+  "$VENV/bin/ruff" check --quiet .
+  (cd agents-bridge/python && "$VENV/bin/mypy" sandpit)
+}
+
 cmd_test() {
   setup
+  lint
   say "C unit, CLI and valgrind tests (ctest, build/)"
   (cd build && ctest --output-on-failure -j "$JOBS")
   say "the Python package installed non-editable, used from outside the source tree"

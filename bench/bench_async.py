@@ -13,12 +13,10 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, median_ratio
-
+import numpy as np
 import sandpit
+from benchlib import Report, interleave, median, median_ratio
 
 ENV_ID = "CartPole-v0"
 POLICY_S = 0.001

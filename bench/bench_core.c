@@ -116,7 +116,8 @@ static int measure_memory(const sp_env_class* env, int n, int steps, bool json) 
         }
     }
     mark(&marks[count++], "create", rss0, heap0, n);
-    for (int i = 0; i < n; i++) sp_episode_reset(eps[i], NULL);
+    for (int i = 0; i < n; i++)
+        sp_episode_reset(eps[i], NULL);
     mark(&marks[count++], "reset", rss0, heap0, n);
     sp_step_result r;
     for (int k = 0; k < steps; k++) {
@@ -126,7 +127,8 @@ static int measure_memory(const sp_env_class* env, int n, int steps, bool json) 
         }
     }
     mark(&marks[count++], "steps", rss0, heap0, n);
-    for (int i = 0; i < n; i++) sp_episode_destroy(eps[i]);
+    for (int i = 0; i < n; i++)
+        sp_episode_destroy(eps[i]);
     free(eps);
     mark(&marks[count++], "destroy", rss0, heap0, n);
     if (json) {
@@ -146,10 +148,9 @@ static int measure_memory(const sp_env_class* env, int n, int steps, bool json) 
 }
 
 static void usage(void) {
-    fprintf(stderr,
-            "usage: bench_core [--quick]\n"
-            "       bench_core --env ID [--seconds S] [--json]\n"
-            "       bench_core --memory --env ID [--envs N] [--steps K] [--json]\n");
+    fprintf(stderr, "usage: bench_core [--quick]\n"
+                    "       bench_core --env ID [--seconds S] [--json]\n"
+                    "       bench_core --memory --env ID [--envs N] [--steps K] [--json]\n");
 }
 
 int main(int argc, char** argv) {

@@ -91,7 +91,8 @@ static double compare(const char* label, const char* env_id, const sp_fault_def*
         second->times[chunks] = run_chunk(second, actions);
         chunks++;
     }
-    double sc = CHUNK / bench_median(clean.times, chunks), sf = CHUNK / bench_median(faulted.times, chunks);
+    double sc = CHUNK / bench_median(clean.times, chunks),
+           sf = CHUNK / bench_median(faulted.times, chunks);
     printf("%-44s %14.0f %14.0f %8.3f\n", label, sc, sf, sf / sc);
     close_side(&clean);
     close_side(&faulted);

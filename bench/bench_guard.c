@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
             second->times[n] = run_chunk(second, actions);
             n++;
         }
-        double sp = CHUNK / bench_median(plain.times, n), sg = CHUNK / bench_median(guarded.times, n);
+        double sp = CHUNK / bench_median(plain.times, n),
+               sg = CHUNK / bench_median(guarded.times, n);
         double ratio = sg / sp;
         if (ratio < worst) worst = ratio;
         printf("%-24s %14.0f %14.0f %10.3f\n", env->spec->id, sp, sg, ratio);

@@ -27,14 +27,12 @@ from __future__ import annotations
 import sys
 import time
 
+import benchlib  # first: it makes `sandpit` importable from the source tree
 import msgpack
 import numpy as np
-import zmq
-
-import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import EchoServer, Report, interleave, median, median_ratio
-
 import sandpit
+import zmq
+from benchlib import EchoServer, Report, interleave, median, median_ratio
 from sandpit.protocol import pack
 from sandpit.spaces import encode_actions
 

@@ -19,12 +19,10 @@ import json
 import subprocess
 import sys
 
-import numpy as np
-
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, rss_kib
-
+import numpy as np
 import sandpit
+from benchlib import Report, interleave, median, rss_kib
 
 ENV_ID = "CartPole-v0"
 NUM_ENVS = 1024

@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from typing import Any, Callable, Dict, List, Optional
 
-import numpy as np
-
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, median_ratio
-
-import warnings
-
 import gymnasium
+import numpy as np
 import sandpit
+from benchlib import Report, interleave, median, median_ratio
 
 warnings.filterwarnings("ignore", module="gymnasium")  # Box precision notes of the peers
 THREADS = 2

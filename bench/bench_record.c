@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
         empty_directory(dir);
         printf("%-22s %8.1f %10.0f %10.0f %7.3f %10.1f %11.0f %7.3f\n", env->spec->id, len,
                bench_median(off, rounds), bench_median(on, rounds), bench_median(ratio, rounds),
-               bench_median(extra, rounds), bench_median(ver, rounds), bench_median(ver_ratio, rounds));
+               bench_median(extra, rounds), bench_median(ver, rounds),
+               bench_median(ver_ratio, rounds));
     }
 
     /* The recorder's per-step cost alone: one long episode, so one file. */

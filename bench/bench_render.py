@@ -20,9 +20,8 @@ import sys
 import time
 
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median
-
 import sandpit
+from benchlib import Report, interleave, median
 
 ENV_ID = "CartPole-v0"
 TARGET_MS = 2.0

@@ -20,13 +20,11 @@ import sys
 import time
 
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, median_ratio
-
+import sandpit.sb3
 import torch
+from benchlib import Report, interleave, median, median_ratio
 from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
-
-import sandpit.sb3
 
 TARGET = 1.0
 N_ENVS = 8

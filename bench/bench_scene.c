@@ -52,12 +52,14 @@ static char* big_scene(int n) {
         "\"bounds\": [-100, -50, 400, 100]}, \"bodies\": [",
         n);
     for (int i = 0; i < n; i++)
-        PUT("%s{\"name\": \"link%d\", \"position\": [%g, 5], \"mass\": 0.5, \"shapes\": [{\"type\": "
+        PUT("%s{\"name\": \"link%d\", \"position\": [%g, 5], \"mass\": 0.5, \"shapes\": "
+            "[{\"type\": "
             "\"box\", \"size\": [0.5, 0.1], \"group\": 1, \"role\": \"agent\"}]}",
             i ? ", " : "", i, 0.5 * i);
     PUT("], \"joints\": [");
     for (int i = 1; i < n; i++)
-        PUT("%s{\"type\": \"pivot\", \"a\": \"link%d\", \"b\": \"link%d\", \"anchor_a\": [0.25, 0], "
+        PUT("%s{\"type\": \"pivot\", \"a\": \"link%d\", \"b\": \"link%d\", \"anchor_a\": [0.25, "
+            "0], "
             "\"anchor_b\": [-0.25, 0], \"limits\": [-0.5, 0.5]}",
             i > 1 ? ", " : "", i - 1, i);
     PUT("], \"actuators\": [{\"name\": \"push\", \"type\": \"thruster\", \"body\": \"link0\"}], "
@@ -90,14 +92,14 @@ int main(int argc, char** argv) {
     bool quick = argc > 1 && !strcmp(argv[1], "--quick");
     double seconds = quick ? 0.1 : 0.4;
     char err[512];
-    sp_scene* cart = sp_scene_load_file(SP_SOURCE_DIR "/assets/scenes/cartpole.json", NULL, err,
-                                        sizeof err);
+    sp_scene* cart =
+        sp_scene_load_file(SP_SOURCE_DIR "/assets/scenes/cartpole.json", NULL, err, sizeof err);
     if (!cart) {
         fprintf(stderr, "bench_scene: %s\n", err);
         return 1;
     }
-    sp_scene* lander = sp_scene_load_file(SP_SOURCE_DIR "/assets/scenes/lander.json", NULL, err,
-                                          sizeof err);
+    sp_scene* lander =
+        sp_scene_load_file(SP_SOURCE_DIR "/assets/scenes/lander.json", NULL, err, sizeof err);
     if (!lander) {
         fprintf(stderr, "bench_scene: %s\n", err);
         return 1;
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < ROUNDS; r++) {
         sp_episode_def def = sp_default_episode_def(sp_scene_env(big));
         double t0 = now_s();
-        for (int i = 0; i < MAKE_ENVS; i++) eps[i] = sp_episode_create(&def, err, sizeof err);
+        for (int i = 0; i < MAKE_ENVS; i++)
+            eps[i] = sp_episode_create(&def, err, sizeof err);
         double t1 = now_s();
         for (int i = 0; i < MAKE_ENVS; i++) {
             uint64_t seed = (uint64_t)i;
@@ -136,7 +139,8 @@ int main(int argc, char** argv) {
         double t2 = now_s();
         made[r] = (t1 - t0) * 1e3;
         reset[r] = (t2 - t0) * 1e3;
-        for (int i = 0; i < MAKE_ENVS; i++) sp_episode_destroy(eps[i]);
+        for (int i = 0; i < MAKE_ENVS; i++)
+            sp_episode_destroy(eps[i]);
     }
     printf("make  %d envs of it: %.2f ms created (target < 100), %.2f ms created and reset "
            "(each builds 200 bodies, 199 joints, 200 terrain segments)\n",

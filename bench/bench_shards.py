@@ -14,12 +14,10 @@ import sys
 import time
 from typing import Any, Callable, Dict, List
 
-import numpy as np
-
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, median_ratio
-
+import numpy as np
 import sandpit
+from benchlib import Report, interleave, median, median_ratio
 
 ENVS = [("CartPole-v0", 256, 2), ("Lander-v0", 256, 4)]  # id, envs, discrete actions
 

@@ -20,12 +20,10 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 import benchlib  # first: it makes `sandpit` importable from the source tree
-from benchlib import Report, interleave, median, median_ratio
-
+import numpy as np
 import sandpit
+from benchlib import Report, interleave, median, median_ratio
 
 ENV_ID = "CartPole-v0"
 NUM_ENVS = 256

@@ -14,7 +14,8 @@ double bench_clock_s(clockid_t clock) {
 void bench_fill_actions(const sp_env_spec* spec, sp_action* table) {
     sp_rng rng;
     sp_rng_seed(&rng, 1, "bench_policy");
-    for (int i = 0; i < BENCH_ACTION_TABLE; i++) sp_action_sample(spec, &rng, &table[i]);
+    for (int i = 0; i < BENCH_ACTION_TABLE; i++)
+        sp_action_sample(spec, &rng, &table[i]);
 }
 
 long bench_step_for(sp_episode* ep, const sp_action* table, double seconds, clockid_t clock,

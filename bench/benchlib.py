@@ -38,7 +38,6 @@ except ImportError:  # not installed: use the source tree
 
 from sandpit.server import LocalServer  # noqa: E402
 
-
 # -- binaries and processes -----------------------------------------------------------------
 
 

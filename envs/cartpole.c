@@ -67,7 +67,8 @@ static int cartpole_build(void* state, sp_world* world, sp_rng* rng) {
     cpBodySetPosition(s->pole, cpv(x - half * sp_sin(theta), half * sp_cos(theta)));
     cpBodySetAngle(s->pole, theta);
     /* Velocity of the centre: the cart's plus the pole's rotation about the pivot. */
-    cpBodySetVelocity(s->pole, cpv(vx - half * sp_cos(theta) * omega, -half * sp_sin(theta) * omega));
+    cpBodySetVelocity(s->pole,
+                      cpv(vx - half * sp_cos(theta) * omega, -half * sp_sin(theta) * omega));
     cpBodySetAngularVelocity(s->pole, omega);
     if (!sp_world_add_visual_shape(world,
                                    cpSegmentShapeNew(s->pole, cpv(0, -half), cpv(0, half), 0.05)))

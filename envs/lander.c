@@ -219,7 +219,8 @@ static int build_leg(lander_state* s, sp_world* world, int side, cpShapeFilter f
     /* The leg's local -y axis points from the pivot to the foot. */
     double angle = cpBodyGetAngle(s->hull) + splay;
     cpBodySetAngle(leg, angle);
-    cpBodySetPosition(leg, cpvadd(pivot, cpvmult(cpv(sp_sin(angle), -sp_cos(angle)), 0.5 * LEG_LENGTH)));
+    cpBodySetPosition(leg,
+                      cpvadd(pivot, cpvmult(cpv(sp_sin(angle), -sp_cos(angle)), 0.5 * LEG_LENGTH)));
     cpBodySetVelocity(leg, cpBodyGetVelocity(s->hull));
     /* Rounded, so the foot keeps a steady contact instead of chattering on a sharp corner. */
     double core_w = LEG_WIDTH - 2.0 * LEG_ROUND, core_l = LEG_LENGTH - 2.0 * LEG_ROUND;

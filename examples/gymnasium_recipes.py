@@ -15,7 +15,6 @@ import tempfile
 
 import gymnasium as gym
 import numpy as np
-
 import sandpit  # registers the "sandpit/..." ids
 
 

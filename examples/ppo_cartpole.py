@@ -21,12 +21,11 @@ import time
 
 import gymnasium as gym
 import numpy as np
+import sandpit
 import torch
 import torch.nn as nn
 from gymnasium.vector import AutoresetMode
 from torch.distributions.categorical import Categorical
-
-import sandpit
 
 
 def parse_args() -> argparse.Namespace:

@@ -13,13 +13,12 @@ import argparse
 import json
 import time
 
+import sandpit.sb3
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.utils import LinearSchedule
-
-import sandpit.sb3
 
 
 def make_envs(env_id: str, n_envs: int, seed: int):

@@ -53,9 +53,9 @@ typedef struct ep_buf {
     uint8_t* data;
     size_t cap;
     size_t used;
-    size_t done;   /* bytes already in the file (by sp_recorder_flush) */
-    FILE* file;    /* already open (first file of a recorder, or flushed), or NULL */
-    char* path;    /* the file's name, copied when handed to the writer */
+    size_t done; /* bytes already in the file (by sp_recorder_flush) */
+    FILE* file;  /* already open (first file of a recorder, or flushed), or NULL */
+    char* path;  /* the file's name, copied when handed to the writer */
     size_t path_cap;
     bool overwrite;
     bool append; /* a chunk after the file's first: appended to what the file has */
@@ -98,8 +98,8 @@ struct sp_recorder {
     char error[256]; /* non-empty once recording failed */
 
     /* Guarded by w_mu. */
-    int pending;      /* chunks handed to the writer and not yet written */
-    char werror[256]; /* the writer's first failure on this recorder's files */
+    int pending;         /* chunks handed to the writer and not yet written */
+    char werror[256];    /* the writer's first failure on this recorder's files */
     atomic_bool wfailed; /* werror is set: read on the step path without the lock */
     /* The writer's: the running file between its chunks (the stepping thread takes it only
      * when nothing is pending, in sp_recorder_flush). */
@@ -113,9 +113,9 @@ static int w_users;                                        /* live recorders (un
 static pthread_t w_thread;
 
 static pthread_mutex_t w_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t w_work = PTHREAD_COND_INITIALIZER;  /* queue not empty, or stop */
-static pthread_cond_t w_room = PTHREAD_COND_INITIALIZER;  /* queue has room */
-static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER;  /* a file was written */
+static pthread_cond_t w_work = PTHREAD_COND_INITIALIZER; /* queue not empty, or stop */
+static pthread_cond_t w_room = PTHREAD_COND_INITIALIZER; /* queue has room */
+static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* a file was written */
 static ep_buf *w_head, *w_tail;
 static int w_files;
 static size_t w_bytes;
@@ -404,8 +404,7 @@ int sp_recorder_set_config(sp_recorder* rec, const void* config, size_t size, ch
         return SP_E_BAD_ARGUMENT;
     }
     if (!config) size = 0;
-    if (size == rec->config_size && (size == 0 || !memcmp(rec->config, config, size)))
-        return SP_OK;
+    if (size == rec->config_size && (size == 0 || !memcmp(rec->config, config, size))) return SP_OK;
     uint8_t* copy = NULL;
     if (size) {
         if (!(copy = malloc(size))) {

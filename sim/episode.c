@@ -180,7 +180,8 @@ int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_
         const sp_channel* ch = &spec->actuators[i];
         if (!isfinite(v)) {
             if (err && err_sz)
-                snprintf(err, err_sz, "action channel %s is %s", ch->name, isnan(v) ? "NaN" : "Inf");
+                snprintf(err, err_sz, "action channel %s is %s", ch->name,
+                         isnan(v) ? "NaN" : "Inf");
             return SP_E_BAD_ACTION;
         }
         if (v < ch->low) action->value[i] = (float)ch->low;
@@ -192,8 +193,9 @@ int sp_action_check(const sp_env_spec* spec, sp_action* action, char* err, size_
 int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out, char* err,
                     size_t err_sz) {
     if (!ep->started || ep->done) {
-        set_error(err, err_sz, ep->started ? "the episode has ended: reset it first"
-                                           : "the episode has not been reset yet");
+        set_error(err, err_sz,
+                  ep->started ? "the episode has ended: reset it first"
+                              : "the episode has not been reset yet");
         return SP_E_NEEDS_RESET;
     }
     ep->event_count = 0;
@@ -341,7 +343,8 @@ uint64_t sp_episode_events_dropped(const sp_episode* ep) {
 }
 
 static void hash_rng(sp_hash* h, const sp_rng* rng) {
-    for (int i = 0; i < 4; i++) sp_hash_u64(h, rng->s[i]);
+    for (int i = 0; i < 4; i++)
+        sp_hash_u64(h, rng->s[i]);
 }
 
 uint64_t sp_episode_hash(const sp_episode* ep) {

@@ -2,8 +2,8 @@
 
 const char* sp_error_name(int code) {
     switch (code) {
-#define SP_ERROR_CASE(sym, num, name)                                                             \
-    case num:                                                                                     \
+#define SP_ERROR_CASE(sym, num, name)                                                              \
+    case num:                                                                                      \
         return name;
         SP_ERROR_LIST(SP_ERROR_CASE)
 #undef SP_ERROR_CASE

@@ -82,7 +82,7 @@ struct sp_faults {
     sp_episode* ep;
     int count;
     fault* faults;
-    float* block; /* every fault's `buf`, zeroed at each reset */
+    float* block;  /* every fault's `buf`, zeroed at each reset */
     uint64_t held; /* digest of block and dblock, kept by sp_fault_hold as values change */
     size_t block_len;
     double* dblock;

@@ -266,8 +266,8 @@ static int guard_on_reset(void* self, sp_episode* ep) {
 static void guard_hash(const void* self, sp_hash* h) {
     const sp_guard* g = self;
     /* Only what can change the future: a guard that has not tripped and keeps no rate, budget
-     * or terminating-cost state adds nothing, so default guardrails that never trip leave every hash as
-     * it would be without them. */
+     * or terminating-cost state adds nothing, so default guardrails that never trip leave every
+     * hash as it would be without them. */
     if (g->trip_digest) sp_hash_u64(h, g->trip_digest);
     if (g->rate_on) sp_hash_bytes(h, g->prev, sizeof(float) * (size_t)g->channels);
     if (g->def.budget != SP_GUARD_BUDGET_NONE) {

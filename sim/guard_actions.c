@@ -172,7 +172,10 @@ int sp_guard_precheck(const sp_guard_def* d, const sp_env_spec* spec, const sp_a
         if (!isfinite(v)) {
             if (nonfinite != SP_GUARD_POLICY_REJECT) return SP_OK;
             snprintf(err, err_sz, "%s is %s: refused by guardrail action_nan (policy reject)",
-                     ch->name, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+                     ch->name,
+                     isnan(v) ? "NaN"
+                     : v > 0  ? "+Inf"
+                              : "-Inf");
             return SP_E_BAD_ACTION;
         }
         if (v < (float)ch->low || v > (float)ch->high) {

@@ -27,15 +27,18 @@ static inline uint64_t absorb_byte(uint64_t h, unsigned char b) {
 
 static inline uint64_t load_le64(const unsigned char* b) {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | b[i];
     return v;
 }
 
 void sp_hash_bytes(sp_hash* s, const void* p, size_t n) {
     const unsigned char* b = p;
     uint64_t h = s->h;
-    for (; n >= 8; n -= 8, b += 8) h = absorb_lane(h, load_le64(b));
-    for (; n > 0; n--, b++) h = absorb_byte(h, *b);
+    for (; n >= 8; n -= 8, b += 8)
+        h = absorb_lane(h, load_le64(b));
+    for (; n > 0; n--, b++)
+        h = absorb_byte(h, *b);
     s->h = h;
 }
 

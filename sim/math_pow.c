@@ -271,8 +271,9 @@ double sp_pow(double x, double y) {
     r = (z * t1) / (t1 - 2.0) - (w + z * w);
     z = 1.0 - (r - z);
     GET_HIGH_WORD(j, z);
-    j += (int32_t)((uint32_t)n << 20); /* n < 0 here scales down: shift its bits, not a negative value */
-    if ((j >> 20) <= 0) /* subnormal output */
+    j += (int32_t)((uint32_t)n
+                   << 20); /* n < 0 here scales down: shift its bits, not a negative value */
+    if ((j >> 20) <= 0)    /* subnormal output */
         z = scalbn(z, n);
     else
         SET_HIGH_WORD(z, j);

@@ -15,8 +15,8 @@ struct sp_world {
     sp_array shapes;
     sp_array constraints;
     uint64_t steps;
-    int colliding_shapes;       /* shapes in the space (visual ones are not) */
-    cpTimestamp persistence;    /* Chipmunk's default contact persistence, restored with them */
+    int colliding_shapes;    /* shapes in the space (visual ones are not) */
+    cpTimestamp persistence; /* Chipmunk's default contact persistence, restored with them */
 };
 
 sp_world_def sp_default_world_def(void) {
@@ -69,9 +69,12 @@ static void free_children(sp_world* world) {
     /* cpSpaceFree reactivates bodies, so the space goes first while its children live. */
     cpSpaceFree(world->space);
     world->space = NULL;
-    for (int i = world->constraints.count - 1; i >= 0; i--) cpConstraintFree(world->constraints.items[i]);
-    for (int i = world->shapes.count - 1; i >= 0; i--) cpShapeFree(world->shapes.items[i]);
-    for (int i = world->bodies.count - 1; i >= 0; i--) cpBodyFree(world->bodies.items[i]);
+    for (int i = world->constraints.count - 1; i >= 0; i--)
+        cpConstraintFree(world->constraints.items[i]);
+    for (int i = world->shapes.count - 1; i >= 0; i--)
+        cpShapeFree(world->shapes.items[i]);
+    for (int i = world->bodies.count - 1; i >= 0; i--)
+        cpBodyFree(world->bodies.items[i]);
     world->constraints.count = 0;
     world->shapes.count = 0;
     world->bodies.count = 0;

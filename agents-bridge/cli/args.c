@@ -45,8 +45,7 @@ bool sp_arg_double(const char* option, const char* text, double lo, double hi, d
     errno = 0;
     double v = strtod(text, &end);
     /* `!(v >= lo && v <= hi)` also refuses NaN; strtod's "inf" fails the range. */
-    if (text[0] == '\0' || text[0] == ' ' || errno != 0 || *end != '\0' ||
-        !(v >= lo && v <= hi)) {
+    if (text[0] == '\0' || text[0] == ' ' || errno != 0 || *end != '\0' || !(v >= lo && v <= hi)) {
         sp_cli_error("%s expects a number in [%g, %g], got '%s'", option, lo, hi, text);
         return false;
     }

@@ -69,7 +69,8 @@ void sp_cli_text_spec(const sp_env_spec* s) {
     text_channels("observation (float32)", s->sensors, s->sensor_count);
     if (s->action_kind == SP_ACTION_DISCRETE) {
         printf("  action (discrete, %d):", s->action_count);
-        for (int i = 0; i < s->action_count; i++) printf(" %d=%s", i, s->action_names[i]);
+        for (int i = 0; i < s->action_count; i++)
+            printf(" %d=%s", i, s->action_names[i]);
         printf("\n");
     } else {
         text_channels("action (continuous float32)", s->actuators, s->actuator_count);

@@ -224,8 +224,7 @@ static int verify_one(sp_verifier* verifier, const char* path) {
 }
 
 static int cmd_verify(int argc, char** argv) {
-    static const struct option options[] = {{"quiet", no_argument, NULL, 'q'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     static const char hint[] = "usage: replay verify [--quiet] FILE...";
     bool quiet = false;
     int ch;

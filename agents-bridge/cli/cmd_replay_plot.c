@@ -40,8 +40,8 @@ int sp_cmd_replay_plot(int argc, char** argv) {
     int step = -1, width = 900, height = 0;
     bool quiet = false;
     int c;
-    while ((c = sp_cli_option("replay plot", "see sandpit replay plot --help", argc, argv,
-                              "qh", longs)) != -1) {
+    while ((c = sp_cli_option("replay plot", "see sandpit replay plot --help", argc, argv, "qh",
+                              longs)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -84,8 +84,8 @@ int sp_cmd_replay_plot(int argc, char** argv) {
         return SP_EXIT_USAGE;
     }
     int picked[SP_PLOT_MAX_CHANNELS];
-    int n = channels ? sp_playback_select_channels(pb, channels, picked, SP_PLOT_MAX_CHANNELS,
-                                                   err, sizeof err)
+    int n = channels ? sp_playback_select_channels(pb, channels, picked, SP_PLOT_MAX_CHANNELS, err,
+                                                   sizeof err)
                      : sp_playback_default_channels(pb, picked, SP_PLOT_MAX_CHANNELS);
     int rc = 0;
     if (n <= 0) {

@@ -31,7 +31,7 @@
 
 typedef struct report_opts {
     const char* dir;
-    const char* page;  /* file name of the page in dir */
+    const char* page; /* file name of the page in dir */
     const char* title;
     const char* channels;
     int gif_w, gif_h;
@@ -39,12 +39,11 @@ typedef struct report_opts {
 } report_opts;
 
 static void usage(FILE* out) {
-    fprintf(out,
-            "usage: sandpit replay report FILE... --html DIR [--page NAME.html] [--title T]\n"
-            "                             [--channels LIST] [--gif-size WxH] [--quiet]\n"
-            "  writes DIR/NAME.html (default index.html) and its pictures beside it:\n"
-            "  a summary table, a GIF and the charts of every episode, and for two files the\n"
-            "  first step they differ at, their channels overlaid. No JavaScript.\n");
+    fprintf(out, "usage: sandpit replay report FILE... --html DIR [--page NAME.html] [--title T]\n"
+                 "                             [--channels LIST] [--gif-size WxH] [--quiet]\n"
+                 "  writes DIR/NAME.html (default index.html) and its pictures beside it:\n"
+                 "  a summary table, a GIF and the charts of every episode, and for two files the\n"
+                 "  first step they differ at, their channels overlaid. No JavaScript.\n");
 }
 
 /* Writes `s` with HTML's special characters escaped. */
@@ -183,15 +182,18 @@ static const char style[] =
 static void write_legend(FILE* f, bool pair) {
     fputs("<p class=\"legend\">", f);
     fputs("<span style=\"background:#33ccff\">A: as the agent saw it / as sent</span>"
-          "<span style=\"background:#999\">A: as it truly was / as applied</span>", f);
+          "<span style=\"background:#999\">A: as it truly was / as applied</span>",
+          f);
     if (pair)
         fputs("<span style=\"background:#ff6633\">B: as seen / sent</span>"
-              "<span style=\"background:#cc9966\">B: true / applied</span>", f);
+              "<span style=\"background:#cc9966\">B: true / applied</span>",
+              f);
     fputs("<span style=\"background:#666\">grey: under an outage</span>"
           "<span style=\"background:#ff3333\">red line: guardrail trip</span>"
           "<span style=\"background:#ff00ff\">magenta: first divergent step</span>"
           "<span style=\"background:#000\">white: cursor</span>"
-          "tinted columns: a fault active on that channel, in its colour</p>\n", f);
+          "tinted columns: a fault active on that channel, in its colour</p>\n",
+          f);
 }
 
 /* Writes episode `i`'s pictures; returns 0 or 1 after printing why. */
@@ -219,8 +221,9 @@ static void write_section(FILE* f, const char* stem, int i, const char* file, sp
     esc(f, sp_playback_spec(pb)->id);
     fputs(": ", f);
     esc(f, sp_playback_note(pb));
-    fprintf(f, "</p><div class=\"pictures\"><img src=\"%s-ep%d.gif\" alt=\"episode %d\">"
-               "<img src=\"%s-ep%d-plot.png\" alt=\"charts of episode %d\"></div></section>\n",
+    fprintf(f,
+            "</p><div class=\"pictures\"><img src=\"%s-ep%d.gif\" alt=\"episode %d\">"
+            "<img src=\"%s-ep%d-plot.png\" alt=\"charts of episode %d\"></div></section>\n",
             stem, i, i, stem, i, i);
 }
 
@@ -232,8 +235,10 @@ static int write_pair(FILE* f, const report_opts* o, const char* stem, sp_playba
     fputs(", B = ", f);
     esc(f, files[1]);
     if (first >= 0)
-        fprintf(f, ". <b>First divergent step: %d</b> (the first step whose state hashes "
-                   "differ; marked in magenta).</p>\n", first);
+        fprintf(f,
+                ". <b>First divergent step: %d</b> (the first step whose state hashes "
+                "differ; marked in magenta).</p>\n",
+                first);
     else
         fputs(". <b>No divergence</b>: the same hashes at every step.</p>\n", f);
     int ch[MAX_REPORT_CHANNELS];
@@ -307,7 +312,8 @@ static int run(const report_opts* o, const char** files, int count) {
                 SP_VERSION_STRING);
         fputs("<table id=\"summary\"><thead><tr><th>episode</th><th>env</th><th>seed</th>"
               "<th>return</th><th>steps</th><th>reason</th><th>faults</th>"
-              "<th>guardrail trips</th><th>file</th></tr></thead><tbody>\n", f);
+              "<th>guardrail trips</th><th>file</th></tr></thead><tbody>\n",
+              f);
         for (int i = 0; i < count; i++)
             write_row(f, o, files[i], i, pbs[i]);
         fputs("</tbody></table>\n", f);
@@ -335,11 +341,11 @@ int sp_cmd_replay_report(int argc, char** argv) {
         {"gif-size", required_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    report_opts o = {.page = "index.html", .title = "sandpit replay report", .gif_w = 320,
-                     .gif_h = 240};
+    report_opts o = {
+        .page = "index.html", .title = "sandpit replay report", .gif_w = 320, .gif_h = 240};
     int c;
-    while ((c = sp_cli_option("replay report", "see sandpit replay report --help", argc, argv,
-                              "qh", longs)) != -1) {
+    while ((c = sp_cli_option("replay report", "see sandpit replay report --help", argc, argv, "qh",
+                              longs)) != -1) {
         switch (c) {
         case 'H':
             o.dir = optarg;
@@ -358,8 +364,7 @@ int sp_cmd_replay_report(int argc, char** argv) {
             o.channels = optarg;
             break;
         case 'g':
-            if (!sp_cli_parse_size("--gif-size", optarg, &o.gif_w, &o.gif_h))
-                return SP_EXIT_USAGE;
+            if (!sp_cli_parse_size("--gif-size", optarg, &o.gif_w, &o.gif_h)) return SP_EXIT_USAGE;
             break;
         case 'q':
             o.quiet = true;

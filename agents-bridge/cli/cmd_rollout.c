@@ -39,8 +39,16 @@ static void choose_action(const sp_env_spec* spec, policy p, sp_rng* rng, sp_act
         sp_action_sample(spec, rng, a);
 }
 
-enum rollout_option { OPT_ENV = 256, OPT_SEED, OPT_EPISODES, OPT_POLICY, OPT_JSON, OPT_RECORD,
-                      OPT_RECORD_OBS, OPT_SCENE };
+enum rollout_option {
+    OPT_ENV = 256,
+    OPT_SEED,
+    OPT_EPISODES,
+    OPT_POLICY,
+    OPT_JSON,
+    OPT_RECORD,
+    OPT_RECORD_OBS,
+    OPT_SCENE
+};
 
 static const struct option rollout_options[] = {
     {"env", required_argument, NULL, OPT_ENV},
@@ -223,8 +231,8 @@ static int run(const rollout_opts* opts) {
             fputs("}", stdout);
         } else {
             printf("%s episode %d seed %" PRIu64 " steps %d return %.6f %s hash %016" PRIx64 "\n",
-                   spec->id, e, episode_seed, r.step, r.episode_return,
-                   r.reason ? r.reason : "-", r.hash);
+                   spec->id, e, episode_seed, r.step, r.episode_return, r.reason ? r.reason : "-",
+                   r.hash);
         }
     }
     if (o.json) printf("\n]}\n");

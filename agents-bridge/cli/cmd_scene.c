@@ -52,13 +52,26 @@ static int parse(int argc, char** argv, scene_opts* o) {
         const char* v = optarg;
         bool ok = true;
         switch (ch) {
-        case OPT_JSON: o->json = 1; break;
-        case OPT_OUT: o->out = v; break;
-        case OPT_SEED: ok = sp_arg_u64("--seed", v, &o->seed); break;
-        case OPT_STEPS: ok = sp_arg_int("--steps", v, 0, 1000000, &o->steps); break;
-        case OPT_WIDTH: ok = sp_arg_int("--width", v, 16, 4096, &o->width); break;
-        case OPT_HEIGHT: ok = sp_arg_int("--height", v, 16, 4096, &o->height); break;
-        default: return SP_EXIT_USAGE; /* already reported */
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_OUT:
+            o->out = v;
+            break;
+        case OPT_SEED:
+            ok = sp_arg_u64("--seed", v, &o->seed);
+            break;
+        case OPT_STEPS:
+            ok = sp_arg_int("--steps", v, 0, 1000000, &o->steps);
+            break;
+        case OPT_WIDTH:
+            ok = sp_arg_int("--width", v, 16, 4096, &o->width);
+            break;
+        case OPT_HEIGHT:
+            ok = sp_arg_int("--height", v, 16, 4096, &o->height);
+            break;
+        default:
+            return SP_EXIT_USAGE; /* already reported */
         }
         if (!ok) return SP_EXIT_USAGE;
     }

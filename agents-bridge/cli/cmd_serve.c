@@ -257,19 +257,20 @@ int sp_cmd_serve(int argc, char** argv) {
     int authorized_count = 0;
     if (keys.secret) {
         if (!sp_keyfile_read(keys.secret, true, secret, err, sizeof err) ||
-            !(authorized = sp_keyfile_read_dir(keys.authorized_dir, &authorized_count, err,
-                                               sizeof err))) {
+            !(authorized =
+                  sp_keyfile_read_dir(keys.authorized_dir, &authorized_count, err, sizeof err))) {
             sp_cli_error("serve: %s", err);
             return 1;
         }
-        authorized_list = calloc(authorized_count ? (size_t)authorized_count : 1,
-                                 sizeof *authorized_list);
+        authorized_list =
+            calloc(authorized_count ? (size_t)authorized_count : 1, sizeof *authorized_list);
         if (!authorized_list) {
             free(authorized);
             sp_cli_error("serve: out of memory");
             return 1;
         }
-        for (int i = 0; i < authorized_count; i++) authorized_list[i] = authorized[i];
+        for (int i = 0; i < authorized_count; i++)
+            authorized_list[i] = authorized[i];
         def.curve_secret_key = secret;
         def.authorized_keys = authorized_list;
         def.authorized_key_count = authorized_count;

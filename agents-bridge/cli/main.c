@@ -17,7 +17,8 @@ typedef struct command {
 static const command commands[] = {
     {"envs", sp_cmd_envs, "list the env catalogue with full specs  [--json]"},
     {"rollout", sp_cmd_rollout,
-     "run episodes in-process: --env ID|--scene FILE [--seed N] [--episodes K] [--policy random|zero] [--json]"
+     "run episodes in-process: --env ID|--scene FILE [--seed N] [--episodes K] [--policy "
+     "random|zero] [--json]"
      " [--record DIR [--record-obs]]"},
     {"replay", sp_cmd_replay,
      "check, inspect and render replay files: info | verify | export | plot | report (see --help)"},

@@ -7,15 +7,19 @@ static void pack_channel_lists(msgpack_packer* pk, const sp_channel* ch, int n) 
     double bound[SP_MAX_SENSORS > SP_MAX_ACTUATORS ? SP_MAX_SENSORS : SP_MAX_ACTUATORS];
     sp_pack_cstr(pk, "names");
     msgpack_pack_array(pk, (size_t)n);
-    for (int i = 0; i < n; i++) sp_pack_cstr(pk, ch[i].name);
+    for (int i = 0; i < n; i++)
+        sp_pack_cstr(pk, ch[i].name);
     sp_pack_cstr(pk, "units");
     msgpack_pack_array(pk, (size_t)n);
-    for (int i = 0; i < n; i++) sp_pack_cstr(pk, ch[i].unit);
+    for (int i = 0; i < n; i++)
+        sp_pack_cstr(pk, ch[i].unit);
     sp_pack_cstr(pk, "low");
-    for (int i = 0; i < n; i++) bound[i] = ch[i].low;
+    for (int i = 0; i < n; i++)
+        bound[i] = ch[i].low;
     sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, bound);
     sp_pack_cstr(pk, "high");
-    for (int i = 0; i < n; i++) bound[i] = ch[i].high;
+    for (int i = 0; i < n; i++)
+        bound[i] = ch[i].high;
     sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, bound);
 }
 
@@ -30,7 +34,8 @@ static void pack_action(msgpack_packer* pk, const sp_env_spec* s) {
         msgpack_pack_int(pk, s->action_count);
         sp_pack_cstr(pk, "names");
         msgpack_pack_array(pk, (size_t)s->action_count);
-        for (int i = 0; i < s->action_count; i++) sp_pack_cstr(pk, s->action_names[i]);
+        for (int i = 0; i < s->action_count; i++)
+            sp_pack_cstr(pk, s->action_names[i]);
         return;
     }
     msgpack_pack_map(pk, 7);
@@ -74,5 +79,6 @@ void sp_pack_spec(msgpack_packer* pk, const sp_env_spec* s) {
 
 void sp_pack_catalogue(msgpack_packer* pk) {
     msgpack_pack_array(pk, (size_t)sp_env_count());
-    for (int i = 0; i < sp_env_count(); i++) sp_pack_spec(pk, sp_env_at(i)->spec);
+    for (int i = 0; i < sp_env_count(); i++)
+        sp_pack_spec(pk, sp_env_at(i)->spec);
 }

@@ -31,9 +31,11 @@ void sp_quote(char* buf, size_t buf_sz, const void* p, size_t n) {
     bool cut = n > keep;
     if (cut) keep = keep > 3 ? keep - 3 : 0;
     size_t k = 0;
-    for (; k < keep && k < n; k++) buf[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? (char)s[k] : '?';
+    for (; k < keep && k < n; k++)
+        buf[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? (char)s[k] : '?';
     if (cut)
-        for (int d = 0; d < 3 && k + 1 < buf_sz; d++) buf[k++] = '.';
+        for (int d = 0; d < 3 && k + 1 < buf_sz; d++)
+            buf[k++] = '.';
     buf[k] = '\0';
 }
 
@@ -149,8 +151,7 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
         f->raw_len = (size_t)(r.p - raw);
     }
     if (r.p != r.end)
-        return bad(err, err_sz, "%zu trailing bytes after the request map",
-                   (size_t)(r.end - r.p));
+        return bad(err, err_sz, "%zu trailing bytes after the request map", (size_t)(r.end - r.p));
     /* A structural error wins, but still echoes a valid id. */
     char id_err[128] = "";
     const sp_mp_value* id = sp_request_get(req, "id");
@@ -167,12 +168,12 @@ const sp_mp_value* sp_request_get(const sp_request* req, const char* key) {
     return NULL;
 }
 
-int sp_request_only(const sp_request* req, const char* const* allowed, char* err,
-                    size_t err_sz) {
+int sp_request_only(const sp_request* req, const char* const* allowed, char* err, size_t err_sz) {
     for (int f = 0; f < req->field_count; f++) {
         const sp_mp_value* key = &req->fields[f].key;
         bool known = key_eq(key, "op") || key_eq(key, "id");
-        for (int a = 0; !known && allowed[a]; a++) known = key_eq(key, allowed[a]);
+        for (int a = 0; !known && allowed[a]; a++)
+            known = key_eq(key, allowed[a]);
         if (known) continue;
         char q[48], list[256] = "op, id";
         sp_quote(q, sizeof q, key->ptr, key->len);
@@ -213,8 +214,9 @@ int sp_field_u64(const sp_request* req, const char* key, bool required, uint64_t
     if (!sp_mp_as_u64(v, &u) || u < lo || u > hi) {
         char got[40];
         describe_int(v, got, sizeof got);
-        return bad(err, err_sz, "field '%s' must be an integer in [%" PRIu64 ", %" PRIu64
-                                "], got %s", key, lo, hi, got);
+        return bad(err, err_sz,
+                   "field '%s' must be an integer in [%" PRIu64 ", %" PRIu64 "], got %s", key, lo,
+                   hi, got);
     }
     *out = u;
     return SP_OK;
@@ -275,8 +277,7 @@ static int decode_shape(const sp_request* req, const sp_mp_value* v, const char*
         if (sp_mp_read_whole(&r, &dim) != SP_MP_OK || !sp_mp_as_u64(&dim, &out->shape[d]))
             return bad(err, err_sz, "'%s.shape' must hold non-negative integers", field);
         uint64_t count;
-        if (__builtin_mul_overflow((uint64_t)out->count, out->shape[d], &count) ||
-            count > SIZE_MAX)
+        if (__builtin_mul_overflow((uint64_t)out->count, out->shape[d], &count) || count > SIZE_MAX)
             overflow = true;
         else
             out->count = (size_t)count;
@@ -289,9 +290,8 @@ int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* fie
                     sp_array_view* out, char* err, size_t err_sz) {
     memset(out, 0, sizeof *out);
     if (v->type != SP_MP_MAP)
-        return bad(err, err_sz,
-                   "field '%s' must be an array map {dtype, shape, data}, got %s", field,
-                   sp_mp_type_name(v));
+        return bad(err, err_sz, "field '%s' must be an array map {dtype, shape, data}, got %s",
+                   field, sp_mp_type_name(v));
     const sp_mp_value* dtype = NULL;
     const sp_mp_value* shape = NULL;
     const sp_mp_value* data = NULL;
@@ -309,12 +309,11 @@ int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* fie
                                    : key_eq(&keys[k], "data")  ? &data
                                                                : NULL;
         if (!slot || *slot)
-            return bad(err, err_sz,
-                       "field '%s' must have exactly the keys dtype, shape and data", field);
+            return bad(err, err_sz, "field '%s' must have exactly the keys dtype, shape and data",
+                       field);
         *slot = &values[k];
     }
-    if (dtype->type != SP_MP_STR)
-        return bad(err, err_sz, "'%s.dtype' must be a string", field);
+    if (dtype->type != SP_MP_STR) return bad(err, err_sz, "'%s.dtype' must be a string", field);
     int found = -1;
     for (int t = 0; t < SP_DTYPE_COUNT; t++)
         if (sp_mp_str_eq(dtype, dtypes[t].name)) found = t;

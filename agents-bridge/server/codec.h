@@ -26,11 +26,11 @@
 #endif
 
 /* The array dtypes, listed once: enum, wire name, item size. */
-#define SP_DTYPE_LIST(X)                                                                          \
-    X(SP_DTYPE_FLOAT32, "float32", 4)                                                             \
-    X(SP_DTYPE_FLOAT64, "float64", 8)                                                             \
-    X(SP_DTYPE_INT32, "int32", 4)                                                                 \
-    X(SP_DTYPE_UINT8, "uint8", 1)                                                                 \
+#define SP_DTYPE_LIST(X)                                                                           \
+    X(SP_DTYPE_FLOAT32, "float32", 4)                                                              \
+    X(SP_DTYPE_FLOAT64, "float64", 8)                                                              \
+    X(SP_DTYPE_INT32, "int32", 4)                                                                  \
+    X(SP_DTYPE_UINT8, "uint8", 1)                                                                  \
     X(SP_DTYPE_UINT64, "uint64", 8)
 
 typedef enum sp_dtype {

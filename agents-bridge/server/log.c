@@ -25,8 +25,8 @@ void sp_log_write(sp_log_level level, const char* fmt, ...) {
     gmtime_r(&ts.tv_sec, &tm);
     char line[1024];
     int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-    n += snprintf(line + n, sizeof line - (size_t)n, ".%03ldZ sandpit %s: ",
-                  ts.tv_nsec / 1000000, level_name(level));
+    n += snprintf(line + n, sizeof line - (size_t)n, ".%03ldZ sandpit %s: ", ts.tv_nsec / 1000000,
+                  level_name(level));
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

@@ -6,9 +6,9 @@
 
 #include "sandpit/server.h"
 
-#define SP_LOG(threshold, level, ...)                                                             \
-    do {                                                                                          \
-        if ((int)(level) <= (int)(threshold)) sp_log_write((level), __VA_ARGS__);                 \
+#define SP_LOG(threshold, level, ...)                                                              \
+    do {                                                                                           \
+        if ((int)(level) <= (int)(threshold)) sp_log_write((level), __VA_ARGS__);                  \
     } while (0)
 
 /* Writes "<UTC time> sandpit <level>: <message>\n" to stderr in one write. */

@@ -7,7 +7,8 @@
 
 static uint64_t load_be(const uint8_t* p, int n) {
     uint64_t v = 0;
-    for (int k = 0; k < n; k++) v = (v << 8) | p[k];
+    for (int k = 0; k < n; k++)
+        v = (v << 8) | p[k];
     return v;
 }
 
@@ -232,7 +233,8 @@ static void sift_down(key_ref* k, size_t root, size_t n) {
 }
 
 static void sort_keys(key_ref* k, size_t n) {
-    for (size_t i = n / 2; i-- > 0;) sift_down(k, i, n);
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(k, i, n);
     for (size_t end = n; end-- > 1;) {
         key_ref t = k[0];
         k[0] = k[end];
@@ -285,9 +287,8 @@ static bool repeats_in_small_map(const key_ref* keys, uint32_t n, const uint8_t*
 /* A large map's keys, read again once the walk has been through the map (so the bytes are
  * well-formed), into a buffer in a frame of its own: the small maps of a step never pay for
  * 32 KiB of stack. */
-static __attribute__((noinline)) bool repeats_in_large_map(const uint8_t* first,
-                                                           const uint8_t* end, uint32_t n,
-                                                           const uint8_t** repeated) {
+static __attribute__((noinline)) bool repeats_in_large_map(const uint8_t* first, const uint8_t* end,
+                                                           uint32_t n, const uint8_t** repeated) {
     key_ref keys[SP_MP_MAX_MAP_PAIRS];
     sp_mp_reader r = {first, end, NULL};
     for (uint32_t k = 0; k < n; k++) {
@@ -312,8 +313,7 @@ static void note(walk_state* w, sp_mp_status st, const uint8_t* repeated) {
     w->repeated = repeated;
 }
 
-static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
-                                  walk_state* w);
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth, walk_state* w);
 
 static sp_mp_status walk_at(sp_mp_reader* r, int depth, walk_state* w) {
     sp_mp_value v;
@@ -325,8 +325,7 @@ static sp_mp_status walk_at(sp_mp_reader* r, int depth, walk_state* w) {
 /* skip_elements, checking on the way that every map holds each key once: one pass, with the
  * keys of a small map gathered as they go by. A repeated key (or too large a map) is noted in
  * `w` and the walk goes on, so that the reader ends past the value. */
-static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth,
-                                  walk_state* w) {
+static sp_mp_status walk_elements(sp_mp_reader* r, const sp_mp_value* v, int depth, walk_state* w) {
     if (v->type != SP_MP_ARRAY && v->type != SP_MP_MAP) return SP_MP_OK;
     if (depth >= SP_MP_MAX_DEPTH) return SP_MP_TOO_DEEP;
     sp_mp_status st;

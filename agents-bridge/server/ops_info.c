@@ -114,10 +114,10 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     /* Every code but "ok", from error.h's list: a client sees the same keys every time. */
     sp_pack_cstr(pk, "errors_by_code");
     msgpack_pack_map(pk, SP_ERROR_KINDS - 1);
-#define SP_PACK_ERROR_COUNT(sym, num, name)                                                       \
-    if (num != SP_OK) {                                                                           \
-        sp_pack_cstr(pk, name);                                                                   \
-        msgpack_pack_uint64(pk, svc->errors_by_code[-(num)]);                                     \
+#define SP_PACK_ERROR_COUNT(sym, num, name)                                                        \
+    if (num != SP_OK) {                                                                            \
+        sp_pack_cstr(pk, name);                                                                    \
+        msgpack_pack_uint64(pk, svc->errors_by_code[-(num)]);                                      \
     }
     SP_ERROR_LIST(SP_PACK_ERROR_COUNT)
 #undef SP_PACK_ERROR_COUNT

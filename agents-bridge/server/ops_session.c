@@ -19,9 +19,9 @@
 
 /* ---- make ---- */
 
-static const char* const make_keys[] = {"env",       "num_envs", "seed",       "max_steps",
-                                        "autoreset", "hashes",   "guardrails", "faults",
-                                        "info",      "record",   "scene",      "resume",     NULL};
+static const char* const make_keys[] = {"env",    "num_envs",   "seed",   "max_steps", "autoreset",
+                                        "hashes", "guardrails", "faults", "info",      "record",
+                                        "scene",  "resume",     NULL};
 
 /* An inline scene (docs/SCENES.md): its JSON text, decoded under the scene limits. Untrusted:
  * every error names its path and the server keeps serving. */
@@ -221,8 +221,8 @@ static int read_make_config(const sp_request* req, const sp_env_spec* spec, int 
         *any = true;
         rc = sp_transport_split(raw, len, transport, &rest, &rest_len, err, err_sz);
         if (rc != SP_OK) return rc;
-        rc = sp_episode_config_decode_faults(c, spec, rest ? rest : raw, rest ? rest_len : len,
-                                             err, err_sz);
+        rc = sp_episode_config_decode_faults(c, spec, rest ? rest : raw, rest ? rest_len : len, err,
+                                             err_sz);
         free(rest);
     }
     if (!rc && field_raw(req, "info", &raw, &len)) {
@@ -295,8 +295,8 @@ static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool 
     return SP_OK;
 }
 
-static int make_session(sp_service* svc, const sp_request* req, sp_session_def d,
-                        sp_scene** scene, char* err, size_t err_sz);
+static int make_session(sp_service* svc, const sp_request* req, sp_session_def d, sp_scene** scene,
+                        char* err, size_t err_sz);
 
 int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_session_def d = {0}; /* layer_bytes stays 0 when make has no layer config */
@@ -308,8 +308,8 @@ int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 }
 
 /* Opens the session; on success it owns *scene (set to NULL). */
-static int make_session(sp_service* svc, const sp_request* req, sp_session_def d,
-                        sp_scene** scene, char* err, size_t err_sz) {
+static int make_session(sp_service* svc, const sp_request* req, sp_session_def d, sp_scene** scene,
+                        char* err, size_t err_sz) {
     int rc;
     sp_episode_config* cfg = sp_episode_config_create();
     if (!cfg) {
@@ -654,9 +654,8 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
     }
     /* A fault layer is always attached, empty unless faults were given: an empty one changes
      * no hash and costs little, and it lets any later reset's options add faults. */
-    if (!c->attached &&
-        (rc = attach_layers(s, c->make->has_guard || (any && c->scratch->has_guard), true, err,
-                            err_sz)))
+    if (!c->attached && (rc = attach_layers(s, c->make->has_guard || (any && c->scratch->has_guard),
+                                            true, err, err_sz)))
         return rc;
     int n = s->def.num_envs;
     if (any) {

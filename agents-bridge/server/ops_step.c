@@ -140,8 +140,8 @@ static int guard_precheck(const sp_session* s, int i, const sp_action* act, char
     if (s->def.num_envs == 1) return SP_OK;
     const sp_episode_config* c = s->cfg->overridden[i] ? s->cfg->over : s->cfg->make;
     char why[SP_ERR_MAX];
-    int rc = sp_guard_precheck(c->has_guard ? &c->guard : NULL, s->def.env->spec, act, why,
-                               sizeof why);
+    int rc =
+        sp_guard_precheck(c->has_guard ? &c->guard : NULL, s->def.env->spec, act, why, sizeof why);
     if (rc != SP_OK) snprintf(err, err_sz, "env %d: %s", i, why);
     return rc;
 }

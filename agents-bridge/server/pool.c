@@ -49,7 +49,8 @@ static void* worker_main(void* arg) {
     uint64_t seen = 0;
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->stopping && p->job == seen) pthread_cond_wait(&p->work, &p->lock);
+        while (!p->stopping && p->job == seen)
+            pthread_cond_wait(&p->work, &p->lock);
         if (p->stopping) break;
         seen = p->job;
         drain(p);
@@ -92,7 +93,8 @@ void sp_pool_destroy(sp_pool* p) {
     p->stopping = true;
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->lock);
-    for (int t = 0; t < p->started; t++) pthread_join(p->workers[t], NULL);
+    for (int t = 0; t < p->started; t++)
+        pthread_join(p->workers[t], NULL);
     pthread_cond_destroy(&p->finished);
     pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->lock);
@@ -121,6 +123,7 @@ void sp_pool_run(sp_pool* p, int n, int chunks, sp_pool_fn fn, void* ctx) {
     p->job++;
     pthread_cond_broadcast(&p->work);
     drain(p);
-    while (p->pending > 0) pthread_cond_wait(&p->finished, &p->lock);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->finished, &p->lock);
     pthread_mutex_unlock(&p->lock);
 }

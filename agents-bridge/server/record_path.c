@@ -32,11 +32,13 @@ int sp_record_path_resolve(const char* root, const char* dir, char* out, size_t 
         return SP_E_BAD_REQUEST;
     }
     size_t rn = strlen(root);
-    while (rn > 1 && root[rn - 1] == '/') rn--;
+    while (rn > 1 && root[rn - 1] == '/')
+        rn--;
     bool root_is_slash = rn == 1 && root[0] == '/';
     int n;
     if (dir[0] == '/') {
-        bool inside = root_is_slash || (strncmp(dir, root, rn) == 0 && (dir[rn] == '/' || !dir[rn]));
+        bool inside =
+            root_is_slash || (strncmp(dir, root, rn) == 0 && (dir[rn] == '/' || !dir[rn]));
         if (!inside) {
             snprintf(err, err_sz, "record.dir: '%s' is outside the server's record root %.*s", dir,
                      (int)rn, root);

@@ -63,7 +63,7 @@ struct sp_server {
     sp_auth* auth; /* NULL without CURVE */
     int wake[2];   /* self-pipe: sp_server_stop writes, the loop polls */
     volatile sig_atomic_t stop;
-    struct delayed* delayed; /* [MAX_DELAYED] slots of replies held by reply_delay faults */
+    struct delayed* delayed;      /* [MAX_DELAYED] slots of replies held by reply_delay faults */
     int order[MAX_DELAYED_SLOTS]; /* the held slots, by due time */
     int delayed_count;
 };
@@ -349,7 +349,8 @@ typedef struct message {
 } message;
 
 static void message_close(message* m) {
-    for (int i = 0; i < m->kept; i++) zmq_msg_close(&m->frames[i]);
+    for (int i = 0; i < m->kept; i++)
+        zmq_msg_close(&m->frames[i]);
     m->kept = 0;
 }
 
@@ -386,8 +387,7 @@ static int receive(void* sock, message* m) {
 static void send_reply(sp_server* srv, message* m, int envelope, const void* reply, size_t len) {
     for (int i = 0; i < envelope; i++) {
         if (zmq_msg_send(&m->frames[i], srv->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-            SP_LOG(srv->def.log_level, SP_LOG_WARN, "reply dropped: %s",
-                   zmq_strerror(zmq_errno()));
+            SP_LOG(srv->def.log_level, SP_LOG_WARN, "reply dropped: %s", zmq_strerror(zmq_errno()));
             return;
         }
     }
@@ -402,9 +402,11 @@ static bool hold_reply(sp_server* srv, message* m, int envelope, const void* rep
     /* A free slot: one not in the order list. Slots never move (zmq_msg_t must not be copied
      * by value); only their indices are kept sorted. */
     bool used[MAX_DELAYED] = {false};
-    for (int k = 0; k < srv->delayed_count; k++) used[srv->order[k]] = true;
+    for (int k = 0; k < srv->delayed_count; k++)
+        used[srv->order[k]] = true;
     int slot = 0;
-    while (used[slot]) slot++;
+    while (used[slot])
+        slot++;
     struct delayed* d = &srv->delayed[slot];
     /* What it holds (the envelope is at most MAX_ENVELOPE_FRAMES routing ids) is counted with
      * the sessions: a hold that would pass the memory ceiling is not made. */
@@ -423,7 +425,8 @@ static bool hold_reply(sp_server* srv, message* m, int envelope, const void* rep
     d->envelope = envelope;
     d->due = sp_monotonic_seconds() + srv->svc->reply_delay_s;
     int at = srv->delayed_count;
-    while (at > 0 && srv->delayed[srv->order[at - 1]].due > d->due) at--;
+    while (at > 0 && srv->delayed[srv->order[at - 1]].due > d->due)
+        at--;
     memmove(srv->order + at + 1, srv->order + at, (size_t)(srv->delayed_count - at) * sizeof(int));
     srv->order[at] = slot;
     srv->delayed_count++;
@@ -478,8 +481,8 @@ static void handle(sp_server* srv, message* m) {
                              sp_monotonic_seconds(), &reply, &reply_len);
     } else {
         char why[128];
-        snprintf(why, sizeof why,
-                 "a request is one frame after the envelope, got %d frames", payloads);
+        snprintf(why, sizeof why, "a request is one frame after the envelope, got %d frames",
+                 payloads);
         const void* first = NULL;
         size_t first_len = 0;
         if (payloads > 1 && envelope < m->kept) {
@@ -507,7 +510,8 @@ static long send_due(sp_server* srv, double now) {
             if (zmq_msg_send(&d->frames[i], srv->router, more | ZMQ_DONTWAIT) < 0) {
                 SP_LOG(srv->def.log_level, SP_LOG_WARN, "delayed reply dropped: %s",
                        zmq_strerror(zmq_errno()));
-                for (; i <= d->envelope; i++) zmq_msg_close(&d->frames[i]);
+                for (; i <= d->envelope; i++)
+                    zmq_msg_close(&d->frames[i]);
                 break;
             }
         }
@@ -572,8 +576,7 @@ int sp_server_run(sp_server* srv) {
             wait_ms = (long)((expiry - now) * 1000.0) + 1;
         int rc = zmq_poll(items, item_count, wait_ms);
         if (rc < 0 && zmq_errno() != EINTR) {
-            SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s",
-                   zmq_strerror(zmq_errno()));
+            SP_LOG(srv->def.log_level, SP_LOG_ERROR, "poll failed: %s", zmq_strerror(zmq_errno()));
             status = -1;
             break;
         }

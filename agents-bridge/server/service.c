@@ -19,8 +19,8 @@ static const struct {
     sp_op_fn run;
     bool metered;
 } ops[] = {
-    {"ping", sp_op_ping, false},   {"hello", sp_op_hello, false}, {"make", sp_op_make, false},
-    {"reset", sp_op_reset, true},  {"step", sp_op_step, true},    {"close", sp_op_close, false},
+    {"ping", sp_op_ping, false},   {"hello", sp_op_hello, false},  {"make", sp_op_make, false},
+    {"reset", sp_op_reset, true},  {"step", sp_op_step, true},     {"close", sp_op_close, false},
     {"stats", sp_op_stats, false}, {"render", sp_op_render, true},
 };
 
@@ -56,8 +56,8 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     snprintf(svc->instance, sizeof svc->instance, "%08x", (unsigned)life);
     msgpack_sbuffer_init(&svc->reply);
     msgpack_packer_init(&svc->pk, svc, write_reply);
-    sp_session_limits limits = {def->max_sessions, def->max_envs_per_session,
-                                def->max_total_envs, def->max_memory_bytes};
+    sp_session_limits limits = {def->max_sessions, def->max_envs_per_session, def->max_total_envs,
+                                def->max_memory_bytes};
     svc->sessions = sp_sessions_create(&limits);
     svc->chunk_errors = calloc((size_t)def->threads, sizeof *svc->chunk_errors);
     if (!svc->sessions || !svc->chunk_errors) goto oom;
@@ -167,8 +167,8 @@ void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, s
     begin_reply(svc);
     int rc = sp_request_parse(data, len, &req, err, sizeof err);
     if (len > svc->def.max_message_bytes) {
-        snprintf(err, sizeof err, "the request is %zu bytes; this server takes at most %zu",
-                 len, svc->def.max_message_bytes);
+        snprintf(err, sizeof err, "the request is %zu bytes; this server takes at most %zu", len,
+                 svc->def.max_message_bytes);
         rc = SP_E_TOO_LARGE;
     } else if (rc == SP_OK) {
         rc = dispatch(svc, &req, err, sizeof err);
@@ -177,8 +177,8 @@ void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, s
     finish_reply(svc, &req, reply, reply_len);
 }
 
-void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code,
-                       const char* message, const void** reply, size_t* reply_len) {
+void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code, const char* message,
+                       const void** reply, size_t* reply_len) {
     char err[SP_ERR_MAX];
     sp_request req;
     svc->requests++;

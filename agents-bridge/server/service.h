@@ -91,8 +91,8 @@ void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, s
 
 /* An error reply to a message the transport refused before handling (e.g. several payload
  * frames): counted like any request, echoing the id found in `data` if there is one. */
-void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code,
-                       const char* message, const void** reply, size_t* reply_len);
+void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code, const char* message,
+                       const void** reply, size_t* reply_len);
 
 /* Closes sessions idle for the def's idle_timeout_s; returns how many. */
 int sp_service_reap(sp_service* svc, double now);

@@ -24,8 +24,8 @@ typedef struct slot {
 
 struct sp_sessions {
     sp_session_limits limits;
-    slot* slots;      /* [max_sessions] */
-    int* free_slots;  /* a stack of unused, unretired slot indices */
+    slot* slots;     /* [max_sessions] */
+    int* free_slots; /* a stack of unused, unretired slot indices */
     int free_count;
     int open_count;
     int total_envs;
@@ -63,7 +63,8 @@ sp_sessions* sp_sessions_create(const sp_session_limits* limits) {
 static void free_session(sp_session* s) {
     if (!s) return;
     if (s->eps)
-        for (int i = 0; i < s->def.num_envs; i++) sp_episode_destroy(s->eps[i]);
+        for (int i = 0; i < s->def.num_envs; i++)
+            sp_episode_destroy(s->eps[i]);
     sp_session_cfg_free(s->cfg); /* its layers, after their episodes */
     sp_scene_destroy(s->scene);  /* its env, after every episode of it */
     free(s->eps);
@@ -103,8 +104,9 @@ void sp_sessions_destroy(sp_sessions* t) {
 }
 
 /* Reply bytes: a map's keys and array headers, then per env its observation, its episode's
- * last one (final.obs, same_step autoreset) and sensor_valid row, eight scalar fields of at most 8 bytes (reward, flags, hash, final and
- * reset entries, cost, fault mask) and its guardrail events (four numbers and two names). */
+ * last one (final.obs, same_step autoreset) and sensor_valid row, eight scalar fields of at most 8
+ * bytes (reward, flags, hash, final and reset entries, cost, fault mask) and its guardrail events
+ * (four numbers and two names). */
 #define REPLY_FIXED_BYTES 4096
 #define REPLY_EVENT_BYTES 64
 

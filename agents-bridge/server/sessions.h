@@ -30,8 +30,8 @@ typedef struct sp_session_def {
     uint64_t seed; /* env i starts its seed stream at seed + i; the caller checks overflow */
     int max_steps; /* 0: the env's own */
     sp_autoreset autoreset;
-    bool hashes;    /* replies carry per-env state hashes */
-    bool resume;    /* replies carry each new episode's seed stream (a client's rebuild) */
+    bool hashes;        /* replies carry per-env state hashes */
+    bool resume;        /* replies carry each new episode's seed stream (a client's rebuild) */
     size_t layer_bytes; /* per env: what its layers hold (fault buffers, recorder buffer) */
     /* Bytes the session holds beyond sp_session_cost (an inline scene: its model, and what
      * each episode of it holds beyond a C env's), counted against the ceiling too. */
@@ -47,8 +47,8 @@ typedef struct sp_session {
     sp_episode** eps; /* [N] */
 
     /* Outputs of reset and step, [N] unless said: the step path writes here, never mallocs. */
-    sp_action* actions;  /* the decoded, checked actions */
-    float* obs;          /* [N * obs_size] */
+    sp_action* actions; /* the decoded, checked actions */
+    float* obs;         /* [N * obs_size] */
     double* reward;
     uint8_t* terminated;
     uint8_t* truncated;

@@ -26,7 +26,8 @@ static bool is_json(const char* name) {
 
 void sp_scene_catalogue_release(void) {
     sp_env_forget_registered();
-    for (int i = 0; i < kept_count; i++) sp_scene_destroy(kept[i]);
+    for (int i = 0; i < kept_count; i++)
+        sp_scene_destroy(kept[i]);
     kept_count = 0;
 }
 
@@ -40,8 +41,10 @@ int sp_scene_catalogue_add_dir(const char* dir, char* err, size_t err_sz) {
     int n = 0;
     struct dirent* e;
     while ((e = readdir(d)) && n < SP_MAX_REGISTERED_ENVS)
-        if (is_json(e->d_name) && !(names[n] = strdup(e->d_name))) break;
-        else if (is_json(e->d_name)) n++;
+        if (is_json(e->d_name) && !(names[n] = strdup(e->d_name)))
+            break;
+        else if (is_json(e->d_name))
+            n++;
     closedir(d);
     /* Directory order is the file system's: sort, so the catalogue's order is the same on
      * every machine. */

@@ -8,14 +8,16 @@
 size_t sc_push_key(sc_dec* d, const char* key) {
     size_t old = d->path_len;
     int n = snprintf(d->path + old, sizeof d->path - old, "%s%s", old ? "." : "", key);
-    if (n > 0) d->path_len = old + (size_t)n < sizeof d->path ? old + (size_t)n : sizeof d->path - 1;
+    if (n > 0)
+        d->path_len = old + (size_t)n < sizeof d->path ? old + (size_t)n : sizeof d->path - 1;
     return old;
 }
 
 size_t sc_push_index(sc_dec* d, size_t index) {
     size_t old = d->path_len;
     int n = snprintf(d->path + old, sizeof d->path - old, "[%zu]", index);
-    if (n > 0) d->path_len = old + (size_t)n < sizeof d->path ? old + (size_t)n : sizeof d->path - 1;
+    if (n > 0)
+        d->path_len = old + (size_t)n < sizeof d->path ? old + (size_t)n : sizeof d->path - 1;
     return old;
 }
 
@@ -56,7 +58,8 @@ bool sc_only(sc_dec* d, json_t* obj, const char* const* known) {
     json_t* v;
     json_object_foreach(obj, key, v) {
         bool ok = false;
-        for (int i = 0; known[i] && !ok; i++) ok = !strcmp(key, known[i]);
+        for (int i = 0; known[i] && !ok; i++)
+            ok = !strcmp(key, known[i]);
         if (!ok) {
             char list[256] = "";
             for (int i = 0; known[i]; i++) {
@@ -73,14 +76,20 @@ bool sc_only(sc_dec* d, json_t* obj, const char* const* known) {
 
 static const char* type_name(const json_t* v) {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -130,8 +139,10 @@ bool sc_int(sc_dec* d, json_t* obj, const char* key, bool required, long long lo
         ok = sc_fail(d, "must be an integer, got %s", type_name(v));
     } else {
         long long x = json_integer_value(v);
-        if (x < lo || x > hi) ok = sc_fail(d, "must be in [%lld, %lld]", lo, hi);
-        else *out = (int)x;
+        if (x < lo || x > hi)
+            ok = sc_fail(d, "must be in [%lld, %lld]", lo, hi);
+        else
+            *out = (int)x;
     }
     sc_pop(d, p);
     return ok;
@@ -345,7 +356,9 @@ int sc_channel_ref(sc_dec* d, json_t* obj, const char* key) {
 
 void* sc_alloc(sc_dec* d, size_t n, size_t size) {
     void* p = calloc(n ? n : 1, size);
-    if (!p) sc_fail(d, "out of memory");
-    else d->m->bytes += (n ? n : 1) * size;
+    if (!p)
+        sc_fail(d, "out of memory");
+    else
+        d->m->bytes += (n ? n : 1) * size;
     return p;
 }

@@ -37,9 +37,9 @@ sp_scene_limits sp_default_scene_limits(void) {
 /* ---- world ---- */
 
 static bool decode_world(sc_dec* d, json_t* root) {
-    static const char* const keys[] = {"gravity", "dt",     "iterations",     "frame_skip",
-                                       "max_steps", "damping", "bounds", "collision_slop",
-                                       "fuel", NULL};
+    static const char* const keys[] = {"gravity",   "dt",      "iterations", "frame_skip",
+                                       "max_steps", "damping", "bounds",     "collision_slop",
+                                       "fuel",      NULL};
     sc_model* m = d->m;
     json_t* w = json_object_get(root, "world");
     if (!w || !json_is_object(w)) return sc_fail_at(d, "world", "is required (an object)");
@@ -127,10 +127,10 @@ static bool check_convex(sc_dec* d, const cpVect* v, int n) {
 }
 
 static bool decode_shape(sc_dec* d, json_t* s, int body, sc_shape* sh) {
-    static const char* const keys[] = {"type",     "radius",     "size",       "offset", "angle",
-                                       "points",   "a",          "b",          "density",
-                                       "friction", "elasticity", "categories", "mask",   "group",
-                                       "collide",  "role",       NULL};
+    static const char* const keys[] = {"type",       "radius",     "size", "offset",  "angle",
+                                       "points",     "a",          "b",    "density", "friction",
+                                       "elasticity", "categories", "mask", "group",   "collide",
+                                       "role",       NULL};
     if (!json_is_object(s)) return sc_fail(d, "must be an object");
     int type = 0;
     sh->body = body;
@@ -141,8 +141,7 @@ static bool decode_shape(sc_dec* d, json_t* s, int body, sc_shape* sh) {
     sh->collide = true;
     sh->role = SP_ROLE_NONE;
     double max = d->lim->max_abs;
-    if (!sc_only(d, s, keys) ||
-        !sc_enum(d, s, "type", true, shape_types, 5, &type) ||
+    if (!sc_only(d, s, keys) || !sc_enum(d, s, "type", true, shape_types, 5, &type) ||
         !sc_num(d, s, "density", false, 0.0, max, &sh->density) ||
         !sc_num(d, s, "friction", false, 0.0, 100.0, &sh->friction) ||
         !sc_num(d, s, "elasticity", false, 0.0, 1.0, &sh->elasticity) ||
@@ -159,7 +158,8 @@ static bool decode_shape(sc_dec* d, json_t* s, int body, sc_shape* sh) {
         return true;
     case SC_BOX: {
         cpVect size;
-        if (!sc_vec(d, s, "size", true, &size) || !sc_num(d, s, "radius", false, 0.0, max, &sh->radius))
+        if (!sc_vec(d, s, "size", true, &size) ||
+            !sc_num(d, s, "radius", false, 0.0, max, &sh->radius))
             return false;
         if (!(size.x > 0.0 && size.y > 0.0)) return sc_fail_at(d, "size", "must be > 0");
         if (2.0 * sh->radius >= size.x || 2.0 * sh->radius >= size.y)
@@ -194,35 +194,46 @@ static bool decode_shape(sc_dec* d, json_t* s, int body, sc_shape* sh) {
  * only, as the C envs' poles do. */
 static double shape_area(const sc_model* m, const sc_shape* s) {
     switch (s->kind) {
-    case SC_CIRCLE: return cpAreaForCircle(0.0, s->radius);
-    case SC_BOX: return s->w * s->h;
-    case SC_POLYGON: return cpAreaForPoly(s->vert_count, m->verts + s->vert_first, s->radius);
-    default: return 0.0;
+    case SC_CIRCLE:
+        return cpAreaForCircle(0.0, s->radius);
+    case SC_BOX:
+        return s->w * s->h;
+    case SC_POLYGON:
+        return cpAreaForPoly(s->vert_count, m->verts + s->vert_first, s->radius);
+    default:
+        return 0.0;
     }
 }
 
 static cpVect shape_centroid(const sc_model* m, const sc_shape* s) {
     switch (s->kind) {
     case SC_CIRCLE:
-    case SC_BOX: return s->offset;
-    case SC_POLYGON: return cpCentroidForPoly(s->vert_count, m->verts + s->vert_first);
-    case SC_SEGMENT: return cpvlerp(s->a, s->b, 0.5);
-    default: return cpvzero;
+    case SC_BOX:
+        return s->offset;
+    case SC_POLYGON:
+        return cpCentroidForPoly(s->vert_count, m->verts + s->vert_first);
+    case SC_SEGMENT:
+        return cpvlerp(s->a, s->b, 0.5);
+    default:
+        return cpvzero;
     }
 }
 
 static double shape_moment(const sc_model* m, const sc_shape* s, double mass, cpVect cog) {
     cpVect off = cpvsub(shape_centroid(m, s), cog);
     switch (s->kind) {
-    case SC_CIRCLE: return cpMomentForCircle(mass, 0.0, s->radius, off);
+    case SC_CIRCLE:
+        return cpMomentForCircle(mass, 0.0, s->radius, off);
     case SC_BOX: {
         double i = cpMomentForBox(mass, s->w, s->h);
         return cpveql(off, cpvzero) ? i : i + mass * cpvlengthsq(off);
     }
     case SC_POLYGON:
         return cpMomentForPoly(mass, s->vert_count, m->verts + s->vert_first, cpvneg(cog), 0.0);
-    case SC_SEGMENT: return cpMomentForSegment(mass, cpvsub(s->a, cog), cpvsub(s->b, cog), 0.0);
-    default: return 0.0;
+    case SC_SEGMENT:
+        return cpMomentForSegment(mass, cpvsub(s->a, cog), cpvsub(s->b, cog), 0.0);
+    default:
+        return 0.0;
     }
 }
 
@@ -233,7 +244,8 @@ static bool mass_properties(sc_dec* d, sc_body* b, bool has_mass, double mass) {
     const sc_shape* sh = m->shapes + b->shape_first;
     int n = b->shape_count;
     double area = 0.0;
-    for (int i = 0; i < n; i++) area += shape_area(m, &sh[i]);
+    for (int i = 0; i < n; i++)
+        area += shape_area(m, &sh[i]);
     double shares[64];
     double total = 0.0;
     cpVect cog = cpvzero;
@@ -248,12 +260,14 @@ static bool mass_properties(sc_dec* d, sc_body* b, bool has_mass, double mass) {
     }
     if (n > 64) return sc_fail_at(d, "shapes", "a dynamic body has at most 64 shapes");
     if (!(total > 0.0))
-        return sc_fail_at(d, has_mass ? "mass" : "shapes",
-                          "a dynamic body needs mass > 0 (a mass, or shapes with area and density)");
+        return sc_fail_at(
+            d, has_mass ? "mass" : "shapes",
+            "a dynamic body needs mass > 0 (a mass, or shapes with area and density)");
     b->mass = has_mass ? mass : total;
     b->cog = single ? shape_centroid(m, &sh[0]) : cpvmult(cog, 1.0 / total);
     double moment = 0.0;
-    for (int i = 0; i < n; i++) moment += shape_moment(m, &sh[i], shares[i], b->cog);
+    for (int i = 0; i < n; i++)
+        moment += shape_moment(m, &sh[i], shares[i], b->cog);
     if (b->fixed_rotation) moment = INFINITY;
     if (!(moment > 0.0)) return sc_fail_at(d, "shapes", "the body's moment of inertia is 0");
     b->moment = moment;
@@ -266,19 +280,20 @@ static bool decode_attach(sc_dec* d, json_t* o, sc_body* b) {
     json_t* a = json_object_get(o, "attach");
     if (!a) return true;
     size_t p = sc_push_key(d, "attach");
-    bool ok = json_is_object(a) ? sc_only(d, a, keys) && sc_body_ref(d, a, "to", false, &b->attach_to) &&
-                                      sc_vec(d, a, "at", false, &b->attach_at) &&
-                                      sc_vec(d, a, "anchor", false, &b->attach_anchor)
-                                : sc_fail(d, "must be {\"to\", \"at\", \"anchor\"}");
+    bool ok = json_is_object(a)
+                  ? sc_only(d, a, keys) && sc_body_ref(d, a, "to", false, &b->attach_to) &&
+                        sc_vec(d, a, "at", false, &b->attach_at) &&
+                        sc_vec(d, a, "anchor", false, &b->attach_anchor)
+                  : sc_fail(d, "must be {\"to\", \"at\", \"anchor\"}");
     sc_pop(d, p);
     b->has_attach = ok;
     return ok;
 }
 
 static bool decode_body(sc_dec* d, json_t* o, int index) {
-    static const char* const keys[] = {"name",     "type",    "position",       "angle", "velocity",
-                                       "angular_velocity", "mass", "fixed_rotation", "shapes",
-                                       "origin", "attach", NULL};
+    static const char* const keys[] = {
+        "name", "type",           "position", "angle",  "velocity", "angular_velocity",
+        "mass", "fixed_rotation", "shapes",   "origin", "attach",   NULL};
     static const char* const origins[] = {"declared", "centroid"};
     sc_model* m = d->m;
     sc_body* b = &m->bodies[index];
@@ -307,13 +322,15 @@ static bool decode_body(sc_dec* d, json_t* o, int index) {
     int n;
     if (!sc_array(d, o, "shapes", false, d->lim->max_shapes, &arr, &n)) return false;
     if (m->shape_count + n > d->lim->max_shapes)
-        return sc_fail_at(d, "shapes", "the scene's shapes pass the limit of %d", d->lim->max_shapes);
+        return sc_fail_at(d, "shapes", "the scene's shapes pass the limit of %d",
+                          d->lim->max_shapes);
     b->shape_first = m->shape_count;
     b->shape_count = n;
     size_t p = sc_push_key(d, "shapes");
     for (int i = 0; i < n; i++) {
         size_t q = sc_push_index(d, (size_t)i);
-        bool ok = decode_shape(d, json_array_get(arr, (size_t)i), index, &m->shapes[m->shape_count]);
+        bool ok =
+            decode_shape(d, json_array_get(arr, (size_t)i), index, &m->shapes[m->shape_count]);
         sc_pop(d, q);
         if (!ok) return false;
         m->shape_count++;
@@ -375,13 +392,13 @@ bool sc_decode_bodies(sc_dec* d, json_t* root) {
 
 /* ---- joints ---- */
 
-static const char* const joint_types[] = {"pivot",  "groove", "slider",       "weld",
+static const char* const joint_types[] = {"pivot",  "groove",        "slider",      "weld",
                                           "spring", "rotary_spring", "rotary_limit"};
 
 static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
-    static const char* const keys[] = {"name",  "type",      "a",         "b",      "anchor_a",
-                                       "anchor_b", "groove",  "limits",    "rest",   "stiffness",
-                                       "damping",  "motor",   "collide",   "world_anchor", NULL};
+    static const char* const keys[] = {
+        "name", "type",      "a",       "b",     "anchor_a", "anchor_b",     "groove", "limits",
+        "rest", "stiffness", "damping", "motor", "collide",  "world_anchor", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0;
     double max = d->lim->max_abs;
@@ -438,10 +455,10 @@ static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
     if (motor) {
         static const char* const mkeys[] = {"max_torque", NULL};
         size_t p = sc_push_key(d, "motor");
-        bool ok = json_is_object(motor) ? sc_only(d, motor, mkeys) &&
-                                              sc_num(d, motor, "max_torque", true, 0.0, max,
-                                                     &j->max_torque)
-                                        : sc_fail(d, "must be {\"max_torque\": N m}");
+        bool ok = json_is_object(motor)
+                      ? sc_only(d, motor, mkeys) &&
+                            sc_num(d, motor, "max_torque", true, 0.0, max, &j->max_torque)
+                      : sc_fail(d, "must be {\"max_torque\": N m}");
         sc_pop(d, p);
         if (!ok) return false;
         if (j->kind != SC_PIVOT && j->kind != SC_ROTARY_SPRING)
@@ -493,17 +510,17 @@ static void model_free(sc_model* m) {
 void sp_scene_destroy(sp_scene* scene) {
     if (!scene) return;
     model_free(&scene->m);
-    for (int i = 0; i < scene->string_count; i++) free(scene->strings[i]);
+    for (int i = 0; i < scene->string_count; i++)
+        free(scene->strings[i]);
     free(scene->strings);
     free(scene);
 }
 
 static bool decode_document(sc_dec* d, json_t* root) {
-    static const char* const keys[] = {"format",    "id",        "version",     "summary",
-                                       "world",     "bodies",    "joints",      "actuators",
-                                       "actions",   "sensors",   "reward",      "terminate",
-                                       "truncate",  "constraints", "randomize", "generators",
-                                       NULL};
+    static const char* const keys[] = {
+        "format",   "id",          "version",   "summary",    "world",  "bodies",
+        "joints",   "actuators",   "actions",   "sensors",    "reward", "terminate",
+        "truncate", "constraints", "randomize", "generators", NULL};
     sc_model* m = d->m;
     int format = 0;
     m->spec.summary = "a scene";
@@ -515,10 +532,9 @@ static bool decode_document(sc_dec* d, json_t* root) {
     return sc_str(d, root, "id", true, &m->spec.id) &&
            sc_int(d, root, "version", false, 0, 1000000, &m->spec.version) &&
            sc_str(d, root, "summary", false, &m->spec.summary) && decode_world(d, root) &&
-           sc_decode_bodies(d, root) && sc_decode_joints(d, root) &&
-           sc_decode_actuators(d, root) && sc_decode_sensors(d, root) &&
-           sc_decode_outcomes(d, root) && sc_decode_randomize(d, root) &&
-           sc_decode_generators(d, root);
+           sc_decode_bodies(d, root) && sc_decode_joints(d, root) && sc_decode_actuators(d, root) &&
+           sc_decode_sensors(d, root) && sc_decode_outcomes(d, root) &&
+           sc_decode_randomize(d, root) && sc_decode_generators(d, root);
 }
 
 sp_scene* sp_scene_load(const char* json, size_t len, const sp_scene_limits* limits, char* err,
@@ -527,7 +543,8 @@ sp_scene* sp_scene_load(const char* json, size_t len, const sp_scene_limits* lim
     if (!limits) limits = &def;
     if (err && err_sz) err[0] = '\0';
     if (len > limits->max_bytes) {
-        if (err) snprintf(err, err_sz, "scene: %zu bytes; the limit is %zu", len, limits->max_bytes);
+        if (err)
+            snprintf(err, err_sz, "scene: %zu bytes; the limit is %zu", len, limits->max_bytes);
         return NULL;
     }
     json_error_t jerr;
@@ -548,10 +565,11 @@ sp_scene* sp_scene_load(const char* json, size_t len, const sp_scene_limits* lim
     sc->m.bytes = sizeof *sc;
     bool ok = decode_document(&d, root);
     if (ok) {
-        sc->m.canonical =
-            json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        if (!sc->m.canonical) ok = sc_fail(&d, "out of memory");
-        else sc->m.canonical_len = strlen(sc->m.canonical);
+        sc->m.canonical = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        if (!sc->m.canonical)
+            ok = sc_fail(&d, "out of memory");
+        else
+            sc->m.canonical_len = strlen(sc->m.canonical);
         sc->m.bytes += sc->m.canonical_len + 1;
     }
     json_decref(root);

@@ -16,11 +16,11 @@ static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_t
 static const char* const frames[] = {"body", "world"};
 
 static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
-    static const char* const keys[] = {"name",  "type",       "body",       "point",
-                                       "direction", "frame",  "joint",      "gain",
-                                       "kp",    "kd",         "max_torque", "low",
-                                       "high",  "unit",       "doc",        "dispersion",
-                                       "dispersion_from", "fuel", NULL};
+    static const char* const keys[] = {
+        "name",  "type", "body", "point",      "direction",       "frame",
+        "joint", "gain", "kp",   "kd",         "max_torque",      "low",
+        "high",  "unit", "doc",  "dispersion", "dispersion_from", "fuel",
+        NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0, frame = 0;
     double max = d->lim->max_abs;
@@ -99,7 +99,8 @@ static bool decode_actions(sc_dec* d, json_t* root) {
     sc_model* m = d->m;
     json_t* arr;
     int n;
-    if (!sc_array(d, root, "actions", false, d->lim->max_actions, &arr, &n) || !arr) return !d->failed;
+    if (!sc_array(d, root, "actions", false, d->lim->max_actions, &arr, &n) || !arr)
+        return !d->failed;
     if (n < 1) return sc_fail_at(d, "actions", "needs at least one action");
     if (!(m->action_names = sc_alloc(d, (size_t)n, sizeof *m->action_names)) ||
         !(m->table = sc_alloc(d, (size_t)n * (size_t)m->actuator_count, sizeof *m->table)))
@@ -121,8 +122,8 @@ static bool decode_actions(sc_dec* d, json_t* root) {
             const sp_channel* ch = &m->actuators[a].ch;
             if (!json_is_number(v) || !(json_number_value(v) >= ch->low) ||
                 !(json_number_value(v) <= ch->high))
-                ok = sc_fail_at(d, "values", "[%d] must be a number in %s's [%g, %g]", a,
-                                ch->name, ch->low, ch->high);
+                ok = sc_fail_at(d, "values", "[%d] must be a number in %s's [%g, %g]", a, ch->name,
+                                ch->low, ch->high);
             else
                 m->table[i * m->actuator_count + a] = json_number_value(v);
         }
@@ -191,7 +192,8 @@ static sc_channel_def* new_channel(sc_dec* d, const char* sensor, const char* su
     sc_model* m = d->m;
     int limit = observed ? SP_MAX_SENSORS : SP_MAX_SENSORS;
     int have = 0;
-    for (int i = 0; i < m->channel_count; i++) have += m->channels[i].observed == observed;
+    for (int i = 0; i < m->channel_count; i++)
+        have += m->channels[i].observed == observed;
     if (have == limit || m->channel_count == SC_MAX_CHANNELS) {
         sc_fail(d, "the scene has more than %d %s channels", limit,
                 observed ? "observed" : "hidden");
@@ -270,10 +272,10 @@ static bool decode_values(sc_dec* d, json_t* o, const char* sensor, bool observe
 }
 
 static bool decode_sensor(sc_dec* d, json_t* o) {
-    static const char* const keys[] = {"name",  "type",   "body",   "relative_to", "values",
-                                       "wrap",  "bounds", "joint",  "to",          "with_role",
-                                       "with_body", "rays", "fov",  "range",       "offset",
-                                       "mask",  "hidden", "origin", "latch", "speed_of", NULL};
+    static const char* const keys[] = {
+        "name",   "type", "body",      "relative_to", "values", "wrap",     "bounds",
+        "joint",  "to",   "with_role", "with_body",   "rays",   "fov",      "range",
+        "offset", "mask", "hidden",    "origin",      "latch",  "speed_of", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     const char* name = NULL;
     int type = 0;
@@ -281,8 +283,8 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", true, &name) ||
         !sc_enum(d, o, "type", true, sensor_types, 8, &type) || !sc_bool(d, o, "hidden", &hidden))
         return false;
-    sc_probe base = {.body = SC_NONE, .ref = SC_NONE, .joint = SC_NONE, .other = SC_NONE,
-                     .role = -1};
+    sc_probe base = {
+        .body = SC_NONE, .ref = SC_NONE, .joint = SC_NONE, .other = SC_NONE, .role = -1};
     bool observed = !hidden;
     switch (type) {
     case S_BODY:
@@ -405,16 +407,16 @@ bool sc_decode_sensors(sc_dec* d, json_t* root) {
         for (int i = 0; i < m->channel_count; i++)
             if (m->channels[i].observed == (pass == 0)) tmp[k++] = m->channels[i];
     memcpy(m->channels, tmp, (size_t)k * sizeof *tmp);
-    for (int i = 0; i < m->channel_count; i++) m->spec.sensor_count += m->channels[i].observed;
+    for (int i = 0; i < m->channel_count; i++)
+        m->spec.sensor_count += m->channels[i].observed;
     if (m->spec.sensor_count == 0) return sc_fail_at(d, "sensors", "needs an observed channel");
     return true;
 }
 
 /* ---- reward, conditions, constraints ---- */
 
-static const char* const term_types[] = {"alive", "value",   "progress", "action_cost",
-                                         "touch", "upright", "distance", "potential",
-                                         "effort"};
+static const char* const term_types[] = {"alive",   "value",    "progress",  "action_cost", "touch",
+                                         "upright", "distance", "potential", "effort"};
 
 /* One part of a potential: {"channels": [1 or 2], "divide" | "multiply": [scales], "abs",
  * "weight"}; two channels give the norm of the scaled pair. */
@@ -475,7 +477,8 @@ static bool decode_potential(sc_dec* d, json_t* o, sc_term* t) {
     for (int i = 0; i < n; i++) {
         size_t q = sc_push_index(d, (size_t)i);
         memset(&m->components[m->component_count], 0, sizeof *grown);
-        bool ok = decode_component(d, json_array_get(arr, (size_t)i), &m->components[m->component_count]);
+        bool ok =
+            decode_component(d, json_array_get(arr, (size_t)i), &m->components[m->component_count]);
         sc_pop(d, q);
         if (!ok) return false;
         m->component_count++;
@@ -525,8 +528,8 @@ static bool decode_term(sc_dec* d, json_t* o, sc_term* t) {
 /* {"channel", one of above/below/outside/inside/abs_above/abs_below}: shared by conditions
  * and constraints. */
 static bool decode_test(sc_dec* d, json_t* o, int* channel, sc_test* test, double* lo, double* hi) {
-    static const char* const tests[] = {"above", "below", "outside", "inside", "abs_above",
-                                        "abs_below"};
+    static const char* const tests[] = {"above",  "below",     "outside",
+                                        "inside", "abs_above", "abs_below"};
     if ((*channel = sc_channel_ref(d, o, "channel")) < 0) return false;
     int found = -1;
     for (int i = 0; i < 6; i++)
@@ -538,8 +541,10 @@ static bool decode_test(sc_dec* d, json_t* o, int* channel, sc_test* test, doubl
         return sc_fail(d, "needs one of above, below, outside, inside, abs_above, abs_below");
     *test = (sc_test)found;
     double max = d->lim->max_abs;
-    if (found == SC_ABOVE || found == SC_ABS_ABOVE) return sc_num(d, o, tests[found], true, -max, max, lo);
-    if (found == SC_BELOW || found == SC_ABS_BELOW) return sc_num(d, o, tests[found], true, -max, max, hi);
+    if (found == SC_ABOVE || found == SC_ABS_ABOVE)
+        return sc_num(d, o, tests[found], true, -max, max, lo);
+    if (found == SC_BELOW || found == SC_ABS_BELOW)
+        return sc_num(d, o, tests[found], true, -max, max, hi);
     return sc_range(d, o, tests[found], true, lo, hi);
 }
 
@@ -577,9 +582,10 @@ static bool decode_checks(sc_dec* d, json_t* o, sc_condition* c) {
         size_t q = sc_push_index(d, (size_t)i);
         json_t* t = json_array_get(arr, (size_t)i);
         sc_check* k = new_check(d);
-        bool ok = k && (json_is_object(t) ? sc_only(d, t, keys) &&
-                                                 decode_test(d, t, &k->channel, &k->test, &k->lo, &k->hi)
-                                           : sc_fail(d, "must be an object"));
+        bool ok =
+            k && (json_is_object(t) ? sc_only(d, t, keys) &&
+                                          decode_test(d, t, &k->channel, &k->test, &k->lo, &k->hi)
+                                    : sc_fail(d, "must be an object"));
         sc_pop(d, q);
         if (!ok) return false;
     }
@@ -589,15 +595,14 @@ static bool decode_checks(sc_dec* d, json_t* o, sc_condition* c) {
 }
 
 static bool decode_condition(sc_dec* d, json_t* o, sc_condition* c, bool truncate) {
-    static const char* const keys[] = {"reason",    "channel",   "above",  "below",
-                                       "outside",   "inside",    "abs_above", "abs_below",
-                                       "all",       "for_steps", "reward", NULL};
+    static const char* const keys[] = {"reason",  "channel",   "above",     "below",
+                                       "outside", "inside",    "abs_above", "abs_below",
+                                       "all",     "for_steps", "reward",    NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     c->for_steps = 1;
     c->truncate = truncate;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "reason", true, &c->reason) ||
-        !decode_checks(d, o, c) ||
-        !sc_int(d, o, "for_steps", false, 1, 1000000, &c->for_steps) ||
+        !decode_checks(d, o, c) || !sc_int(d, o, "for_steps", false, 1, 1000000, &c->for_steps) ||
         !sc_num(d, o, "reward", false, -d->lim->max_abs, d->lim->max_abs, &c->reward))
         return false;
     c->has_reward = json_object_get(o, "reward") != NULL;
@@ -618,8 +623,8 @@ static bool decode_constraint(sc_dec* d, json_t* o, sp_constraint* c) {
         return sc_fail_at(d, "channel", "a constraint watches an observed channel");
     if (!c->doc) {
         char doc[160];
-        snprintf(doc, sizeof doc, "%s outside [%g, %g]", d->m->channels[c->sensor].ch.name,
-                 c->low, c->high);
+        snprintf(doc, sizeof doc, "%s outside [%g, %g]", d->m->channels[c->sensor].ch.name, c->low,
+                 c->high);
         if (!(c->doc = sc_strdup(d, doc))) return false;
     }
     return true;
@@ -671,8 +676,8 @@ bool sc_decode_outcomes(sc_dec* d, json_t* root) {
 
 /* ---- randomization ---- */
 
-static const char* const random_types[] = {"translate", "velocity", "rotate",  "spin",
-                                           "mass",      "friction", "gain",    "gravity"};
+static const char* const random_types[] = {"translate", "velocity", "rotate", "spin",
+                                           "mass",      "friction", "gain",   "gravity"};
 static const char* const axes[] = {"x", "y"};
 
 static bool decode_random(sc_dec* d, json_t* o, sc_random* r) {
@@ -766,22 +771,22 @@ static bool decode_smooth(sc_dec* d, json_t* o, sc_generator* g) {
     json_t* f = json_object_get(o, "flat");
     if (!f) return true;
     size_t p = sc_push_key(d, "flat");
-    bool ok = json_is_object(f) ? sc_only(d, f, keys) &&
-                                      sc_int(d, f, "from", true, 0, g->segments, &g->flat_from) &&
-                                      sc_int(d, f, "to", true, 0, g->segments, &g->flat_to) &&
-                                      sc_num(d, f, "y", true, -d->lim->max_abs, d->lim->max_abs, &g->flat_y)
-                                : sc_fail(d, "must be {\"from\", \"to\", \"y\"}");
+    bool ok = json_is_object(f)
+                  ? sc_only(d, f, keys) &&
+                        sc_int(d, f, "from", true, 0, g->segments, &g->flat_from) &&
+                        sc_int(d, f, "to", true, 0, g->segments, &g->flat_to) &&
+                        sc_num(d, f, "y", true, -d->lim->max_abs, d->lim->max_abs, &g->flat_y)
+                  : sc_fail(d, "must be {\"from\", \"to\", \"y\"}");
     if (ok && g->flat_to < g->flat_from) ok = sc_fail_at(d, "to", "must be >= from");
     sc_pop(d, p);
     return ok;
 }
 
 static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
-    static const char* const keys[] = {"type",  "name",  "style",  "x",     "y",    "segments",
-                                       "amplitude", "origin", "cols", "rows", "cell", "wall",
-                                       "area",  "count", "size",   "shape", "friction", "role",
-                                       "categories", "heights", "flat", "shoulder", "stream",
-                                       NULL};
+    static const char* const keys[] = {
+        "type",     "name", "style",      "x",       "y",    "segments", "amplitude", "origin",
+        "cols",     "rows", "cell",       "wall",    "area", "count",    "size",      "shape",
+        "friction", "role", "categories", "heights", "flat", "shoulder", "stream",    NULL};
     int type = 0;
     double max = d->lim->max_abs;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
@@ -806,7 +811,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
             !sc_range(d, o, "x", true, &g->x0, &g->x1) ||
             !sc_num(d, o, "y", false, -max, max, &g->y) ||
             !sc_int(d, o, "segments", true, 1, 100000, &g->segments) ||
-            !sc_num(d, o, "amplitude", false, 0.0, max, &g->amplitude) || !sc_role(d, o, "role", &g->role))
+            !sc_num(d, o, "amplitude", false, 0.0, max, &g->amplitude) ||
+            !sc_role(d, o, "role", &g->role))
             return false;
         if (!(g->x1 > g->x0)) return sc_fail_at(d, "x", "must span a length > 0");
         g->shapes = 3 * g->segments + 2; /* stumps and pits: three per piece; shoulders */
@@ -820,7 +826,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
             !sc_int(d, o, "cols", true, 1, 1000, &g->segments) ||
             !sc_int(d, o, "rows", true, 1, 1000, &g->rows) ||
             !sc_num(d, o, "cell", true, 1e-3, max, &g->cell) ||
-            !sc_num(d, o, "wall", false, 1e-3, max, &g->amplitude) || !sc_role(d, o, "role", &g->role))
+            !sc_num(d, o, "wall", false, 1e-3, max, &g->amplitude) ||
+            !sc_role(d, o, "role", &g->role))
             return false;
         if (!(g->amplitude < g->cell)) return sc_fail_at(d, "wall", "must be thinner than a cell");
         g->shapes = g->segments * (g->rows + 1) + g->rows * (g->segments + 1);

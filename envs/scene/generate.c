@@ -35,13 +35,16 @@ static int add_chain(sp_world* world, const sc_generator* g, const cpVect* p, in
 static int smooth(const sc_generator* g, sp_rng* rng, cpVect* p, double* raw) {
     int n = g->segments;
     double w = (g->x1 - g->x0) / n;
-    for (int i = 0; i <= n; i++) raw[i] = sp_rng_range(rng, g->height_lo, g->height_hi);
-    for (int i = g->flat_from; i >= 0 && i <= g->flat_to; i++) raw[i] = g->flat_y;
+    for (int i = 0; i <= n; i++)
+        raw[i] = sp_rng_range(rng, g->height_lo, g->height_hi);
+    for (int i = g->flat_from; i >= 0 && i <= g->flat_to; i++)
+        raw[i] = g->flat_y;
     for (int i = 0; i <= n; i++) {
         double prev = raw[i > 0 ? i - 1 : i], next = raw[i < n ? i + 1 : i];
         p[i] = cpv(g->x0 + w * i, (prev + raw[i] + next) / 3.0);
     }
-    for (int i = g->flat_from + 1; g->flat_from >= 0 && i < g->flat_to; i++) p[i].y = g->flat_y;
+    for (int i = g->flat_from + 1; g->flat_from >= 0 && i < g->flat_to; i++)
+        p[i].y = g->flat_y;
     return n + 1;
 }
 
@@ -74,7 +77,9 @@ static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
         double xa = g->x0 + w * i, xb = i + 1 == n ? g->x1 : g->x0 + w * (i + 1);
         double u = sp_rng_uniform(rng), v = sp_rng_uniform(rng);
         switch (g->style) {
-        case SC_ROUGH: p[k++] = cpv(xb, g->y + g->amplitude * (2.0 * u - 1.0)); break;
+        case SC_ROUGH:
+            p[k++] = cpv(xb, g->y + g->amplitude * (2.0 * u - 1.0));
+            break;
         case SC_STUMPS:
         case SC_PITS:
             /* Every third piece or so, a stump up (or a pit down), never on the first piece, so
@@ -93,7 +98,8 @@ static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
             }
             p[k++] = cpv(xb, y);
             break;
-        default: break;
+        default:
+            break;
         }
     }
     int rc = add_chain(world, g, p, k);
@@ -113,7 +119,8 @@ static int maze(const sc_generator* g, sp_world* world, sp_rng* rng) {
         free(stack);
         return SP_E_NO_MEMORY;
     }
-    for (int i = 0; i < cells; i++) cell[i] = 3;
+    for (int i = 0; i < cells; i++)
+        cell[i] = 3;
     int top = 0;
     stack[top++] = 0;
     cell[0] |= 4;
@@ -123,7 +130,8 @@ static int maze(const sc_generator* g, sp_world* world, sp_rng* rng) {
         static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
         for (int d = 0; d < 4; d++) {
             int nx = cx + dx[d], ny = cy + dy[d];
-            if (nx < 0 || ny < 0 || nx >= cols || ny >= rows || (cell[ny * cols + nx] & 4)) continue;
+            if (nx < 0 || ny < 0 || nx >= cols || ny >= rows || (cell[ny * cols + nx] & 4))
+                continue;
             next[n] = ny * cols + nx;
             dirs[n++] = d;
         }
@@ -133,10 +141,18 @@ static int maze(const sc_generator* g, sp_world* world, sp_rng* rng) {
         }
         int pick = (int)sp_rng_below(rng, (uint32_t)n), to = next[pick];
         switch (dirs[pick]) {
-        case 0: cell[c] &= (unsigned char)~1u; break;
-        case 1: cell[to] &= (unsigned char)~1u; break;
-        case 2: cell[c] &= (unsigned char)~2u; break;
-        default: cell[to] &= (unsigned char)~2u; break;
+        case 0:
+            cell[c] &= (unsigned char)~1u;
+            break;
+        case 1:
+            cell[to] &= (unsigned char)~1u;
+            break;
+        case 2:
+            cell[c] &= (unsigned char)~2u;
+            break;
+        default:
+            cell[to] &= (unsigned char)~2u;
+            break;
         }
         cell[to] |= 4;
         stack[top++] = to;
@@ -146,19 +162,25 @@ static int maze(const sc_generator* g, sp_world* world, sp_rng* rng) {
     int rc = 0;
     /* The south and west borders, then each cell's east and north walls. */
     for (int x = 0; x < cols && !rc; x++)
-        rc = add_static(world, g, cpBoxShapeNew2(ground, cpBBNew(x0 + s * x - t, y0 - t,
-                                                                  x0 + s * (x + 1) + t, y0 + t), 0.0));
+        rc = add_static(
+            world, g,
+            cpBoxShapeNew2(ground, cpBBNew(x0 + s * x - t, y0 - t, x0 + s * (x + 1) + t, y0 + t),
+                           0.0));
     for (int y = 0; y < rows && !rc; y++)
-        rc = add_static(world, g, cpBoxShapeNew2(ground, cpBBNew(x0 - t, y0 + s * y - t, x0 + t,
-                                                                  y0 + s * (y + 1) + t), 0.0));
+        rc = add_static(
+            world, g,
+            cpBoxShapeNew2(ground, cpBBNew(x0 - t, y0 + s * y - t, x0 + t, y0 + s * (y + 1) + t),
+                           0.0));
     for (int c = 0; c < cells && !rc; c++) {
         double cx = x0 + s * (c % cols), cy = y0 + s * (c / cols);
         if (cell[c] & 1)
-            rc = add_static(world, g, cpBoxShapeNew2(ground, cpBBNew(cx + s - t, cy - t, cx + s + t,
-                                                                      cy + s + t), 0.0));
+            rc = add_static(
+                world, g,
+                cpBoxShapeNew2(ground, cpBBNew(cx + s - t, cy - t, cx + s + t, cy + s + t), 0.0));
         if (!rc && (cell[c] & 2))
-            rc = add_static(world, g, cpBoxShapeNew2(ground, cpBBNew(cx - t, cy + s - t, cx + s + t,
-                                                                      cy + s + t), 0.0));
+            rc = add_static(
+                world, g,
+                cpBoxShapeNew2(ground, cpBBNew(cx - t, cy + s - t, cx + s + t, cy + s + t), 0.0));
     }
     free(cell);
     free(stack);

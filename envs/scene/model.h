@@ -20,21 +20,21 @@ typedef enum sc_shape_kind { SC_CIRCLE, SC_BOX, SC_POLYGON, SC_SEGMENT, SC_POLYL
 typedef struct sc_shape {
     sc_shape_kind kind;
     int body;
-    cpVect offset;    /* circle centre, box centre */
-    double angle;     /* box rotation in the body frame */
-    double radius;    /* circle radius; rounding of the others */
-    double w, h;      /* box */
-    cpVect a, b;      /* segment */
-    int vert_first;   /* polygon, polyline: into model.verts */
+    cpVect offset;  /* circle centre, box centre */
+    double angle;   /* box rotation in the body frame */
+    double radius;  /* circle radius; rounding of the others */
+    double w, h;    /* box */
+    cpVect a, b;    /* segment */
+    int vert_first; /* polygon, polyline: into model.verts */
     int vert_count;
-    double density;   /* kg/m^2, when the body has no mass */
+    double density; /* kg/m^2, when the body has no mass */
     double friction;
     double elasticity;
     uint32_t categories;
     uint32_t mask;
     uint32_t group;
-    bool collide;     /* false: drawn only (sp_world_add_visual_shape) */
-    int role;         /* sp_scene_role */
+    bool collide; /* false: drawn only (sp_world_add_visual_shape) */
+    int role;     /* sp_scene_role */
 } sc_shape;
 
 typedef struct sc_body {
@@ -75,20 +75,20 @@ typedef enum sc_joint_kind {
 typedef struct sc_joint {
     const char* name;
     sc_joint_kind kind;
-    int a, b;             /* bodies; SC_NONE is the world */
-    cpVect anchor_a;      /* local to a */
-    cpVect anchor_b;      /* local to b */
-    cpVect groove_a;      /* groove: the groove on a */
+    int a, b;        /* bodies; SC_NONE is the world */
+    cpVect anchor_a; /* local to a */
+    cpVect anchor_b; /* local to b */
+    cpVect groove_a; /* groove: the groove on a */
     cpVect groove_b;
-    double min, max;      /* slider distance; pivot limits when has_limit */
+    double min, max; /* slider distance; pivot limits when has_limit */
     bool has_limit;
-    double rest;          /* spring rest length or angle */
+    double rest; /* spring rest length or angle */
     double stiffness;
     double damping;
-    bool has_motor;       /* a simple motor beside the joint: actuators drive it */
-    double max_torque;    /* the motor's and servos' strength */
-    bool collide;         /* bodies of a joint collide with each other */
-    bool world_anchor;    /* pivot: made at anchor_a's world point; Chipmunk derives b's anchor */
+    bool has_motor;    /* a simple motor beside the joint: actuators drive it */
+    double max_torque; /* the motor's and servos' strength */
+    bool collide;      /* bodies of a joint collide with each other */
+    bool world_anchor; /* pivot: made at anchor_a's world point; Chipmunk derives b's anchor */
 } sc_joint;
 
 /* Per-episode quantities read from the world: what sensors, reward terms and conditions see. */
@@ -118,14 +118,14 @@ typedef enum sc_probe_kind {
 
 typedef struct sc_probe {
     sc_probe_kind kind;
-    int body;      /* the measured body */
-    int ref;       /* pose and velocity relative to this body; SC_NONE: world frame */
+    int body; /* the measured body */
+    int ref;  /* pose and velocity relative to this body; SC_NONE: world frame */
     int joint;
-    int other;     /* distance/bearing target; touch: only this body (SC_NONE: any) */
-    int role;      /* touch: only shapes of this role (-1: any) */
-    bool wrap;     /* angles wrapped to [-pi, pi] */
-    int imu;       /* index into the state's IMU slots */
-    int ray;       /* lidar: ray index within its sensor */
+    int other; /* distance/bearing target; touch: only this body (SC_NONE: any) */
+    int role;  /* touch: only shapes of this role (-1: any) */
+    bool wrap; /* angles wrapped to [-pi, pi] */
+    int imu;   /* index into the state's IMU slots */
+    int ray;   /* lidar: ray index within its sensor */
     int rays;
     double fov, range;
     cpVect offset; /* lidar origin in the body frame */
@@ -142,21 +142,26 @@ typedef struct sc_channel_def {
     bool observed; /* false: hidden, for reward and conditions only */
 } sc_channel_def;
 
-typedef enum sc_actuator_kind { SC_A_THRUSTER, SC_A_MOTOR_SPEED, SC_A_MOTOR_TORQUE, SC_A_SERVO } sc_actuator_kind;
+typedef enum sc_actuator_kind {
+    SC_A_THRUSTER,
+    SC_A_MOTOR_SPEED,
+    SC_A_MOTOR_TORQUE,
+    SC_A_SERVO
+} sc_actuator_kind;
 
 typedef struct sc_actuator {
     sc_actuator_kind kind;
-    int body;           /* thruster */
-    cpVect point;       /* thruster mount, body frame */
-    cpVect direction;   /* thruster push, body frame (world frame when world_frame) */
+    int body;         /* thruster */
+    cpVect point;     /* thruster mount, body frame */
+    cpVect direction; /* thruster push, body frame (world frame when world_frame) */
     bool world_frame;
-    int joint;          /* motors and servos */
-    double gain;        /* force or torque per unit of command */
-    double kp, kd;      /* servo */
-    double max_torque;  /* servo clamp */
-    double dispersion;  /* thruster: per env step, the push turns by U(-d, d) rad */
+    int joint;           /* motors and servos */
+    double gain;         /* force or torque per unit of command */
+    double kp, kd;       /* servo */
+    double max_torque;   /* servo clamp */
+    double dispersion;   /* thruster: per env step, the push turns by U(-d, d) rad */
     int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
-    bool fuel;          /* thruster: burns the world's tank */
+    bool fuel;           /* thruster: burns the world's tank */
     sp_channel ch;
 } sc_actuator;
 
@@ -184,13 +189,20 @@ typedef struct sc_component {
 typedef struct sc_term {
     sc_term_kind kind;
     double weight;
-    int channel;     /* value and progress: into model.channels */
-    int actuator;    /* effort */
-    int comp_first;  /* potential: into model.components */
+    int channel;    /* value and progress: into model.channels */
+    int actuator;   /* effort */
+    int comp_first; /* potential: into model.components */
     int comp_count;
 } sc_term;
 
-typedef enum sc_test { SC_ABOVE, SC_BELOW, SC_OUTSIDE, SC_INSIDE, SC_ABS_ABOVE, SC_ABS_BELOW } sc_test;
+typedef enum sc_test {
+    SC_ABOVE,
+    SC_BELOW,
+    SC_OUTSIDE,
+    SC_INSIDE,
+    SC_ABS_ABOVE,
+    SC_ABS_BELOW
+} sc_test;
 
 typedef struct sc_check {
     int channel;
@@ -200,12 +212,12 @@ typedef struct sc_check {
 
 typedef struct sc_condition {
     const char* reason;
-    int check_first;     /* all of these hold: into model.checks */
+    int check_first; /* all of these hold: into model.checks */
     int check_count;
-    int for_steps;       /* true this many consecutive steps */
-    bool has_reward;     /* the step's reward becomes `reward` */
+    int for_steps;   /* true this many consecutive steps */
+    bool has_reward; /* the step's reward becomes `reward` */
     double reward;
-    bool truncate;       /* truncation rather than termination */
+    bool truncate; /* truncation rather than termination */
 } sc_condition;
 
 typedef enum sc_random_kind {
@@ -223,38 +235,44 @@ typedef enum sc_random_kind {
 
 typedef struct sc_random {
     sc_random_kind kind;
-    int axis;           /* translate, velocity: 0 x, 1 y */
+    int axis; /* translate, velocity: 0 x, 1 y */
     int bodies[SC_MAX_RANDOM_BODIES];
     int body_count;
-    cpVect about;       /* rotate, spin: body-frame point */
-    int actuator;       /* scale_gain */
+    cpVect about; /* rotate, spin: body-frame point */
+    int actuator; /* scale_gain */
     double lo, hi;
 } sc_random;
 
 typedef enum sc_gen_kind { SC_G_TERRAIN, SC_G_MAZE, SC_G_SCATTER } sc_gen_kind;
-typedef enum sc_terrain_style { SC_ROUGH, SC_STUMPS, SC_PITS, SC_STAIRS, SC_SMOOTH } sc_terrain_style;
+typedef enum sc_terrain_style {
+    SC_ROUGH,
+    SC_STUMPS,
+    SC_PITS,
+    SC_STAIRS,
+    SC_SMOOTH
+} sc_terrain_style;
 
 typedef struct sc_generator {
     sc_gen_kind kind;
-    const char* name;    /* its stream's name */
-    int style;           /* terrain */
-    double x0, x1, y;    /* terrain span and base height */
-    int segments;        /* terrain: segments; maze: columns; scatter: count */
-    int rows;            /* maze */
-    double amplitude;    /* terrain: height scale; maze: wall thickness */
-    double cell;         /* maze cell size; scatter: object size */
-    cpVect origin;       /* maze lower-left; scatter area lower-left */
-    cpVect extent;       /* scatter area size */
+    const char* name; /* its stream's name */
+    int style;        /* terrain */
+    double x0, x1, y; /* terrain span and base height */
+    int segments;     /* terrain: segments; maze: columns; scatter: count */
+    int rows;         /* maze */
+    double amplitude; /* terrain: height scale; maze: wall thickness */
+    double cell;      /* maze cell size; scatter: object size */
+    cpVect origin;    /* maze lower-left; scatter area lower-left */
+    cpVect extent;    /* scatter area size */
     double friction;
     int role;
     uint32_t categories;
-    int shapes;          /* upper bound of shapes it adds */
+    int shapes; /* upper bound of shapes it adds */
     /* terrain "smooth": heights U(lo, hi) per point, a 3-point average, a flat span */
     double height_lo, height_hi;
     int flat_from, flat_to; /* point indices, inclusive; -1: none */
     double flat_y;
-    double shoulder;        /* flat extension past both ends */
-    bool env_stream;        /* draw from the env stream (in build order), not its own */
+    double shoulder; /* flat extension past both ends */
+    bool env_stream; /* draw from the env stream (in build order), not its own */
 } sc_generator;
 
 typedef struct sc_model {
@@ -276,12 +294,12 @@ typedef struct sc_model {
     sc_joint* joints;
     int actuator_count;
     sc_actuator* actuators;
-    int action_count;        /* discrete: rows of table */
+    int action_count; /* discrete: rows of table */
     const char** action_names;
-    double* table;           /* [action_count][actuator_count] */
-    int channel_count;       /* observed first, then hidden */
+    double* table;     /* [action_count][actuator_count] */
+    int channel_count; /* observed first, then hidden */
     sc_channel_def* channels;
-    sp_channel* observed;    /* the spec's sensors */
+    sp_channel* observed; /* the spec's sensors */
     sp_channel* spec_actuators;
     int term_count;
     sc_term* terms;
@@ -290,7 +308,7 @@ typedef struct sc_model {
     int check_count;
     sc_check* checks;
     bool has_fuel;
-    double fuel_capacity;    /* N s of impulse */
+    double fuel_capacity; /* N s of impulse */
     int latch_count;
     int condition_count;
     sc_condition* conditions;
@@ -302,30 +320,30 @@ typedef struct sc_model {
     sc_generator* generators;
     int imu_count;
     int ray_count;
-    int progress_count;      /* progress terms keep the last value */
-    int generated_shapes;    /* upper bound over all generators */
+    int progress_count;   /* progress terms keep the last value */
+    int generated_shapes; /* upper bound over all generators */
 
-    char* canonical;         /* keys sorted, compact */
+    char* canonical; /* keys sorted, compact */
     size_t canonical_len;
-    size_t bytes;            /* everything above, for accounting */
+    size_t bytes; /* everything above, for accounting */
 } sc_model;
 
 /* Episode state: the block the runtime allocates (state_size) and zeroes at each reset. The
  * model pointer comes first: the runtime writes it there (sp_env_class.model). */
 typedef struct sc_state {
     const sc_model* m;
-    cpBody** bodies;        /* [body_count], in the block after this header */
-    cpConstraint** motors;  /* [joint_count]: the simple motor of a joint, or NULL */
-    double* command;        /* [actuator_count] this step's command */
-    double* gain_scale;     /* [actuator_count] randomized strength */
-    double* progress_prev;  /* [term_count] */
-    int* cond_steps;        /* [condition_count] consecutive true steps */
-    cpVect* imu_prev_v;     /* [imu_count] body velocity at the last sense/evaluate */
-    double* tilt;           /* [actuator_count] this step's thrust dispersion, rad */
-    double* delivered;      /* [actuator_count] sum over the step's physics steps of u/gain */
-    double* latches;        /* [latch_count] contact events of this env step */
+    cpBody** bodies;       /* [body_count], in the block after this header */
+    cpConstraint** motors; /* [joint_count]: the simple motor of a joint, or NULL */
+    double* command;       /* [actuator_count] this step's command */
+    double* gain_scale;    /* [actuator_count] randomized strength */
+    double* progress_prev; /* [term_count] */
+    int* cond_steps;       /* [condition_count] consecutive true steps */
+    cpVect* imu_prev_v;    /* [imu_count] body velocity at the last sense/evaluate */
+    double* tilt;          /* [actuator_count] this step's thrust dispersion, rad */
+    double* delivered;     /* [actuator_count] sum over the step's physics steps of u/gain */
+    double* latches;       /* [latch_count] contact events of this env step */
     double gravity_scale;
-    double fuel;            /* N s left */
+    double fuel; /* N s left */
 } sc_state;
 
 #endif

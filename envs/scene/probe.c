@@ -36,8 +36,8 @@ static double lidar(const sc_state* s, const sp_world* world, const sc_probe* p)
     cpVect from = cpBodyLocalToWorld(b, sc_local(s->m, p->body, p->offset));
     cpVect to = cpvadd(from, cpvmult(cpv(sc_cos(a), sc_sin(a)), p->range));
     cpSegmentQueryInfo info;
-    cpShapeFilter filter = cpShapeFilterNew(p->group ? p->group : CP_NO_GROUP, CP_ALL_CATEGORIES,
-                                            p->mask);
+    cpShapeFilter filter =
+        cpShapeFilterNew(p->group ? p->group : CP_NO_GROUP, CP_ALL_CATEGORIES, p->mask);
     cpSpace* space = sp_world_space((sp_world*)world);
     if (cpSpaceSegmentQueryFirst(space, from, to, 0.0, filter, &info)) return info.alpha * p->range;
     return p->range;
@@ -73,7 +73,8 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
         double w = cpBodyGetAngularVelocity(b);
         return p->ref != SC_NONE ? w - cpBodyGetAngularVelocity(s->bodies[p->ref]) : w;
     }
-    case SC_P_UPRIGHT: return cpBodyGetRotation(b).x;
+    case SC_P_UPRIGHT:
+        return cpBodyGetRotation(b).x;
     case SC_P_JOINT_ANGLE:
     case SC_P_JOINT_SPEED: {
         const sc_joint* j = &s->m->joints[p->joint];
@@ -97,18 +98,24 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
     case SC_P_IMU_AX:
     case SC_P_IMU_AY: {
         cpVect g = cpSpaceGetGravity(sp_world_space((sp_world*)world));
-        cpVect acc = cpvmult(cpvsub(cpBodyGetVelocity(b), s->imu_prev_v[p->imu]),
-                             1.0 / frame_step(s));
+        cpVect acc =
+            cpvmult(cpvsub(cpBodyGetVelocity(b), s->imu_prev_v[p->imu]), 1.0 / frame_step(s));
         cpVect f = cpvunrotate(cpvsub(acc, g), cpBodyGetRotation(b));
         return p->kind == SC_P_IMU_AX ? f.x : f.y;
     }
-    case SC_P_IMU_GYRO: return cpBodyGetAngularVelocity(b);
-    case SC_P_LIDAR: return lidar(s, world, p);
-    case SC_P_ACTUATOR: return s->command[p->actuator];
-    case SC_P_SPEED: return cpvlength(cpBodyGetVelocity(b));
-    case SC_P_FUEL: return s->fuel / s->m->fuel_capacity;
+    case SC_P_IMU_GYRO:
+        return cpBodyGetAngularVelocity(b);
+    case SC_P_LIDAR:
+        return lidar(s, world, p);
+    case SC_P_ACTUATOR:
+        return s->command[p->actuator];
+    case SC_P_SPEED:
+        return cpvlength(cpBodyGetVelocity(b));
+    case SC_P_FUEL:
+        return s->fuel / s->m->fuel_capacity;
     case SC_P_CONTACT_BEGAN:
-    case SC_P_IMPACT: return s->latches[p->latch];
+    case SC_P_IMPACT:
+        return s->latches[p->latch];
     }
     return 0.0;
 }

@@ -64,8 +64,10 @@ bool sc_finish(sc_dec* d) {
     if (!(m->observed = sc_alloc(d, (size_t)spec->sensor_count, sizeof *m->observed)) ||
         !(m->spec_actuators = sc_alloc(d, (size_t)m->actuator_count, sizeof *m->spec_actuators)))
         return false;
-    for (int i = 0; i < spec->sensor_count; i++) m->observed[i] = m->channels[i].ch;
-    for (int i = 0; i < m->actuator_count; i++) m->spec_actuators[i] = m->actuators[i].ch;
+    for (int i = 0; i < spec->sensor_count; i++)
+        m->observed[i] = m->channels[i].ch;
+    for (int i = 0; i < m->actuator_count; i++)
+        m->spec_actuators[i] = m->actuators[i].ch;
     spec->sensors = m->observed;
     spec->constraint_count = m->constraint_count;
     spec->constraints = m->constraints;
@@ -98,7 +100,8 @@ static cpShape* new_shape(const sc_model* m, const sc_shape* sh, cpBody* body) {
     cpVect shift = m->bodies[sh->body].shift;
     cpVect offset = sc_local(m, sh->body, sh->offset);
     switch (sh->kind) {
-    case SC_CIRCLE: return cpCircleShapeNew(body, sh->radius, offset);
+    case SC_CIRCLE:
+        return cpCircleShapeNew(body, sh->radius, offset);
     case SC_BOX: {
         double r = sh->radius;
         if (sh->angle == 0.0 && cpveql(offset, cpvzero))
@@ -110,14 +113,14 @@ static cpShape* new_shape(const sc_model* m, const sc_shape* sh, cpBody* body) {
     }
     case SC_POLYGON:
         /* Recentred as Chipmunk's own examples do: the declared points, translated. */
-        return cpPolyShapeNew(body, sh->vert_count, m->verts + sh->vert_first,
-                              cpveql(shift, cpvzero) ? cpTransformIdentity
-                                                     : cpTransformTranslate(shift),
-                              sh->radius);
+        return cpPolyShapeNew(
+            body, sh->vert_count, m->verts + sh->vert_first,
+            cpveql(shift, cpvzero) ? cpTransformIdentity : cpTransformTranslate(shift), sh->radius);
     case SC_SEGMENT:
         return cpSegmentShapeNew(body, sc_local(m, sh->body, sh->a), sc_local(m, sh->body, sh->b),
                                  sh->radius);
-    case SC_POLYLINE: return NULL; /* added segment by segment */
+    case SC_POLYLINE:
+        return NULL; /* added segment by segment */
     }
     return NULL;
 }
@@ -126,12 +129,13 @@ static int add_shape(sp_world* world, const sc_shape* sh, cpShape* shape) {
     if (!shape) return SP_E_NO_MEMORY;
     /* Collision types only route contact events (latched sensors) to the body's handler. */
     cpShapeSetCollisionType(shape, (cpCollisionType)sh->body + 1);
-    shape = sh->collide ? sp_world_add_shape(world, shape) : sp_world_add_visual_shape(world, shape);
+    shape =
+        sh->collide ? sp_world_add_shape(world, shape) : sp_world_add_visual_shape(world, shape);
     if (!shape) return SP_E_NO_MEMORY;
     cpShapeSetFriction(shape, sh->friction);
     cpShapeSetElasticity(shape, sh->elasticity);
-    cpShapeSetFilter(shape, cpShapeFilterNew(sh->group ? sh->group : CP_NO_GROUP, sh->categories,
-                                             sh->mask));
+    cpShapeSetFilter(
+        shape, cpShapeFilterNew(sh->group ? sh->group : CP_NO_GROUP, sh->categories, sh->mask));
     sc_tag_shape(shape, sh->role);
     return 0;
 }
@@ -201,9 +205,9 @@ static int build_joints(sc_state* s, sp_world* world) {
         int rc = 0;
         switch (j->kind) {
         case SC_PIVOT:
-            rc = add_constraint(world, j, j->world_anchor
-                                              ? cpPivotJointNew(a, b, cpBodyLocalToWorld(a, aa))
-                                              : cpPivotJointNew2(a, b, aa, ab));
+            rc = add_constraint(world, j,
+                                j->world_anchor ? cpPivotJointNew(a, b, cpBodyLocalToWorld(a, aa))
+                                                : cpPivotJointNew2(a, b, aa, ab));
             if (!rc && j->has_limit)
                 rc = add_constraint(world, j, cpRotaryLimitJointNew(a, b, j->min, j->max));
             break;
@@ -282,8 +286,12 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
                 }
             }
             break;
-        case SC_R_ROTATE: rotate_about(b, sc_local(m, r->bodies[0], r->about), x); break;
-        case SC_R_SPIN: spin_about(b, sc_local(m, r->bodies[0], r->about), x); break;
+        case SC_R_ROTATE:
+            rotate_about(b, sc_local(m, r->bodies[0], r->about), x);
+            break;
+        case SC_R_SPIN:
+            spin_about(b, sc_local(m, r->bodies[0], r->about), x);
+            break;
         case SC_R_MASS:
             cpBodySetMass(b, cpBodyGetMass(b) * x);
             cpBodySetMoment(b, cpBodyGetMoment(b) * x);
@@ -305,7 +313,9 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
                 cpConstraintSetMaxForce(motor, cpConstraintGetMaxForce(motor) * x);
             }
             break;
-        case SC_R_GRAVITY: s->gravity_scale *= x; break;
+        case SC_R_GRAVITY:
+            s->gravity_scale *= x;
+            break;
         }
     }
 }
@@ -351,7 +361,8 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
     const sc_model* m = s->m;
     bind_state(s);
     s->gravity_scale = 1.0;
-    for (int i = 0; i < m->actuator_count; i++) s->gain_scale[i] = 1.0;
+    for (int i = 0; i < m->actuator_count; i++)
+        s->gain_scale[i] = 1.0;
     s->fuel = m->fuel_capacity;
     cpSpace* space = sp_world_space(world);
     cpSpaceSetDamping(space, m->damping);
@@ -384,20 +395,25 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
 void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) {
     sc_state* s = state;
     const sc_model* m = s->m;
-    for (int i = 0; i < m->latch_count; i++) s->latches[i] = 0.0;
+    for (int i = 0; i < m->latch_count; i++)
+        s->latches[i] = 0.0;
     /* Every dispersion is drawn whatever the action, so the stream advances the same way
      * under every policy. */
     for (int i = 0; i < m->actuator_count; i++) {
         const sc_actuator* a = &m->actuators[i];
         s->delivered[i] = 0.0;
-        if (a->dispersion > 0.0) s->tilt[i] = sp_rng_range(rng, -a->dispersion, a->dispersion);
-        else if (a->dispersion_from >= 0) s->tilt[i] = s->tilt[a->dispersion_from];
+        if (a->dispersion > 0.0)
+            s->tilt[i] = sp_rng_range(rng, -a->dispersion, a->dispersion);
+        else if (a->dispersion_from >= 0)
+            s->tilt[i] = s->tilt[a->dispersion_from];
     }
     if (m->action_count > 0) {
         const double* row = m->table + (size_t)action->index * (size_t)m->actuator_count;
-        for (int i = 0; i < m->actuator_count; i++) s->command[i] = row[i];
+        for (int i = 0; i < m->actuator_count; i++)
+            s->command[i] = row[i];
     } else {
-        for (int i = 0; i < m->actuator_count; i++) s->command[i] = (double)action->value[i];
+        for (int i = 0; i < m->actuator_count; i++)
+            s->command[i] = (double)action->value[i];
     }
     for (int i = 0; i < m->actuator_count; i++) {
         const sc_actuator* a = &m->actuators[i];
@@ -445,10 +461,12 @@ void sc_apply(void* state, sp_world* world) {
                 dir = cpvrotate(dir, sc_forangle(s->tilt[i]));
             cpVect f = cpvmult(dir, u);
             if (!a->world_frame) f = cpvrotate(f, cpBodyGetRotation(b));
-            cpBodyApplyForceAtWorldPoint(b, f, cpBodyLocalToWorld(b, sc_local(m, a->body, a->point)));
+            cpBodyApplyForceAtWorldPoint(b, f,
+                                         cpBodyLocalToWorld(b, sc_local(m, a->body, a->point)));
             break;
         }
-        case SC_A_MOTOR_SPEED: break; /* the motor constraint does it */
+        case SC_A_MOTOR_SPEED:
+            break; /* the motor constraint does it */
         case SC_A_MOTOR_TORQUE: {
             const sc_joint* j = &m->joints[a->joint];
             torque_between(sc_body_ptr(s, world, j->a), sc_body_ptr(s, world, j->b), u);
@@ -478,12 +496,18 @@ void sc_sense(const void* state, const sp_world* world, float* obs) {
 
 static bool check(const sc_check* c, double v) {
     switch (c->test) {
-    case SC_ABOVE: return v > c->lo;
-    case SC_BELOW: return v < c->hi;
-    case SC_OUTSIDE: return v < c->lo || v > c->hi;
-    case SC_INSIDE: return v >= c->lo && v <= c->hi;
-    case SC_ABS_ABOVE: return fabs(v) > c->lo;
-    case SC_ABS_BELOW: return fabs(v) < c->hi;
+    case SC_ABOVE:
+        return v > c->lo;
+    case SC_BELOW:
+        return v < c->hi;
+    case SC_OUTSIDE:
+        return v < c->lo || v > c->hi;
+    case SC_INSIDE:
+        return v >= c->lo && v <= c->hi;
+    case SC_ABS_ABOVE:
+        return fabs(v) > c->lo;
+    case SC_ABS_BELOW:
+        return fabs(v) < c->hi;
     }
     return false;
 }
@@ -533,7 +557,9 @@ void sc_evaluate(void* state, const sp_world* world, const sp_action* action, sp
     for (int i = 0; i < m->term_count; i++) {
         const sc_term* t = &m->terms[i];
         switch (t->kind) {
-        case SC_T_ALIVE: reward += t->weight; break;
+        case SC_T_ALIVE:
+            reward += t->weight;
+            break;
         case SC_T_VALUE:
             reward += t->weight * sc_probe_read(s, world, &m->channels[t->channel].probe);
             break;
@@ -554,7 +580,8 @@ void sc_evaluate(void* state, const sp_world* world, const sp_action* action, sp
             break;
         case SC_T_ACTION_COST: {
             double sum = 0.0;
-            for (int k = 0; k < m->actuator_count; k++) sum += s->command[k] * s->command[k];
+            for (int k = 0; k < m->actuator_count; k++)
+                sum += s->command[k] * s->command[k];
             reward -= t->weight * sum;
             break;
         }
@@ -592,8 +619,10 @@ void sc_hash(const void* state, sp_hash* h) {
         sp_hash_f64(h, s->command[i]);
         sp_hash_f64(h, s->gain_scale[i]);
     }
-    for (int i = 0; i < m->term_count; i++) sp_hash_f64(h, s->progress_prev[i]);
-    for (int i = 0; i < m->condition_count; i++) sp_hash_u64(h, (uint64_t)s->cond_steps[i]);
+    for (int i = 0; i < m->term_count; i++)
+        sp_hash_f64(h, s->progress_prev[i]);
+    for (int i = 0; i < m->condition_count; i++)
+        sp_hash_u64(h, (uint64_t)s->cond_steps[i]);
     for (int i = 0; i < m->imu_count; i++) {
         sp_hash_f64(h, s->imu_prev_v[i].x);
         sp_hash_f64(h, s->imu_prev_v[i].y);
@@ -602,7 +631,8 @@ void sc_hash(const void* state, sp_hash* h) {
         sp_hash_f64(h, s->tilt[i]);
         sp_hash_f64(h, s->delivered[i]);
     }
-    for (int i = 0; i < m->latch_count; i++) sp_hash_f64(h, s->latches[i]);
+    for (int i = 0; i < m->latch_count; i++)
+        sp_hash_f64(h, s->latches[i]);
     sp_hash_f64(h, s->gravity_scale);
     sp_hash_f64(h, s->fuel);
 }

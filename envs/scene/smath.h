@@ -10,10 +10,20 @@
 
 #include "sandpit/math.h"
 
-static inline double sc_sin(double x) { return sp_sin(x); }
-static inline double sc_cos(double x) { return sp_cos(x); }
-static inline double sc_atan2(double y, double x) { return sp_atan2(y, x); }
-static inline cpVect sc_forangle(double a) { return cpvforangle(a); }
-static inline double sc_wrap_angle(double a) { return remainder(a, 2.0 * 3.14159265358979323846); }
+static inline double sc_sin(double x) {
+    return sp_sin(x);
+}
+static inline double sc_cos(double x) {
+    return sp_cos(x);
+}
+static inline double sc_atan2(double y, double x) {
+    return sp_atan2(y, x);
+}
+static inline cpVect sc_forangle(double a) {
+    return cpvforangle(a);
+}
+static inline double sc_wrap_angle(double a) {
+    return remainder(a, 2.0 * 3.14159265358979323846);
+}
 
 #endif

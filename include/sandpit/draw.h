@@ -126,8 +126,7 @@ typedef struct sp_draw_ray {
  * sensor; `truth` and `valid` may be NULL. Bodies are read from `world` as posed. Writes at
  * most `max` rays; returns how many. */
 int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, const float* seen,
-                               const float* truth, const uint8_t* valid, sp_draw_ray* out,
-                               int max);
+                               const float* truth, const uint8_t* valid, sp_draw_ray* out, int max);
 
 /* Overrides a shape's colour (a scene's roles: agent, goal, hazard). `fallback` is the colour
  * by creation order; return it to keep it. Colours should stay in the 6x6x6 cube. */
@@ -225,15 +224,15 @@ sp_rgb sp_draw_fault_band(int index);
 #define SP_CHART_MAX_SERIES 4
 
 typedef struct sp_chart_series {
-    const float* values;  /* count + 1 values: steps 0..count; non-finite ones leave a gap */
-    int count;            /* may be shorter than the chart's step_count (a shorter file) */
+    const float* values; /* count + 1 values: steps 0..count; non-finite ones leave a gap */
+    int count;           /* may be shorter than the chart's step_count (a shorter file) */
     sp_rgb color;
     const uint8_t* valid; /* per step: 0 draws the line into that step grey; NULL: all valid */
 } sp_chart_series;
 
 typedef struct sp_chart {
-    const char* title;  /* top-left, e.g. "hull.x m  seen 0.12  true 0.10" */
-    int step_count;     /* x axis: steps 0..step_count, the same columns as sp_draw_timeline */
+    const char* title; /* top-left, e.g. "hull.x m  seen 0.12  true 0.10" */
+    int step_count;    /* x axis: steps 0..step_count, the same columns as sp_draw_timeline */
     sp_chart_series series[SP_CHART_MAX_SERIES]; /* drawn in order: the last is on top */
     int series_count;
     const uint8_t* band;  /* per step: 0, or 1 + the fault index whose tint fills the column */

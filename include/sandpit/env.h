@@ -64,10 +64,10 @@ typedef struct sp_env_spec {
     int sensor_count;
     const sp_channel* sensors; /* the observation: float32[sensor_count] in this order */
     sp_action_kind action_kind;
-    int action_count;                 /* discrete: number of actions, 0..action_count-1 */
-    const char* const* action_names;  /* discrete: a name per action */
-    int actuator_count;               /* continuous: channels of float32[actuator_count] */
-    const sp_channel* actuators;      /* continuous: names and bounds */
+    int action_count;                /* discrete: number of actions, 0..action_count-1 */
+    const char* const* action_names; /* discrete: a name per action */
+    int actuator_count;              /* continuous: channels of float32[actuator_count] */
+    const sp_channel* actuators;     /* continuous: names and bounds */
     int constraint_count;
     const sp_constraint* constraints; /* safety constraints, reported as cost */
     int ray_count;

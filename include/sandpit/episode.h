@@ -25,9 +25,9 @@ typedef struct sp_episode sp_episode;
 /* Where an event came from. Listed once: wire names and replay codes follow this table.
  * Machine events depend on the machine (wall clock, CPU time): a replay re-applies them from
  * the record instead of measuring again. */
-#define SP_EVENT_SOURCE_LIST(X)                                                                   \
-    X(SP_EVENT_GUARD, 1, "guardrail")                                                             \
-    X(SP_EVENT_FAULT, 2, "fault")                                                                 \
+#define SP_EVENT_SOURCE_LIST(X)                                                                    \
+    X(SP_EVENT_GUARD, 1, "guardrail")                                                              \
+    X(SP_EVENT_FAULT, 2, "fault")                                                                  \
     X(SP_EVENT_MACHINE, 3, "machine")
 
 typedef enum sp_event_source {
@@ -39,12 +39,12 @@ typedef enum sp_event_source {
 /* Something a layer noticed or did during one step (a guardrail trip, a fault window
  * opening). Layers emit events; the recorder writes them; `info` reports them. */
 typedef struct sp_event {
-    uint16_t source;  /* sp_event_source */
-    uint16_t code;    /* the source's own code (guardrail reason, fault kind) */
-    int16_t channel;  /* sensor or actuator index, -1 for none */
-    uint16_t flags;   /* source-specific */
-    float value;      /* the offending or applied value */
-    float limit;      /* the limit it was held against */
+    uint16_t source; /* sp_event_source */
+    uint16_t code;   /* the source's own code (guardrail reason, fault kind) */
+    int16_t channel; /* sensor or actuator index, -1 for none */
+    uint16_t flags;  /* source-specific */
+    float value;     /* the offending or applied value */
+    float limit;     /* the limit it was held against */
 } sp_event;
 
 #define SP_MAX_STEP_EVENTS 32
@@ -99,8 +99,8 @@ typedef struct sp_layer {
 
 typedef struct sp_episode_def {
     const sp_env_class* env;
-    uint64_t seed;  /* used by the first reset when it is given no seed */
-    int max_steps;  /* 0: the env's own */
+    uint64_t seed; /* used by the first reset when it is given no seed */
+    int max_steps; /* 0: the env's own */
 } sp_episode_def;
 
 /* An episode def for `env` with seed 0 and the env's max steps. */

@@ -5,22 +5,22 @@
  * stable name (sent on the wire and printed by tools). Never renumber or rename one: clients
  * match on the name. */
 
-#define SP_ERROR_LIST(X)                                                                          \
-    X(SP_OK, 0, "ok")                                                                             \
-    X(SP_E_BAD_ARGUMENT, -1, "bad_argument")                                                      \
-    X(SP_E_NO_MEMORY, -2, "no_memory")                                                            \
-    X(SP_E_UNKNOWN_ENV, -3, "unknown_env")                                                        \
-    X(SP_E_BAD_ACTION, -4, "bad_action")                                                          \
-    X(SP_E_NEEDS_RESET, -5, "needs_reset")                                                        \
-    X(SP_E_BAD_REQUEST, -6, "bad_request")                                                        \
-    X(SP_E_UNKNOWN_OP, -7, "unknown_op")                                                          \
-    X(SP_E_UNKNOWN_SESSION, -8, "unknown_session")                                                \
-    X(SP_E_TOO_LARGE, -9, "too_large")                                                            \
-    X(SP_E_LIMIT, -10, "limit_exceeded")                                                          \
-    X(SP_E_VERSION, -11, "version_mismatch")                                                      \
-    X(SP_E_INTERNAL, -12, "internal")                                                             \
-    X(SP_E_IO, -13, "io_error")                                                               \
-    X(SP_E_RATE_LIMITED, -14, "rate_limited")                                                    \
+#define SP_ERROR_LIST(X)                                                                           \
+    X(SP_OK, 0, "ok")                                                                              \
+    X(SP_E_BAD_ARGUMENT, -1, "bad_argument")                                                       \
+    X(SP_E_NO_MEMORY, -2, "no_memory")                                                             \
+    X(SP_E_UNKNOWN_ENV, -3, "unknown_env")                                                         \
+    X(SP_E_BAD_ACTION, -4, "bad_action")                                                           \
+    X(SP_E_NEEDS_RESET, -5, "needs_reset")                                                         \
+    X(SP_E_BAD_REQUEST, -6, "bad_request")                                                         \
+    X(SP_E_UNKNOWN_OP, -7, "unknown_op")                                                           \
+    X(SP_E_UNKNOWN_SESSION, -8, "unknown_session")                                                 \
+    X(SP_E_TOO_LARGE, -9, "too_large")                                                             \
+    X(SP_E_LIMIT, -10, "limit_exceeded")                                                           \
+    X(SP_E_VERSION, -11, "version_mismatch")                                                       \
+    X(SP_E_INTERNAL, -12, "internal")                                                              \
+    X(SP_E_IO, -13, "io_error")                                                                    \
+    X(SP_E_RATE_LIMITED, -14, "rate_limited")                                                      \
     X(SP_E_BAD_SCENE, -15, "bad_scene")
 
 typedef enum sp_error {

@@ -2,8 +2,9 @@
 #define SANDPIT_HASH_H
 
 /* A 64-bit hash (XXH64's lane mixing, without its final avalanche), fed incrementally.
- * Used for the state hash recorded at every step and for deriving stream seeds from names. Floating-point values are hashed by their bits: the
- * hash proves bit-exact reproduction, not approximate agreement. */
+ * Used for the state hash recorded at every step and for deriving stream seeds from names.
+ * Floating-point values are hashed by their bits: the hash proves bit-exact reproduction, not
+ * approximate agreement. */
 
 #include <stddef.h>
 #include <stdint.h>

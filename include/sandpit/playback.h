@@ -112,12 +112,12 @@ typedef struct sp_playback_channel {
                          "return", "cost" */
     const char* unit;
     sp_playback_channel_kind kind;
-    int index;                 /* sensor or actuator index; 0 otherwise */
-    const float* primary;      /* as seen / as sent / the value */
-    const float* secondary;    /* as it truly was / as applied; NULL for the others */
-    const uint8_t* valid;      /* per step, 0 while an outage covered the channel; NULL: all */
-    const uint8_t* band;       /* per step, 0 or 1 + the first active fault acting on it */
-    const char* primary_name;  /* legend words: "seen", "sent", NULL */
+    int index;                /* sensor or actuator index; 0 otherwise */
+    const float* primary;     /* as seen / as sent / the value */
+    const float* secondary;   /* as it truly was / as applied; NULL for the others */
+    const uint8_t* valid;     /* per step, 0 while an outage covered the channel; NULL: all */
+    const uint8_t* band;      /* per step, 0 or 1 + the first active fault acting on it */
+    const char* primary_name; /* legend words: "seen", "sent", NULL */
     const char* secondary_name;
 } sp_playback_channel;
 

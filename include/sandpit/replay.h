@@ -101,8 +101,9 @@ const char* sp_recorder_path(const sp_recorder* rec);
 uint64_t sp_recorder_files(const sp_recorder* rec);
 
 /* Finishes the current file (a footer with ended = "closed" if the episode is still running),
- * waits until all of this recorder's files are written, and frees the recorder. Stepping the episode afterwards is a use after free: destroy the
- * recorder after the episode's last step, or destroy the episode first. NULL is allowed. */
+ * waits until all of this recorder's files are written, and frees the recorder. Stepping the
+ * episode afterwards is a use after free: destroy the recorder after the episode's last step, or
+ * destroy the episode first. NULL is allowed. */
 void sp_recorder_destroy(sp_recorder* rec);
 
 /* ---- Reading ---------------------------------------------------------------------------- */

@@ -23,17 +23,17 @@
 /* What one scene may hold. Scenes from clients are untrusted: the server decodes them with
  * these limits and counts sp_scene_memory against its ceiling (docs/SECURITY.md). */
 typedef struct sp_scene_limits {
-    size_t max_bytes;      /* the JSON text */
-    int max_bodies;        /* declared bodies */
-    int max_shapes;        /* declared shapes, all bodies */
+    size_t max_bytes; /* the JSON text */
+    int max_bodies;   /* declared bodies */
+    int max_shapes;   /* declared shapes, all bodies */
     int max_joints;
-    int max_vertices;      /* one polygon's or polyline's points */
+    int max_vertices; /* one polygon's or polyline's points */
     int max_total_vertices;
-    int max_rays;          /* lidar rays, all sensors */
-    int max_generated;     /* shapes generators may add per episode, all generators */
-    int max_actions;       /* discrete action table rows */
-    int max_terms;         /* reward terms + conditions + constraints + randomization ops */
-    double max_abs;        /* |number| for any number in the scene */
+    int max_rays;      /* lidar rays, all sensors */
+    int max_generated; /* shapes generators may add per episode, all generators */
+    int max_actions;   /* discrete action table rows */
+    int max_terms;     /* reward terms + conditions + constraints + randomization ops */
+    double max_abs;    /* |number| for any number in the scene */
 } sp_scene_limits;
 
 /* 1 MiB, 256 bodies, 1024 shapes, 256 joints, 64 vertices per shape, 4096 in all, 256 rays,
@@ -70,20 +70,20 @@ size_t sp_scene_memory(const sp_scene* scene);
 size_t sp_scene_episode_memory(const sp_scene* scene);
 
 /* Roles of shapes, for drawing and for conditions; listed once. */
-#define SP_SCENE_ROLE_LIST(X)                                                                     \
-    X(SP_ROLE_NONE, "none")                                                                       \
-    X(SP_ROLE_AGENT, "agent")                                                                     \
-    X(SP_ROLE_GOAL, "goal")                                                                       \
-    X(SP_ROLE_HAZARD, "hazard")                                                                   \
-    X(SP_ROLE_TERRAIN, "terrain")                                                                 \
-    X(SP_ROLE_OBSTACLE, "obstacle")                                                               \
+#define SP_SCENE_ROLE_LIST(X)                                                                      \
+    X(SP_ROLE_NONE, "none")                                                                        \
+    X(SP_ROLE_AGENT, "agent")                                                                      \
+    X(SP_ROLE_GOAL, "goal")                                                                        \
+    X(SP_ROLE_HAZARD, "hazard")                                                                    \
+    X(SP_ROLE_TERRAIN, "terrain")                                                                  \
+    X(SP_ROLE_OBSTACLE, "obstacle")                                                                \
     X(SP_ROLE_TARGET, "target")
 
 typedef enum sp_scene_role {
 #define SP_SCENE_ROLE_ENUM(sym, name) sym,
     SP_SCENE_ROLE_LIST(SP_SCENE_ROLE_ENUM)
 #undef SP_SCENE_ROLE_ENUM
-    SP_ROLE_COUNT
+        SP_ROLE_COUNT
 } sp_scene_role;
 
 /* "agent" for SP_ROLE_AGENT; NULL out of range. */

@@ -33,12 +33,12 @@ typedef struct sp_server_def {
      * see sp_server_endpoint), "ipc:///tmp/sandpit.sock". The strings are copied. */
     const char* const* binds;
     int bind_count;
-    size_t max_message_bytes;  /* larger requests get `too_large`; twice this drops the peer */
-    int max_sessions;          /* open sessions at once */
-    int max_envs_per_session;  /* num_envs of one `make` */
-    int max_total_envs;        /* envs over all open sessions */
-    double idle_timeout_s;     /* sessions idle this long are closed; 0 never */
-    int threads;               /* stepping threads, the loop's own included */
+    size_t max_message_bytes; /* larger requests get `too_large`; twice this drops the peer */
+    int max_sessions;         /* open sessions at once */
+    int max_envs_per_session; /* num_envs of one `make` */
+    int max_total_envs;       /* envs over all open sessions */
+    double idle_timeout_s;    /* sessions idle this long are closed; 0 never */
+    int threads;              /* stepping threads, the loop's own included */
     sp_log_level log_level;
     /* Memory ceiling: `make` is refused (limit_exceeded) when the estimated cost of all
      * sessions, or the resident size plus a new session's estimate, would pass it. */

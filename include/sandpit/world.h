@@ -16,11 +16,11 @@
 typedef struct sp_world sp_world;
 
 typedef struct sp_world_def {
-    double dt;       /* physics step, seconds; never changes during a world's life */
-    int iterations;  /* solver iterations per step */
+    double dt;        /* physics step, seconds; never changes during a world's life */
+    int iterations;   /* solver iterations per step */
     double gravity_x; /* m/s^2 */
     double gravity_y;
-    double damping;  /* fraction of velocity kept per second (Chipmunk's convention); 1 = none */
+    double damping; /* fraction of velocity kept per second (Chipmunk's convention); 1 = none */
 } sp_world_def;
 
 /* dt 1/60 s, 10 iterations, gravity (0, -9.81), no damping. */

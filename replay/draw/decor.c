@@ -59,8 +59,8 @@ static void pad_flag(sp_image* img, const sp_camera* cam, double x) {
     sp_draw_convex(img, xs, ys, 3, flag_color);
 }
 
-static void lander(sp_image* img, const sp_camera* cam, const sp_world* world,
-                   const sp_action* a, bool continuous) {
+static void lander(sp_image* img, const sp_camera* cam, const sp_world* world, const sp_action* a,
+                   bool continuous) {
     pad_flag(img, cam, -LANDER_PAD_HALF);
     pad_flag(img, cam, LANDER_PAD_HALF);
     if (!a || sp_world_body_count(world) < 1 || sp_world_shape_count(world) < 1) return;

@@ -100,10 +100,8 @@ sp_rgb sp_draw_body_color(const sp_world* world, int index) {
  * their role's colour, agent parts and untagged shapes the palette, terrain grey. */
 sp_rgb sp_draw_role_color(int role) {
     static const sp_rgb role_colors[] = {
-        [SP_ROLE_GOAL] = {51, 204, 51},
-        [SP_ROLE_HAZARD] = {255, 51, 51},
-        [SP_ROLE_TERRAIN] = {153, 153, 153},
-        [SP_ROLE_OBSTACLE] = {153, 102, 51},
+        [SP_ROLE_GOAL] = {51, 204, 51},      [SP_ROLE_HAZARD] = {255, 51, 51},
+        [SP_ROLE_TERRAIN] = {153, 153, 153}, [SP_ROLE_OBSTACLE] = {153, 102, 51},
         [SP_ROLE_TARGET] = {255, 255, 51},
     };
     if (role <= SP_ROLE_AGENT || role >= SP_ROLE_COUNT) return shape_palette[0];
@@ -342,8 +340,8 @@ int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, c
         double len = dropped ? r->range : fmin(fmax(got, 0.0), r->range);
         double tlen = isfinite(real) ? fmin(fmax(real, 0.0), r->range) : len;
         cpVect end = cpvadd(origin, cpvmult(dir, len)), tend = cpvadd(origin, cpvmult(dir, tlen));
-        out[n++] = (sp_draw_ray){origin.x, origin.y, end.x, end.y, tend.x, tend.y,
-                                 !dropped && got < r->range, dropped};
+        out[n++] = (sp_draw_ray){
+            origin.x, origin.y, end.x, end.y, tend.x, tend.y, !dropped && got < r->range, dropped};
     }
     return n;
 }

@@ -40,19 +40,20 @@ typedef struct export_opts {
 } export_opts;
 
 static void usage(FILE* out) {
-    fprintf(out,
-            "usage: sandpit replay export FILE... [--frames DIR] [--gif OUT.gif] [--video OUT.mp4]\n"
-            "                             [--size WxH] [--every N] [--fps F] [--no-hud] "
-            "[--quiet]\n"
-            "  several FILEs: frames into DIR/<name>/, GIFs into the directory --gif names\n"
-            "  (DIR/<name>.gif), where <name> is the file's name without .sprp\n"
-            "  --frames DIR   one PNG per step: DIR/frame_000000.png (the reset) .. step N\n"
-            "  --gif OUT      an animated GIF, looping\n"
-            "  --video OUT    a video through ffmpeg (must be on PATH)\n"
-            "  --size WxH     frame size in pixels (default 640x480)\n"
-            "  --every N      keep every Nth step (and the last); default 1\n"
-            "  --fps F        frames per second of the GIF or video (default: real time / N)\n"
-            "  --no-hud       the scene only\n");
+    fprintf(
+        out,
+        "usage: sandpit replay export FILE... [--frames DIR] [--gif OUT.gif] [--video OUT.mp4]\n"
+        "                             [--size WxH] [--every N] [--fps F] [--no-hud] "
+        "[--quiet]\n"
+        "  several FILEs: frames into DIR/<name>/, GIFs into the directory --gif names\n"
+        "  (DIR/<name>.gif), where <name> is the file's name without .sprp\n"
+        "  --frames DIR   one PNG per step: DIR/frame_000000.png (the reset) .. step N\n"
+        "  --gif OUT      an animated GIF, looping\n"
+        "  --video OUT    a video through ffmpeg (must be on PATH)\n"
+        "  --size WxH     frame size in pixels (default 640x480)\n"
+        "  --every N      keep every Nth step (and the last); default 1\n"
+        "  --fps F        frames per second of the GIF or video (default: real time / N)\n"
+        "  --no-hud       the scene only\n");
 }
 
 static void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,15 +78,16 @@ static bool parse_int(const char* text, int lo, int hi, int* out) {
 }
 
 static const struct option export_options[] = {
-    {"help", no_argument, NULL, 'h'},     {"frames", required_argument, NULL, 'f'},
-    {"gif", required_argument, NULL, 'g'}, {"video", required_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},       {"frames", required_argument, NULL, 'f'},
+    {"gif", required_argument, NULL, 'g'},  {"video", required_argument, NULL, 'v'},
     {"size", required_argument, NULL, 's'}, {"every", required_argument, NULL, 'e'},
-    {"fps", required_argument, NULL, 'r'}, {"no-hud", no_argument, NULL, 'n'},
-    {"quiet", no_argument, NULL, 'q'},    {NULL, 0, NULL, 0},
+    {"fps", required_argument, NULL, 'r'},  {"no-hud", no_argument, NULL, 'n'},
+    {"quiet", no_argument, NULL, 'q'},      {NULL, 0, NULL, 0},
 };
 
 static int parse(int argc, char** argv, export_opts* o) {
-    static const sp_cliopt cli = {"sandpit: replay export", NULL, "see sandpit replay export --help"};
+    static const sp_cliopt cli = {"sandpit: replay export", NULL,
+                                  "see sandpit replay export --help"};
     int ch;
     /* getopt's vector starts at "export", just before our arguments (see export.h). */
     while ((ch = sp_cliopt_next(&cli, argc + 1, argv - 1, "h", export_options)) != -1) {

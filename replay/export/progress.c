@@ -47,8 +47,8 @@ static void draw(sp_progress* p, double t, bool final) {
         for (int i = 0; i < BAR_WIDTH; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR_WIDTH] = '\0';
-        fprintf(p->out, "\r%s [%s] %d/%d %3d%% %s %s", p->label, bar, p->done, p->total, pct,
-                when, final ? "elapsed\n" : "left   ");
+        fprintf(p->out, "\r%s [%s] %d/%d %3d%% %s %s", p->label, bar, p->done, p->total, pct, when,
+                final ? "elapsed\n" : "left   ");
     } else {
         fprintf(p->out, "%s: %d/%d (%d%%), %s %s\n", p->label, p->done, p->total, pct, when,
                 final ? "elapsed" : "left");

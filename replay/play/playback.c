@@ -73,8 +73,7 @@ static int grow(sp_playback* pb, int need) {
     if (rows) pb->rows = rows;
     uint8_t* valid = realloc(pb->valid_rows, n * (size_t)(pb->sensors ? pb->sensors : 1));
     if (valid) pb->valid_rows = valid;
-    if (!info || !marks || !poses || !contacts || !counts || !rows || !valid)
-        return SP_E_NO_MEMORY;
+    if (!info || !marks || !poses || !contacts || !counts || !rows || !valid) return SP_E_NO_MEMORY;
     pb->capacity = cap;
     return 0;
 }
@@ -367,23 +366,40 @@ static int build_channels(sp_playback* pb) {
     for (int c = 0; c < pb->channel_count; c++) {
         sp_playback_channel* ch = &pb->channels[c];
         if (c < S) {
-            *ch = (sp_playback_channel){spec->sensors[c].name, spec->sensors[c].unit,
-                                        SP_CHANNEL_SENSOR, c, pb->series + (size_t)c * n,
+            *ch = (sp_playback_channel){spec->sensors[c].name,
+                                        spec->sensors[c].unit,
+                                        SP_CHANNEL_SENSOR,
+                                        c,
+                                        pb->series + (size_t)c * n,
                                         pb->series + (size_t)(S + c) * n,
-                                        pb->valid + (size_t)c * n, NULL, "seen", "true"};
+                                        pb->valid + (size_t)c * n,
+                                        NULL,
+                                        "seen",
+                                        "true"};
         } else if (c < S + A) {
             int j = c - S;
             *ch = (sp_playback_channel){discrete ? "action" : spec->actuators[j].name,
                                         discrete ? "index" : spec->actuators[j].unit,
-                                        SP_CHANNEL_ACTION, j,
+                                        SP_CHANNEL_ACTION,
+                                        j,
                                         pb->series + (size_t)(2 * S + j) * n,
-                                        pb->series + (size_t)(2 * S + A + j) * n, NULL, NULL,
-                                        "sent", "applied"};
+                                        pb->series + (size_t)(2 * S + A + j) * n,
+                                        NULL,
+                                        NULL,
+                                        "sent",
+                                        "applied"};
         } else {
             int t = c - S - A;
-            *ch = (sp_playback_channel){tail_names[t], "1", SP_CHANNEL_REWARD + t, 0,
-                                        pb->series + (size_t)(2 * S + 2 * A + t) * n, NULL,
-                                        NULL, NULL, NULL, NULL};
+            *ch = (sp_playback_channel){tail_names[t],
+                                        "1",
+                                        SP_CHANNEL_REWARD + t,
+                                        0,
+                                        pb->series + (size_t)(2 * S + 2 * A + t) * n,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL};
         }
         uint8_t* band = pb->bands + (size_t)c * n;
         fill_band(pb, ch, band);

@@ -41,7 +41,8 @@ static void add_series(sp_chart* c, const float* v, int count, sp_rgb color, con
 void sp_playback_plot(const sp_playback* pb, const sp_plot_def* def, sp_image* img) {
     int n = def->channel_count;
     if (n <= 0 || img->height <= 0) return;
-    int steps[2] = {sp_playback_step_count(pb), def->other ? sp_playback_step_count(def->other) : 0};
+    int steps[2] = {sp_playback_step_count(pb),
+                    def->other ? sp_playback_step_count(def->other) : 0};
     int span = steps[0] > steps[1] ? steps[0] : steps[1];
     for (int i = 0; i < n; i++) {
         int y0 = img->height * i / n, y1 = img->height * (i + 1) / n;
@@ -56,9 +57,13 @@ void sp_playback_plot(const sp_playback* pb, const sp_plot_def* def, sp_image* i
         bool unit = chs[0]->unit && strcmp(chs[0]->unit, "1") != 0;
         int used = snprintf(title, sizeof title, "%s%s%s%s  ", chs[0]->name, unit ? " (" : "",
                             unit ? chs[0]->unit : "", unit ? ")" : "");
-        sp_chart c = {.title = title, .step_count = span, .current = def->current,
-                      .diverge_step = def->diverge_step, .band = chs[0]->band,
-                      .marks = sp_playback_marks(pb), .mark_steps = steps[0],
+        sp_chart c = {.title = title,
+                      .step_count = span,
+                      .current = def->current,
+                      .diverge_step = def->diverge_step,
+                      .band = chs[0]->band,
+                      .marks = sp_playback_marks(pb),
+                      .mark_steps = steps[0],
                       .mark_label = guard_label,
                       .label_user = pb};
         for (int e = 0; e < 2; e++) {
@@ -70,8 +75,7 @@ void sp_playback_plot(const sp_playback* pb, const sp_plot_def* def, sp_image* i
             add_series(&c, chs[e]->secondary, steps[e], secondary_colors[e], NULL);
         }
         for (int e = 0; e < 2; e++)
-            if (chs[e])
-                add_series(&c, chs[e]->primary, steps[e], primary_colors[e], chs[e]->valid);
+            if (chs[e]) add_series(&c, chs[e]->primary, steps[e], primary_colors[e], chs[e]->valid);
         sp_draw_chart(&sub, &c);
     }
 }
@@ -99,8 +103,10 @@ int sp_playback_select_channels(const sp_playback* pb, const char* list, int* ou
             if (!seen && count < max) out[count++] = c;
         }
         if (!matched) {
-            snprintf(err, err_sz, "no channel '%s' in %s (channels: sensors, actions, reward, "
-                     "return, cost; see sandpit envs)", word, sp_playback_spec(pb)->id);
+            snprintf(err, err_sz,
+                     "no channel '%s' in %s (channels: sensors, actions, reward, "
+                     "return, cost; see sandpit envs)",
+                     word, sp_playback_spec(pb)->id);
             return -1;
         }
         p += len;

@@ -32,8 +32,8 @@ static int collect_rays(const sp_playback* pb, int step, const sp_world* world, 
 }
 
 /* The HUD's extra lines: each active fault in its colour, then the guardrails that tripped. */
-static int extra_lines(const sp_playback* pb, const sp_playback_step* s,
-                       char text[][112], sp_rgb* colors) {
+static int extra_lines(const sp_playback* pb, const sp_playback_step* s, char text[][112],
+                       sp_rgb* colors) {
     int n = 0, nf = sp_playback_fault_count(pb), more = 0;
     for (int i = 0; i < nf && i < 64; i++) {
         if (!(s->faults >> i & 1u)) continue;

@@ -81,11 +81,10 @@ static int parse_one(script_cmd* c, char* text, char* err, size_t err_sz) {
         const char* name;
         int op;
         int args;
-    } table[] = {{"play", OP_PLAY, 0}, {"pause", OP_PAUSE, 0}, {"key", OP_KEY, 1},
-                 {"step", OP_STEP, 1}, {"seek", OP_SEEK, 1},   {"chart", OP_CHART, 1},
-                 {"drag", OP_DRAG, 2},
-                 {"wait", OP_WAIT, 1}, {"print", OP_PRINT, 0}, {"screenshot", OP_SHOT, 1},
-                 {"quit", OP_QUIT, 0}};
+    } table[] = {{"play", OP_PLAY, 0},       {"pause", OP_PAUSE, 0}, {"key", OP_KEY, 1},
+                 {"step", OP_STEP, 1},       {"seek", OP_SEEK, 1},   {"chart", OP_CHART, 1},
+                 {"drag", OP_DRAG, 2},       {"wait", OP_WAIT, 1},   {"print", OP_PRINT, 0},
+                 {"screenshot", OP_SHOT, 1}, {"quit", OP_QUIT, 0}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strcmp(table[i].name, name) != 0) continue;
         c->op = table[i].op;

@@ -44,8 +44,8 @@ void view_init(view* v, sp_playback** pbs, const char** names, int count, uint8_
 }
 
 int view_set_channels(view* v, const char* list, char* err, size_t err_sz) {
-    int n = sp_playback_select_channels(v->pb[0], list, v->channels, SP_PLOT_MAX_CHANNELS, err,
-                                        err_sz);
+    int n =
+        sp_playback_select_channels(v->pb[0], list, v->channels, SP_PLOT_MAX_CHANNELS, err, err_sz);
     if (n <= 0) return -1;
     v->channel_count = n;
     v->channel_first = 0;
@@ -307,7 +307,8 @@ bool view_render(view* v) {
             .band = sp_playback_fault_band(v->pb[i]),
         };
         sp_draw_timeline(&bar, &tl);
-        if (i > 0) sp_draw_rect(&v->img, px, timeline_top(v), 2, VIEW_TIMELINE_H, (sp_rgb){255, 255, 255});
+        if (i > 0)
+            sp_draw_rect(&v->img, px, timeline_top(v), 2, VIEW_TIMELINE_H, (sp_rgb){255, 255, 255});
     }
     render_charts(v);
     if (v->help) sp_draw_text_box(&v->img, help_text, v->height >= 400 ? 2 : 1);

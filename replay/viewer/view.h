@@ -28,8 +28,8 @@ typedef struct view {
     bool dragging;
     bool drag_on_charts; /* the drag started on a chart: it keeps their step mapping */
     bool quit;
-    bool dirty; /* the buffer needs redrawing */
-    bool plots; /* the chart panel under the scenes */
+    bool dirty;                         /* the buffer needs redrawing */
+    bool plots;                         /* the chart panel under the scenes */
     int channels[SP_PLOT_MAX_CHANNELS]; /* chosen channels of the first file */
     int channel_count;
     int channel_first; /* the first of the VIEW_CHARTS shown */

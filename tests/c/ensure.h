@@ -10,24 +10,24 @@
 
 extern int sp_test_failures;
 
-#define ENSURE(cond)                                                                              \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "%s:%d: ENSURE(%s) failed\n", __FILE__, __LINE__, #cond);            \
-            sp_test_failures++;                                                                   \
-            return;                                                                               \
-        }                                                                                         \
+#define ENSURE(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ENSURE(%s) failed\n", __FILE__, __LINE__, #cond);              \
+            sp_test_failures++;                                                                    \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define ENSURE_MSG(cond, ...)                                                                     \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "%s:%d: ENSURE(%s) failed: ", __FILE__, __LINE__, #cond);            \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fputc('\n', stderr);                                                                  \
-            sp_test_failures++;                                                                   \
-            return;                                                                               \
-        }                                                                                         \
+#define ENSURE_MSG(cond, ...)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ENSURE(%s) failed: ", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            sp_test_failures++;                                                                    \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 typedef struct sp_test_case {
@@ -38,9 +38,9 @@ typedef struct sp_test_case {
 /* Runs every case (or only the one named in argv[1]); returns the exit status. */
 int sp_test_run(int argc, char** argv, const sp_test_case* cases, int count);
 
-#define SP_TEST_MAIN(cases)                                                                       \
-    int main(int argc, char** argv) {                                                             \
-        return sp_test_run(argc, argv, cases, (int)(sizeof cases / sizeof cases[0]));            \
+#define SP_TEST_MAIN(cases)                                                                        \
+    int main(int argc, char** argv) {                                                              \
+        return sp_test_run(argc, argv, cases, (int)(sizeof cases / sizeof cases[0]));              \
     }
 
 #endif

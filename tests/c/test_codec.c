@@ -53,7 +53,8 @@ static void kv_array(msgpack_packer* pk, const char* k, const char* dtype, int n
     kv_str(pk, "dtype", dtype);
     str(pk, "shape");
     msgpack_pack_array(pk, (size_t)ndim);
-    for (int d = 0; d < ndim; d++) msgpack_pack_uint64(pk, shape[d]);
+    for (int d = 0; d < ndim; d++)
+        msgpack_pack_uint64(pk, shape[d]);
     str(pk, "data");
     msgpack_pack_bin(pk, nbytes);
     msgpack_pack_bin_body(pk, data, nbytes);
@@ -234,8 +235,8 @@ static void step_discrete(sp_service* svc, uint64_t session, const int32_t* acti
     call(svc, &r, rp);
 }
 
-static void step_continuous(sp_service* svc, uint64_t session, const float* actions, int n,
-                            int k, reply* rp) {
+static void step_continuous(sp_service* svc, uint64_t session, const float* actions, int n, int k,
+                            reply* rp) {
     req r;
     msgpack_packer* pk = begin(&r, 3);
     kv_str(pk, "op", "step");
@@ -245,8 +246,8 @@ static void step_continuous(sp_service* svc, uint64_t session, const float* acti
     call(svc, &r, rp);
 }
 
-#define ENSURE_CODE(rp, want)                                                                     \
-    ENSURE_MSG(!(rp).ok && !strcmp((rp).code, want), "want %s, got %s: %s", want,                 \
+#define ENSURE_CODE(rp, want)                                                                      \
+    ENSURE_MSG(!(rp).ok && !strcmp((rp).code, want), "want %s, got %s: %s", want,                  \
                (rp).ok ? "ok" : (rp).code, (rp).message)
 
 #define ENSURE_OK(rp) ENSURE_MSG((rp).ok, "want ok, got %s: %s", (rp).code, (rp).message)
@@ -310,7 +311,8 @@ static void malformed_msgpack_is_bad_request(void) {
     ENSURE(raw_gets(svc, RAW("\x81\xa2op\xdb\xff\xff\xff\xff"), "bad_request"));
     /* Nesting 200 deep. */
     unsigned char deep[210] = {0x81, 0xa1, 'x'};
-    for (int i = 0; i < 200; i++) deep[3 + i] = 0x91;
+    for (int i = 0; i < 200; i++)
+        deep[3 + i] = 0x91;
     deep[203] = 0x00;
     ENSURE(raw_gets(svc, deep, 204, "bad_request"));
     sp_service_destroy(svc);
@@ -592,10 +594,12 @@ static void make_refuses_bad_fields(void) {
         const char* s;
         int64_t i;
     } bad[] = {
-        {"num_envs", 0, "4", 0},       {"num_envs", 2, NULL, 0},  {"num_envs", 1, NULL, 0},
-        {"num_envs", 1, NULL, -1},     {"num_envs", 3, NULL, 0},  {"seed", 1, NULL, -1},
-        {"seed", 2, NULL, 0},          {"max_steps", 1, NULL, -1}, {"max_steps", 0, "10", 0},
-        {"autoreset", 0, "sometimes", 0}, {"autoreset", 1, NULL, 1}, {"hashes", 1, NULL, 1},
+        {"num_envs", 0, "4", 0},   {"num_envs", 2, NULL, 0},
+        {"num_envs", 1, NULL, 0},  {"num_envs", 1, NULL, -1},
+        {"num_envs", 3, NULL, 0},  {"seed", 1, NULL, -1},
+        {"seed", 2, NULL, 0},      {"max_steps", 1, NULL, -1},
+        {"max_steps", 0, "10", 0}, {"autoreset", 0, "sometimes", 0},
+        {"autoreset", 1, NULL, 1}, {"hashes", 1, NULL, 1},
     };
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
         pk = begin(&r, 3);
@@ -607,8 +611,8 @@ static void make_refuses_bad_fields(void) {
         if (bad[b].kind == 2) msgpack_pack_double(pk, 1.5);
         if (bad[b].kind == 3) msgpack_pack_true(pk);
         call(svc, &r, &rp);
-        ENSURE_MSG(!rp.ok && !strcmp(rp.code, "bad_request"), "%s case %zu: got %s",
-                   bad[b].key, b, rp.ok ? "ok" : rp.code);
+        ENSURE_MSG(!rp.ok && !strcmp(rp.code, "bad_request"), "%s case %zu: got %s", bad[b].key, b,
+                   rp.ok ? "ok" : rp.code);
         ENSURE_MSG(strstr(rp.message, bad[b].key), "message '%s' names no field", rp.message);
         reply_free(&rp);
     }
@@ -655,7 +659,8 @@ static void make_checks_limits_before_allocating(void) {
     ENSURE_CODE(rp, "limit_exceeded");
     reply_free(&rp);
 
-    for (int i = 0; i < 3; i++) ENSURE(make(svc, "CartPole-v0", 1, 0, "next_step", false));
+    for (int i = 0; i < 3; i++)
+        ENSURE(make(svc, "CartPole-v0", 1, 0, "next_step", false));
     pk = begin(&r, 2);
     kv_str(pk, "op", "make");
     kv_str(pk, "env", "CartPole-v0");
@@ -836,13 +841,13 @@ static void step_refuses_malformed_and_wrong_actions(void) {
         size_t nbytes;
         const char* code;
     } cases[] = {
-        {"int64", 1, {2}, two, 8, "bad_request"},         /* unknown dtype */
-        {"int32", 1, {2}, two, 7, "bad_request"},         /* data length */
-        {"int32", 1, {3}, two, 8, "bad_request"},         /* shape vs data */
-        {"float32", 1, {2}, twof, 8, "bad_action"},       /* wrong dtype */
-        {"int32", 2, {2, 1}, two, 8, "bad_action"},       /* wrong shape */
-        {"int32", 2, {1, 2}, two, 8, "bad_action"},       /* wrong shape */
-        {"int32", 1, {1}, two, 4, "bad_action"},          /* wrong N */
+        {"int64", 1, {2}, two, 8, "bad_request"},   /* unknown dtype */
+        {"int32", 1, {2}, two, 7, "bad_request"},   /* data length */
+        {"int32", 1, {3}, two, 8, "bad_request"},   /* shape vs data */
+        {"float32", 1, {2}, twof, 8, "bad_action"}, /* wrong dtype */
+        {"int32", 2, {2, 1}, two, 8, "bad_action"}, /* wrong shape */
+        {"int32", 2, {1, 2}, two, 8, "bad_action"}, /* wrong shape */
+        {"int32", 1, {1}, two, 4, "bad_action"},    /* wrong N */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         req r;
@@ -987,8 +992,8 @@ static void autoreset_next_step_reports_final_then_resets(void) {
                 ENSURE(u64_at(get(fin, "seed"), j) == 11 + (uint64_t)i);
                 char reason[32];
                 copy_str(reason, sizeof reason, &get(fin, "reason")->via.array.ptr[j]);
-                ENSURE_MSG(!strcmp(reason, "pole_fell") || !strcmp(reason, "cart_left_track"),
-                           "%s", reason);
+                ENSURE_MSG(!strcmp(reason, "pole_fell") || !strcmp(reason, "cart_left_track"), "%s",
+                           reason);
             }
         }
         if (ar) {
@@ -1227,7 +1232,8 @@ static void messages_quote_client_bytes_safely(void) {
     msgpack_pack_str_body(pk, "\xff\x00\n\xc3", 4);
     call(svc, &r, &rp);
     ENSURE_CODE(rp, "unknown_env");
-    for (const char* c = rp.message; *c; c++) ENSURE(*c >= 0x20 && *c < 0x7f);
+    for (const char* c = rp.message; *c; c++)
+        ENSURE(*c >= 0x20 && *c < 0x7f);
     reply_free(&rp);
     sp_service_destroy(svc);
 }
@@ -1258,7 +1264,8 @@ static size_t map_of_u16_keys(uint8_t* buf, unsigned pairs, unsigned last) {
 static void nested_maps_hold_each_key_once(void) {
     sp_mp_reader r;
     /* {"a": {"k": 1, "k": 2}}: refused, the reader is past it, `repeated` is the second "k". */
-    static const char inner[] = "\x81\xa1" "a\x82\xa1k\x01\xa1k\x02";
+    static const char inner[] = "\x81\xa1"
+                                "a\x82\xa1k\x01\xa1k\x02";
     ENSURE(read_all(RAW(inner), &r) == SP_MP_REPEATED_KEY);
     ENSURE(r.p == r.end && r.repeated == (const uint8_t*)inner + 7);
     /* The same key in another width is the same key: 1 and uint16 1, fixstr and str8 "k". */

@@ -41,7 +41,8 @@ static void specs_are_consistent(void) {
         for (int i = 0; i < s->sensor_count; i++) {
             ENSURE_MSG(s->sensors[i].low <= s->sensors[i].high, "%s", s->sensors[i].name);
             ENSURE(s->sensors[i].name && s->sensors[i].unit && s->sensors[i].doc);
-            for (int j = 0; j < i; j++) ENSURE(strcmp(s->sensors[i].name, s->sensors[j].name));
+            for (int j = 0; j < i; j++)
+                ENSURE(strcmp(s->sensors[i].name, s->sensors[j].name));
         }
         for (int i = 0; i < s->constraint_count; i++) {
             const sp_constraint* k = &s->constraints[i];
@@ -78,8 +79,8 @@ static void observations_stay_in_bounds_and_episodes_end(void) {
                 sp_action_sample(spec, &policy, &a);
                 ENSURE(sp_episode_step(ep, &a, &r, err, sizeof err) == 0);
                 steps++;
-                ENSURE_MSG(obs_in_bounds(spec, sp_episode_obs(ep), why, sizeof why),
-                           "step %d: %s", steps, why);
+                ENSURE_MSG(obs_in_bounds(spec, sp_episode_obs(ep), why, sizeof why), "step %d: %s",
+                           steps, why);
                 ENSURE(isfinite(r.reward));
                 ENSURE(steps <= spec->max_steps);
             }
@@ -110,7 +111,8 @@ static uint64_t trajectory_hash(sp_episode* ep, uint64_t seed, const float** fir
         sp_action_sample(sp_episode_spec(ep), &policy, &a);
         if (sp_episode_step(ep, &a, &r, err, sizeof err) != 0) return 0;
         sp_hash_u64(&h, r.hash);
-        sp_hash_bytes(&h, sp_episode_obs(ep), sizeof(float) * (size_t)sp_episode_spec(ep)->sensor_count);
+        sp_hash_bytes(&h, sp_episode_obs(ep),
+                      sizeof(float) * (size_t)sp_episode_spec(ep)->sensor_count);
     }
     return h.h;
 }
@@ -250,7 +252,8 @@ static void probe_result(void* self, sp_episode* ep, const sp_action* a, sp_step
     ((probe_layer*)self)->results++;
     r->reward += 1.0;
     sp_event e = {.source = SP_EVENT_GUARD, .code = 7, .channel = -1, .value = 1.5f};
-    for (int i = 0; i < SP_MAX_STEP_EVENTS + 2; i++) sp_episode_emit(ep, &e);
+    for (int i = 0; i < SP_MAX_STEP_EVENTS + 2; i++)
+        sp_episode_emit(ep, &e);
 }
 static void probe_hash(const void* self, sp_hash* h) {
     sp_hash_u64(h, (uint64_t)((const probe_layer*)self)->results);
@@ -261,8 +264,13 @@ static void layers_see_every_stage(void) {
     sp_episode* plain = make(env);
     sp_episode* layered = make(env);
     probe_layer p = {0};
-    sp_layer l = {.name = "probe", .self = &p, .on_reset = probe_reset, .on_action = probe_action,
-                  .on_observation = probe_obs, .on_result = probe_result, .hash = probe_hash};
+    sp_layer l = {.name = "probe",
+                  .self = &p,
+                  .on_reset = probe_reset,
+                  .on_action = probe_action,
+                  .on_observation = probe_obs,
+                  .on_result = probe_result,
+                  .hash = probe_hash};
     ENSURE(sp_episode_add_layer(layered, &l) == 0);
     uint64_t seed = 8;
     sp_episode_reset(plain, &seed);
@@ -293,7 +301,8 @@ static void layers_see_every_stage(void) {
 static const sp_test_case cases[] = {
     {"specs_are_consistent", specs_are_consistent},
     {"observations_stay_in_bounds_and_episodes_end", observations_stay_in_bounds_and_episodes_end},
-    {"same_seed_same_episode_different_seed_differs", same_seed_same_episode_different_seed_differs},
+    {"same_seed_same_episode_different_seed_differs",
+     same_seed_same_episode_different_seed_differs},
     {"unseeded_resets_continue_the_stream", unseeded_resets_continue_the_stream},
     {"bad_actions_are_refused_and_leave_the_episode_untouched",
      bad_actions_are_refused_and_leave_the_episode_untouched},

@@ -296,7 +296,8 @@ static void test_channels_faults_and_guardrails(void) {
         /* The rate guardrail clips the +-6 N swings: sent and applied differ where it trips. */
         bool tripped = s->guard_reasons >> SP_GUARD_ACTION_RATE & 1u;
         trips += tripped;
-        if (k > 0) ENSURE(cf->primary[k] == s->sent.value[0] && cf->secondary[k] == s->action.value[0]);
+        if (k > 0)
+            ENSURE(cf->primary[k] == s->sent.value[0] && cf->secondary[k] == s->action.value[0]);
         if (tripped) ENSURE(cf->primary[k] != cf->secondary[k]);
     }
     ENSURE(truth_differs > 0 && trips > 0);

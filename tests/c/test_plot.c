@@ -30,15 +30,21 @@ static void test_chart(void) {
     for (int k = 0; k <= N; k++) {
         up[k] = (float)k;
         flat[k] = 50.0f;
-        valid[k] = !(k >= 20 && k < 30); /* an outage over steps 20..29 */
+        valid[k] = !(k >= 20 && k < 30);       /* an outage over steps 20..29 */
         band[k] = (k >= 60 && k < 70) ? 2 : 0; /* fault 1 active over steps 60..69 */
     }
     up[40] = NAN; /* a gap */
     marks[80] = SP_MARK_GUARD;
     sp_image img = sp_image_wrap(pixels, W, H, W * 3);
     sp_rgb blue = {51, 204, 255}, grey_truth = {204, 204, 204};
-    sp_chart c = {.title = "x", .step_count = N, .series_count = 2, .band = band, .marks = marks,
-                  .mark_steps = N, .current = 10, .diverge_step = 90};
+    sp_chart c = {.title = "x",
+                  .step_count = N,
+                  .series_count = 2,
+                  .band = band,
+                  .marks = marks,
+                  .mark_steps = N,
+                  .current = 10,
+                  .diverge_step = 90};
     c.series[0] = (sp_chart_series){flat, N, grey_truth, NULL};
     c.series[1] = (sp_chart_series){up, N, blue, valid};
     sp_draw_chart(&img, &c);
@@ -92,7 +98,11 @@ static void test_hud_lines(void) {
     sp_draw_clear(&img, sp_draw_background());
     const char* lines[] = {"fault 0: outage"};
     sp_rgb colors[] = {sp_draw_fault_color(0)};
-    sp_hud hud = {.title = "t", .step = 1, .step_count = 2, .lines = lines, .line_colors = colors,
+    sp_hud hud = {.title = "t",
+                  .step = 1,
+                  .step_count = 2,
+                  .lines = lines,
+                  .line_colors = colors,
                   .line_count = 1};
     sp_draw_hud(&img, &hud, 1);
     ENSURE(count_color(&img, sp_draw_fault_color(0)) > 20);
@@ -147,15 +157,15 @@ static void test_rays_from_declared_sensors(void) {
     cpBody* body = sp_world_add_body(world, cpBodyNew(1.0, 1.0));
     cpBodySetPosition(body, cpv(1.0, 2.0));
     cpBodySetAngle(body, 0.5 * 3.14159265358979323846); /* the body's x axis points up */
-    static const sp_channel sensors[3] = {{"lidar.0", "m", 0, 5, ""}, {"lidar.1", "m", 0, 5, ""},
-                                          {"speed", "m/s", 0, 9, ""}};
+    static const sp_channel sensors[3] = {
+        {"lidar.0", "m", 0, 5, ""}, {"lidar.1", "m", 0, 5, ""}, {"speed", "m/s", 0, 9, ""}};
     static const sp_ray_sensor rays[3] = {
         {0, 0, 0.5, 0.0, 0.0, 5.0},  /* forward from 0.5 m ahead of the body's centre */
         {1, -1, 0.0, 0.0, 0.0, 5.0}, /* fixed in the world at the origin, along +x */
         {7, 0, 0.0, 0.0, 0.0, 5.0},  /* names no sensor: skipped */
     };
-    sp_env_spec spec = {.id = "rays", .sensor_count = 3, .sensors = sensors, .ray_count = 3,
-                        .rays = rays};
+    sp_env_spec spec = {
+        .id = "rays", .sensor_count = 3, .sensors = sensors, .ray_count = 3, .rays = rays};
     float seen[3] = {2.0f, 9.0f, 1.0f}, truth[3] = {2.5f, 4.0f, 1.0f};
     uint8_t valid[3] = {1, 0, 1};
     sp_draw_ray out[4];

@@ -7,7 +7,8 @@ static void same_seed_same_stream(void) {
     sp_rng a, b;
     sp_rng_seed(&a, 42, "env");
     sp_rng_seed(&b, 42, "env");
-    for (int i = 0; i < 1000; i++) ENSURE(sp_rng_next(&a) == sp_rng_next(&b));
+    for (int i = 0; i < 1000; i++)
+        ENSURE(sp_rng_next(&a) == sp_rng_next(&b));
 }
 
 static void known_first_values(void) {
@@ -40,8 +41,10 @@ static void drawing_from_one_never_shifts_another(void) {
     sp_rng_seed(&env1, 7, "env");
     sp_rng_seed(&env2, 7, "env");
     sp_rng_seed(&faults, 7, "faults");
-    for (int i = 0; i < 500; i++) sp_rng_next(&faults);
-    for (int i = 0; i < 100; i++) ENSURE(sp_rng_next(&env1) == sp_rng_next(&env2));
+    for (int i = 0; i < 500; i++)
+        sp_rng_next(&faults);
+    for (int i = 0; i < 100; i++)
+        ENSURE(sp_rng_next(&env1) == sp_rng_next(&env2));
 }
 
 static void uniform_and_below_in_range(void) {
@@ -58,7 +61,8 @@ static void uniform_and_below_in_range(void) {
         counts[k]++;
     }
     ENSURE(fabs(sum / 60000 - 0.5) < 0.01);
-    for (int k = 0; k < 6; k++) ENSURE(counts[k] > 9000 && counts[k] < 11000);
+    for (int k = 0; k < 6; k++)
+        ENSURE(counts[k] > 9000 && counts[k] < 11000);
 }
 
 static void normal_has_unit_moments(void) {

@@ -17,17 +17,20 @@
 static char doc[16384];
 
 static const char* scene(const char* bodies, const char* rest) {
-    snprintf(doc, sizeof doc,
-             "{\"format\": 1, \"id\": \"Test-v0\", \"world\": {\"dt\": 0.01, \"frame_skip\": 2, "
-             "\"max_steps\": 400, \"bounds\": [-50, -50, 50, 50]}, \"bodies\": [{\"name\": "
-             "\"ground\", \"type\": \"static\", \"shapes\": [{\"type\": \"segment\", \"a\": [-20, 0], "
-             "\"b\": [20, 0], \"role\": \"terrain\", \"friction\": 1}]}%s%s], %s}",
-             bodies[0] ? ", " : "", bodies, rest);
+    snprintf(
+        doc, sizeof doc,
+        "{\"format\": 1, \"id\": \"Test-v0\", \"world\": {\"dt\": 0.01, \"frame_skip\": 2, "
+        "\"max_steps\": 400, \"bounds\": [-50, -50, 50, 50]}, \"bodies\": [{\"name\": "
+        "\"ground\", \"type\": \"static\", \"shapes\": [{\"type\": \"segment\", \"a\": [-20, 0], "
+        "\"b\": [20, 0], \"role\": \"terrain\", \"friction\": 1}]}%s%s], %s}",
+        bodies[0] ? ", " : "", bodies, rest);
     return doc;
 }
 
 #define ACT "\"actuators\": [{\"name\": \"push\", \"type\": \"thruster\", \"body\": \"ball\"}]"
-#define BALL "{\"name\": \"ball\", \"position\": [0, 1], \"shapes\": [{\"type\": \"circle\", \"radius\": 0.25}]}"
+#define BALL                                                                                       \
+    "{\"name\": \"ball\", \"position\": [0, 1], \"shapes\": [{\"type\": \"circle\", \"radius\": "  \
+    "0.25}]}"
 
 static sp_scene* load(const char* json, char* err, size_t err_sz) {
     sp_scene_limits lim = sp_default_scene_limits();
@@ -97,16 +100,19 @@ static void every_shape_falls_and_rests_on_the_ground(void) {
                  "{\"name\": \"ball\", \"position\": [0, 1], \"mass\": 2, \"shapes\": [%s]}",
                  shapes[i]);
         run r;
-        ENSURE(start(&r, scene(bodies, ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": "
-                                          "\"body\", \"body\": \"ball\", \"values\": [\"y\", "
-                                          "\"vy\"]}, {\"name\": \"feet\", \"type\": \"touch\", "
-                                          "\"body\": \"ball\", \"with_role\": \"terrain\"}]"),
+        ENSURE(start(&r,
+                     scene(bodies, ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": "
+                                       "\"body\", \"body\": \"ball\", \"values\": [\"y\", "
+                                       "\"vy\"]}, {\"name\": \"feet\", \"type\": \"touch\", "
+                                       "\"body\": \"ball\", \"with_role\": \"terrain\"}]"),
                      1));
         ENSURE(fabs(cpBodyGetMass(sp_world_body(sp_episode_world(r.ep), 1)) - 2.0) < 1e-12);
         ENSURE(obs(&r, "feet.touch") == 0.0f);
-        for (int k = 0; k < 150; k++) step(&r, 0, 0);
+        for (int k = 0; k < 150; k++)
+            step(&r, 0, 0);
         ENSURE_MSG(obs(&r, "feet.touch") == 1.0f, "shape %zu never touched", i);
-        ENSURE_MSG(obs(&r, "ball.y") > 0.0f && obs(&r, "ball.y") < 0.5f && fabs(obs(&r, "ball.vy")) < 0.1,
+        ENSURE_MSG(obs(&r, "ball.y") > 0.0f && obs(&r, "ball.y") < 0.5f &&
+                       fabs(obs(&r, "ball.vy")) < 0.1,
                    "shape %zu: y %g vy %g", i, obs(&r, "ball.y"), obs(&r, "ball.vy"));
         stop(&r);
     }
@@ -114,21 +120,23 @@ static void every_shape_falls_and_rests_on_the_ground(void) {
 
 static void density_gives_mass_and_a_polyline_is_terrain(void) {
     run r;
-    ENSURE(start(&r,
-                 scene("{\"name\": \"ball\", \"position\": [0, 3], \"shapes\": [{\"type\": \"box\", "
-                       "\"size\": [2, 0.5], \"density\": 3}]}, {\"name\": \"hill\", \"type\": "
-                       "\"static\", \"shapes\": [{\"type\": \"polyline\", \"points\": [[-5, 1], "
-                       "[0, 1.5], [5, 1]]}]}, {\"name\": \"lift\", \"type\": \"kinematic\", "
-                       "\"position\": [8, 0], \"velocity\": [0, 1], \"shapes\": [{\"type\": "
-                       "\"box\", \"size\": [1, 0.2]}]}",
-                       ACT ", \"sensors\": [{\"name\": \"lift\", \"type\": \"body\", \"body\": "
-                           "\"lift\", \"values\": [\"y\"]}]"),
-                 1));
+    ENSURE(
+        start(&r,
+              scene("{\"name\": \"ball\", \"position\": [0, 3], \"shapes\": [{\"type\": \"box\", "
+                    "\"size\": [2, 0.5], \"density\": 3}]}, {\"name\": \"hill\", \"type\": "
+                    "\"static\", \"shapes\": [{\"type\": \"polyline\", \"points\": [[-5, 1], "
+                    "[0, 1.5], [5, 1]]}]}, {\"name\": \"lift\", \"type\": \"kinematic\", "
+                    "\"position\": [8, 0], \"velocity\": [0, 1], \"shapes\": [{\"type\": "
+                    "\"box\", \"size\": [1, 0.2]}]}",
+                    ACT ", \"sensors\": [{\"name\": \"lift\", \"type\": \"body\", \"body\": "
+                        "\"lift\", \"values\": [\"y\"]}]"),
+              1));
     sp_world* w = sp_episode_world(r.ep);
     ENSURE(fabs(cpBodyGetMass(sp_world_body(w, 1)) - 3.0) < 1e-12);
     /* ground, ball, two hill segments, lift */
     ENSURE(sp_world_shape_count(w) == 5);
-    for (int k = 0; k < 50; k++) step(&r, 0, 0);
+    for (int k = 0; k < 50; k++)
+        step(&r, 0, 0);
     ENSURE(fabs(obs(&r, "lift.y") - 1.0) < 1e-6); /* 50 steps x 0.02 s at 1 m/s */
     stop(&r);
 }
@@ -137,14 +145,15 @@ static void density_gives_mass_and_a_polyline_is_terrain(void) {
 
 static const char* two_links(const char* joint) {
     static char bodies[2048];
-    snprintf(bodies, sizeof bodies,
-             "{\"name\": \"base\", \"position\": [0, 5], \"fixed_rotation\": true, \"mass\": 100, "
-             "\"shapes\": [{\"type\": \"box\", \"size\": [0.4, 0.4], \"collide\": false}]}, "
-             "{\"name\": \"arm\", \"position\": [0.5, 5], \"mass\": 1, \"shapes\": [{\"type\": "
-             "\"box\", \"size\": [1, 0.1], \"collide\": false}]}], \"joints\": [{\"name\": \"hold\", "
-             "\"type\": \"groove\", \"a\": null, \"b\": \"base\", \"groove\": [[0, 5], [0.001, 5]]}, "
-             "%s",
-             joint);
+    snprintf(
+        bodies, sizeof bodies,
+        "{\"name\": \"base\", \"position\": [0, 5], \"fixed_rotation\": true, \"mass\": 100, "
+        "\"shapes\": [{\"type\": \"box\", \"size\": [0.4, 0.4], \"collide\": false}]}, "
+        "{\"name\": \"arm\", \"position\": [0.5, 5], \"mass\": 1, \"shapes\": [{\"type\": "
+        "\"box\", \"size\": [1, 0.1], \"collide\": false}]}], \"joints\": [{\"name\": \"hold\", "
+        "\"type\": \"groove\", \"a\": null, \"b\": \"base\", \"groove\": [[0, 5], [0.001, 5]]}, "
+        "%s",
+        joint);
     return bodies;
 }
 
@@ -159,10 +168,11 @@ static const char* joint_scene(const char* joint, const char* actuators) {
     static char both[4096];
     snprintf(both, sizeof both, "%s]", two_links(joint));
     /* scene() appends "]" after the bodies: drop ours by building the whole doc here. */
-    snprintf(doc, sizeof doc,
-             "{\"format\": 1, \"id\": \"Joint-v0\", \"world\": {\"dt\": 0.01, \"max_steps\": 1000}, "
-             "\"bodies\": [%s, %s}",
-             both, rest);
+    snprintf(
+        doc, sizeof doc,
+        "{\"format\": 1, \"id\": \"Joint-v0\", \"world\": {\"dt\": 0.01, \"max_steps\": 1000}, "
+        "\"bodies\": [%s, %s}",
+        both, rest);
     return doc;
 }
 
@@ -170,10 +180,11 @@ static const char* joint_scene(const char* joint, const char* actuators) {
 
 static void pivot_limits_hold_the_arm(void) {
     run r;
-    ENSURE(start(&r, joint_scene("{\"name\": \"j\", \"type\": \"pivot\", \"a\": \"base\", \"b\": "
-                                 "\"arm\", \"anchor_a\": [0, 0], \"anchor_b\": [-0.5, 0], "
-                                 "\"limits\": [-0.5, 0.5]}",
-                                 NO_ACT),
+    ENSURE(start(&r,
+                 joint_scene("{\"name\": \"j\", \"type\": \"pivot\", \"a\": \"base\", \"b\": "
+                             "\"arm\", \"anchor_a\": [0, 0], \"anchor_b\": [-0.5, 0], "
+                             "\"limits\": [-0.5, 0.5]}",
+                             NO_ACT),
                  1));
     double lowest = 0.0;
     for (int k = 0; k < 200; k++) {
@@ -188,25 +199,38 @@ static void pivot_limits_hold_the_arm(void) {
 
 static void slider_weld_and_springs(void) {
     static const char* const joints[] = {
-        "{\"name\": \"j\", \"type\": \"slider\", \"a\": \"base\", \"b\": \"arm\", \"limits\": [0.2, 0.6]}",
-        "{\"name\": \"j\", \"type\": \"weld\", \"a\": \"base\", \"b\": \"arm\", \"anchor_a\": [0, 0], "
+        "{\"name\": \"j\", \"type\": \"slider\", \"a\": \"base\", \"b\": \"arm\", \"limits\": "
+        "[0.2, 0.6]}",
+        "{\"name\": \"j\", \"type\": \"weld\", \"a\": \"base\", \"b\": \"arm\", \"anchor_a\": [0, "
+        "0], "
         "\"anchor_b\": [-0.5, 0]}",
         "{\"name\": \"j\", \"type\": \"spring\", \"a\": \"base\", \"b\": \"arm\", \"rest\": 0.5, "
         "\"stiffness\": 400, \"damping\": 20}",
-        "{\"name\": \"j\", \"type\": \"rotary_spring\", \"a\": \"base\", \"b\": \"arm\", \"rest\": 0, "
-        "\"stiffness\": 50, \"damping\": 5}, {\"type\": \"pivot\", \"a\": \"base\", \"b\": \"arm\", "
+        "{\"name\": \"j\", \"type\": \"rotary_spring\", \"a\": \"base\", \"b\": \"arm\", \"rest\": "
+        "0, "
+        "\"stiffness\": 50, \"damping\": 5}, {\"type\": \"pivot\", \"a\": \"base\", \"b\": "
+        "\"arm\", "
         "\"anchor_b\": [-0.5, 0]}",
     };
     for (int i = 0; i < 4; i++) {
         run r;
         ENSURE(start(&r, joint_scene(joints[i], NO_ACT), 1));
-        for (int k = 0; k < 300; k++) step(&r, 0, 0);
+        for (int k = 0; k < 300; k++)
+            step(&r, 0, 0);
         double d = hypot(obs(&r, "arm.x"), obs(&r, "arm.y")), a = obs(&r, "j.angle");
         switch (i) {
-        case 0: ENSURE_MSG(d > 0.19 && d < 0.61, "slider %g", d); break;
-        case 1: ENSURE_MSG(fabs(a) < 0.02 && fabs(d - 0.5) < 0.02, "weld %g %g", a, d); break;
-        case 2: ENSURE_MSG(d > 0.5 && d < 0.6, "spring %g", d); break; /* sags under g */
-        case 3: ENSURE_MSG(a < -0.02 && a > -0.3, "rotary spring %g", a); break;
+        case 0:
+            ENSURE_MSG(d > 0.19 && d < 0.61, "slider %g", d);
+            break;
+        case 1:
+            ENSURE_MSG(fabs(a) < 0.02 && fabs(d - 0.5) < 0.02, "weld %g %g", a, d);
+            break;
+        case 2:
+            ENSURE_MSG(d > 0.5 && d < 0.6, "spring %g", d);
+            break; /* sags under g */
+        case 3:
+            ENSURE_MSG(a < -0.02 && a > -0.3, "rotary spring %g", a);
+            break;
         }
         stop(&r);
     }
@@ -218,24 +242,35 @@ static void motors_and_servos_turn_the_arm(void) {
     const char* pivot = "{\"name\": \"j\", \"type\": \"pivot\", \"a\": \"base\", \"b\": \"arm\", "
                         "\"anchor_b\": [-0.5, 0], \"motor\": {\"max_torque\": 50}}";
     static const char* const acts[] = {
-        "\"actuators\": [{\"name\": \"m\", \"type\": \"motor_speed\", \"joint\": \"j\", \"gain\": 2}]",
-        "\"actuators\": [{\"name\": \"m\", \"type\": \"motor_torque\", \"joint\": \"j\", \"gain\": 50}]",
-        "\"actuators\": [{\"name\": \"m\", \"type\": \"servo\", \"joint\": \"j\", \"kp\": 60, \"kd\": 4, \"max_torque\": 100, "
+        "\"actuators\": [{\"name\": \"m\", \"type\": \"motor_speed\", \"joint\": \"j\", \"gain\": "
+        "2}]",
+        "\"actuators\": [{\"name\": \"m\", \"type\": \"motor_torque\", \"joint\": \"j\", \"gain\": "
+        "50}]",
+        "\"actuators\": [{\"name\": \"m\", \"type\": \"servo\", \"joint\": \"j\", \"kp\": 60, "
+        "\"kd\": 4, \"max_torque\": 100, "
         "\"low\": -2, \"high\": 2}]",
     };
     /* The motor holds the arm unless commanded; torque and servo need the motor's brake off:
      * those use a pivot without a motor. */
-    const char* free_pivot = "{\"name\": \"j\", \"type\": \"pivot\", \"a\": \"base\", \"b\": \"arm\", "
-                             "\"anchor_b\": [-0.5, 0]}";
+    const char* free_pivot =
+        "{\"name\": \"j\", \"type\": \"pivot\", \"a\": \"base\", \"b\": \"arm\", "
+        "\"anchor_b\": [-0.5, 0]}";
     for (int i = 0; i < 3; i++) {
         run r;
         ENSURE(start(&r, joint_scene(i == 0 ? pivot : free_pivot, acts[i]), 1));
-        for (int k = 0; k < 100; k++) step(&r, i == 2 ? 1.0 : 1.0, 0);
+        for (int k = 0; k < 100; k++)
+            step(&r, i == 2 ? 1.0 : 1.0, 0);
         double a = obs(&r, "j.angle"), w = obs(&r, "j.speed");
         switch (i) {
-        case 0: ENSURE_MSG(fabs(w - 2.0) < 0.05, "motor speed %g", w); break;
-        case 1: ENSURE_MSG(w > 5.0, "torque %g", w); break;
-        case 2: ENSURE_MSG(fabs(a - 1.0) < 0.2, "servo angle %g", a); break;
+        case 0:
+            ENSURE_MSG(fabs(w - 2.0) < 0.05, "motor speed %g", w);
+            break;
+        case 1:
+            ENSURE_MSG(w > 5.0, "torque %g", w);
+            break;
+        case 2:
+            ENSURE_MSG(fabs(a - 1.0) < 0.2, "servo angle %g", a);
+            break;
         }
         stop(&r);
     }
@@ -243,27 +278,32 @@ static void motors_and_servos_turn_the_arm(void) {
 
 static void thrusters_push_along_their_direction_and_actions_table(void) {
     run r;
-    ENSURE(start(&r, scene("{\"name\": \"ball\", \"position\": [0, 10], \"angle\": 1.5707963267948966, "
-                           "\"mass\": 1, \"shapes\": [{\"type\": \"circle\", \"radius\": 0.25}]}",
-                           "\"world\": {\"gravity\": [0, 0]}, \"actuators\": [{\"name\": \"body\", "
-                           "\"type\": \"thruster\", \"body\": \"ball\", \"direction\": [1, 0]}, "
-                           "{\"name\": \"world\", \"type\": \"thruster\", \"body\": \"ball\", \"frame\": "
-                           "\"world\", \"direction\": [1, 0]}], \"actions\": [{\"name\": \"up\", "
-                           "\"values\": [1, 0]}, {\"name\": \"right\", \"values\": [0, 1]}], "
-                           "\"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", "
-                           "\"values\": [\"vx\", \"vy\"]}]") ,
-                 1) == false); /* "world" twice: a duplicate key is refused */
+    ENSURE(
+        start(&r,
+              scene("{\"name\": \"ball\", \"position\": [0, 10], \"angle\": 1.5707963267948966, "
+                    "\"mass\": 1, \"shapes\": [{\"type\": \"circle\", \"radius\": 0.25}]}",
+                    "\"world\": {\"gravity\": [0, 0]}, \"actuators\": [{\"name\": \"body\", "
+                    "\"type\": \"thruster\", \"body\": \"ball\", \"direction\": [1, 0]}, "
+                    "{\"name\": \"world\", \"type\": \"thruster\", \"body\": \"ball\", \"frame\": "
+                    "\"world\", \"direction\": [1, 0]}], \"actions\": [{\"name\": \"up\", "
+                    "\"values\": [1, 0]}, {\"name\": \"right\", \"values\": [0, 1]}], "
+                    "\"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", "
+                    "\"values\": [\"vx\", \"vy\"]}]"),
+              1) == false); /* "world" twice: a duplicate key is refused */
     stop(&r);
     /* Without the duplicate world key. */
-    snprintf(doc, sizeof doc,
-             "{\"format\": 1, \"id\": \"T-v0\", \"world\": {\"gravity\": [0, 0], \"dt\": 0.01}, "
-             "\"bodies\": [{\"name\": \"ball\", \"angle\": 1.5707963267948966, \"mass\": 1, \"shapes\": "
-             "[{\"type\": \"circle\", \"radius\": 0.25}]}], \"actuators\": [{\"name\": \"body\", \"type\": "
-             "\"thruster\", \"body\": \"ball\", \"direction\": [1, 0]}, {\"name\": \"world\", \"type\": "
-             "\"thruster\", \"body\": \"ball\", \"frame\": \"world\", \"direction\": [1, 0]}], \"actions\": "
-             "[{\"name\": \"up\", \"values\": [1, 0]}, {\"name\": \"right\", \"values\": [0, 1]}], "
-             "\"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", \"values\": "
-             "[\"vx\", \"vy\"]}]}");
+    snprintf(
+        doc, sizeof doc,
+        "{\"format\": 1, \"id\": \"T-v0\", \"world\": {\"gravity\": [0, 0], \"dt\": 0.01}, "
+        "\"bodies\": [{\"name\": \"ball\", \"angle\": 1.5707963267948966, \"mass\": 1, \"shapes\": "
+        "[{\"type\": \"circle\", \"radius\": 0.25}]}], \"actuators\": [{\"name\": \"body\", "
+        "\"type\": "
+        "\"thruster\", \"body\": \"ball\", \"direction\": [1, 0]}, {\"name\": \"world\", \"type\": "
+        "\"thruster\", \"body\": \"ball\", \"frame\": \"world\", \"direction\": [1, 0]}], "
+        "\"actions\": "
+        "[{\"name\": \"up\", \"values\": [1, 0]}, {\"name\": \"right\", \"values\": [0, 1]}], "
+        "\"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", \"values\": "
+        "[\"vx\", \"vy\"]}]}");
     ENSURE(start(&r, doc, 1));
     ENSURE(r.spec->action_kind == SP_ACTION_DISCRETE && r.spec->action_count == 2);
     step(&r, 0, 0); /* body frame +x, turned 90 degrees: up */
@@ -277,27 +317,29 @@ static void thrusters_push_along_their_direction_and_actions_table(void) {
 
 static void distance_bearing_imu_and_lidar(void) {
     run r;
-    ENSURE(start(&r,
-                 scene("{\"name\": \"ball\", \"position\": [0, 0.25], \"shapes\": [{\"type\": "
-                       "\"circle\", \"radius\": 0.25, \"group\": 7}]}, {\"name\": \"wall\", "
-                       "\"type\": \"static\", \"position\": [3, 1], \"shapes\": [{\"type\": \"box\", "
-                       "\"size\": [0.2, 2], \"categories\": 2}]}, {\"name\": \"goal\", \"type\": "
-                       "\"static\", \"position\": [0, 4], \"shapes\": [{\"type\": \"circle\", "
-                       "\"radius\": 0.1, \"collide\": false, \"role\": \"goal\"}]}",
-                       ACT ", \"sensors\": [{\"name\": \"goal\", \"type\": \"distance\", \"body\": "
-                           "\"ball\", \"to\": \"goal\", \"values\": [\"distance\", \"bearing\"]}, "
-                           "{\"name\": \"imu\", \"type\": \"imu\", \"body\": \"ball\", \"values\": "
-                           "[\"ax\", \"ay\", \"gyro\"]}, {\"name\": \"eye\", \"type\": \"lidar\", "
-                           "\"body\": \"ball\", \"rays\": 3, \"fov\": 1.5707963267948966, \"range\": "
-                           "10, \"mask\": 2}]"),
-                 1));
+    ENSURE(
+        start(&r,
+              scene("{\"name\": \"ball\", \"position\": [0, 0.25], \"shapes\": [{\"type\": "
+                    "\"circle\", \"radius\": 0.25, \"group\": 7}]}, {\"name\": \"wall\", "
+                    "\"type\": \"static\", \"position\": [3, 1], \"shapes\": [{\"type\": \"box\", "
+                    "\"size\": [0.2, 2], \"categories\": 2}]}, {\"name\": \"goal\", \"type\": "
+                    "\"static\", \"position\": [0, 4], \"shapes\": [{\"type\": \"circle\", "
+                    "\"radius\": 0.1, \"collide\": false, \"role\": \"goal\"}]}",
+                    ACT ", \"sensors\": [{\"name\": \"goal\", \"type\": \"distance\", \"body\": "
+                        "\"ball\", \"to\": \"goal\", \"values\": [\"distance\", \"bearing\"]}, "
+                        "{\"name\": \"imu\", \"type\": \"imu\", \"body\": \"ball\", \"values\": "
+                        "[\"ax\", \"ay\", \"gyro\"]}, {\"name\": \"eye\", \"type\": \"lidar\", "
+                        "\"body\": \"ball\", \"rays\": 3, \"fov\": 1.5707963267948966, \"range\": "
+                        "10, \"mask\": 2}]"),
+              1));
     ENSURE(fabs(obs(&r, "goal.distance") - 3.75) < 1e-6);
     ENSURE(fabs(obs(&r, "goal.bearing") - 1.5707963) < 1e-6);
     /* rays at -45, 0, +45 degrees: only the middle one meets the wall's face at x = 2.9 */
     ENSURE(fabs(obs(&r, "eye.1") - 2.9) < 1e-5);
     ENSURE(obs(&r, "eye.0") == 10.0f);
     ENSURE(r.spec->sensors[channel(&r, "eye.2")].high == 10.0);
-    for (int k = 0; k < 30; k++) step(&r, 0, 0);
+    for (int k = 0; k < 30; k++)
+        step(&r, 0, 0);
     /* at rest on the ground, an accelerometer reads +g upward */
     ENSURE_MSG(fabs(obs(&r, "imu.ay") - 9.81) < 0.3 && fabs(obs(&r, "imu.ax")) < 0.3, "imu %g %g",
                obs(&r, "imu.ax"), obs(&r, "imu.ay"));
@@ -308,20 +350,21 @@ static void distance_bearing_imu_and_lidar(void) {
 
 static void reward_terms_and_conditions(void) {
     run r;
-    ENSURE(start(&r,
-                 scene("{\"name\": \"ball\", \"position\": [0, 10], \"mass\": 1, \"shapes\": [{\"type\": "
-                       "\"circle\", \"radius\": 0.25}]}",
-                       "\"actuators\": [{\"name\": \"push\", \"type\": \"thruster\", \"body\": "
-                       "\"ball\", \"low\": -2, \"high\": 2}], \"sensors\": [{\"name\": \"ball\", "
-                       "\"type\": \"body\", \"body\": \"ball\", \"values\": [\"y\", \"upright\"]}, "
-                       "{\"name\": \"h\", \"type\": \"body\", \"body\": \"ball\", \"values\": [\"vy\"], "
-                       "\"hidden\": true}], \"reward\": [{\"type\": \"alive\", \"weight\": 0.5}, "
-                       "{\"type\": \"progress\", \"channel\": \"ball.y\", \"weight\": 2}, {\"type\": "
-                       "\"action_cost\", \"weight\": 0.25}, {\"type\": \"upright\", \"channel\": "
-                       "\"ball.upright\"}], \"terminate\": [{\"reason\": \"falling_fast\", \"channel\": "
-                       "\"h.vy\", \"below\": -3, \"for_steps\": 3, \"reward\": -7}], \"truncate\": "
-                       "[{\"reason\": \"too_high\", \"channel\": \"ball.y\", \"above\": 100}]"),
-                 1));
+    ENSURE(start(
+        &r,
+        scene("{\"name\": \"ball\", \"position\": [0, 10], \"mass\": 1, \"shapes\": [{\"type\": "
+              "\"circle\", \"radius\": 0.25}]}",
+              "\"actuators\": [{\"name\": \"push\", \"type\": \"thruster\", \"body\": "
+              "\"ball\", \"low\": -2, \"high\": 2}], \"sensors\": [{\"name\": \"ball\", "
+              "\"type\": \"body\", \"body\": \"ball\", \"values\": [\"y\", \"upright\"]}, "
+              "{\"name\": \"h\", \"type\": \"body\", \"body\": \"ball\", \"values\": [\"vy\"], "
+              "\"hidden\": true}], \"reward\": [{\"type\": \"alive\", \"weight\": 0.5}, "
+              "{\"type\": \"progress\", \"channel\": \"ball.y\", \"weight\": 2}, {\"type\": "
+              "\"action_cost\", \"weight\": 0.25}, {\"type\": \"upright\", \"channel\": "
+              "\"ball.upright\"}], \"terminate\": [{\"reason\": \"falling_fast\", \"channel\": "
+              "\"h.vy\", \"below\": -3, \"for_steps\": 3, \"reward\": -7}], \"truncate\": "
+              "[{\"reason\": \"too_high\", \"channel\": \"ball.y\", \"above\": 100}]"),
+        1));
     ENSURE(r.spec->sensor_count == 2); /* the hidden channel is not observed */
     double y0 = obs(&r, "ball.y");
     sp_step_result s = step(&r, 2.0, 0);
@@ -333,21 +376,23 @@ static void reward_terms_and_conditions(void) {
         n++;
     }
     /* vy passes -3 m/s after 0.306 s (16 env steps); three steps in a row: step 18 */
-    ENSURE_MSG(s.terminated && !strcmp(s.reason, "falling_fast") && s.reward == -7.0,
-               "%d %s %g", n, s.reason, s.reward);
+    ENSURE_MSG(s.terminated && !strcmp(s.reason, "falling_fast") && s.reward == -7.0, "%d %s %g", n,
+               s.reason, s.reward);
     ENSURE_MSG(n == 18, "ended at step %d", n);
     stop(&r);
 }
 
 static void leaving_the_bounds_ends_the_episode(void) {
     run r;
-    ENSURE(start(&r, scene("{\"name\": \"ball\", \"position\": [0, 40], \"velocity\": [0, 30], "
-                           "\"shapes\": [{\"type\": \"circle\", \"radius\": 0.25}]}",
-                           ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": "
-                               "\"ball\", \"values\": [\"y\"]}]"),
+    ENSURE(start(&r,
+                 scene("{\"name\": \"ball\", \"position\": [0, 40], \"velocity\": [0, 30], "
+                       "\"shapes\": [{\"type\": \"circle\", \"radius\": 0.25}]}",
+                       ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": "
+                           "\"ball\", \"values\": [\"y\"]}]"),
                  1));
     sp_step_result s = {0};
-    for (int k = 0; k < 100 && !s.terminated; k++) s = step(&r, 0, 0);
+    for (int k = 0; k < 100 && !s.terminated; k++)
+        s = step(&r, 0, 0);
     ENSURE(s.terminated && !strcmp(s.reason, "out_of_bounds"));
     stop(&r);
 }
@@ -355,13 +400,14 @@ static void leaving_the_bounds_ends_the_episode(void) {
 /* ---- randomization and generators ---- */
 
 static void randomization_draws_from_the_env_stream(void) {
-    const char* rest = ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", "
-                           "\"values\": [\"x\", \"vy\", \"angle\"]}], \"randomize\": [{\"type\": "
-                           "\"translate\", \"bodies\": [\"ball\"], \"axis\": \"x\", \"range\": [1, 2]}, "
-                           "{\"type\": \"velocity\", \"bodies\": [\"ball\"], \"axis\": \"y\", \"range\": "
-                           "[3, 4]}, {\"type\": \"rotate\", \"body\": \"ball\", \"range\": [0.1, 0.2]}, "
-                           "{\"type\": \"mass\", \"body\": \"ball\", \"range\": [2, 3]}, {\"type\": "
-                           "\"gravity\", \"range\": [0.5, 0.6]}]";
+    const char* rest =
+        ACT ", \"sensors\": [{\"name\": \"ball\", \"type\": \"body\", \"body\": \"ball\", "
+            "\"values\": [\"x\", \"vy\", \"angle\"]}], \"randomize\": [{\"type\": "
+            "\"translate\", \"bodies\": [\"ball\"], \"axis\": \"x\", \"range\": [1, 2]}, "
+            "{\"type\": \"velocity\", \"bodies\": [\"ball\"], \"axis\": \"y\", \"range\": "
+            "[3, 4]}, {\"type\": \"rotate\", \"body\": \"ball\", \"range\": [0.1, 0.2]}, "
+            "{\"type\": \"mass\", \"body\": \"ball\", \"range\": [2, 3]}, {\"type\": "
+            "\"gravity\", \"range\": [0.5, 0.6]}]";
     run a, b, c;
     ENSURE(start(&a, scene(BALL, rest), 7));
     ENSURE(start(&b, scene(BALL, rest), 7));
@@ -403,11 +449,16 @@ static int shapes_after_reset(const char* generators, uint64_t seed, uint64_t* h
 
 static void generators_are_seeded_and_bounded(void) {
     static const char* const gens[] = {
-        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"rough\", \"x\": [-10, 10], \"segments\": 20}",
-        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"stumps\", \"x\": [-10, 10], \"segments\": 20}",
-        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"pits\", \"x\": [-10, 10], \"segments\": 20}",
-        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"stairs\", \"x\": [-10, 10], \"segments\": 20}",
-        "{\"type\": \"scatter\", \"name\": \"rocks\", \"area\": [-5, 1, 5, 3], \"count\": 12, \"shape\": \"box\"}",
+        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"rough\", \"x\": [-10, 10], "
+        "\"segments\": 20}",
+        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"stumps\", \"x\": [-10, 10], "
+        "\"segments\": 20}",
+        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"pits\", \"x\": [-10, 10], "
+        "\"segments\": 20}",
+        "{\"type\": \"terrain\", \"name\": \"t\", \"style\": \"stairs\", \"x\": [-10, 10], "
+        "\"segments\": 20}",
+        "{\"type\": \"scatter\", \"name\": \"rocks\", \"area\": [-5, 1, 5, 3], \"count\": 12, "
+        "\"shape\": \"box\"}",
     };
     for (int i = 0; i < 5; i++) {
         uint64_t h1, h2, h3;
@@ -421,9 +472,10 @@ static void generators_are_seeded_and_bounded(void) {
     /* A perfect maze of C cells keeps C + 1 of its cells' east and north walls, plus the two
      * borders drawn whole. */
     uint64_t h;
-    int n = shapes_after_reset("{\"type\": \"maze\", \"name\": \"m\", \"origin\": [-4, 0], \"cols\": 5, "
-                               "\"rows\": 4, \"cell\": 1.5}",
-                               3, &h);
+    int n = shapes_after_reset(
+        "{\"type\": \"maze\", \"name\": \"m\", \"origin\": [-4, 0], \"cols\": 5, "
+        "\"rows\": 4, \"cell\": 1.5}",
+        3, &h);
     ENSURE_MSG(n == 2 + 5 + 4 + 20 + 1, "maze has %d shapes", n - 2);
 }
 
@@ -470,16 +522,19 @@ static void bad_scenes_name_their_path(void) {
          "bodies[1].name: 'ground' is taken by bodies[0]"},
         {BALL, "\"actuators\": [{\"name\": \"p\", \"type\": \"thruster\", \"body\": \"moon\"}]",
          "actuators[0].body: must name a body"},
-        {BALL, ACT ", \"sensors\": [{\"name\": \"b\", \"type\": \"body\", \"body\": \"ball\", "
-                   "\"values\": [\"x\"]}], \"terminate\": [{\"reason\": \"r\", \"channel\": \"b.z\", "
-                   "\"above\": 1}]",
+        {BALL,
+         ACT ", \"sensors\": [{\"name\": \"b\", \"type\": \"body\", \"body\": \"ball\", "
+             "\"values\": [\"x\"]}], \"terminate\": [{\"reason\": \"r\", \"channel\": \"b.z\", "
+             "\"above\": 1}]",
          "terminate[0].channel: must name a sensor channel"},
-        {BALL, ACT ", \"sensors\": [{\"name\": \"e\", \"type\": \"lidar\", \"body\": \"ball\", "
-                   "\"rays\": 65}]",
+        {BALL,
+         ACT ", \"sensors\": [{\"name\": \"e\", \"type\": \"lidar\", \"body\": \"ball\", "
+             "\"rays\": 65}]",
          "sensors[0].rays: must be in [1, 64]"},
-        {BALL, ACT ", \"sensors\": [{\"name\": \"b\", \"type\": \"body\", \"body\": \"ball\", "
-                   "\"values\": [\"x\"]}], \"generators\": [{\"type\": \"maze\", \"name\": \"m\", "
-                   "\"cols\": 1000, \"rows\": 1000, \"cell\": 1}]",
+        {BALL,
+         ACT ", \"sensors\": [{\"name\": \"b\", \"type\": \"body\", \"body\": \"ball\", "
+             "\"values\": [\"x\"]}], \"generators\": [{\"type\": \"maze\", \"name\": \"m\", "
+             "\"cols\": 1000, \"rows\": 1000, \"cell\": 1}]",
          "generators[0]: adds up to 2002000 shapes"},
         {BALL, ACT ", \"sensors\": []", "sensors: needs an observed channel"},
     };
@@ -517,7 +572,8 @@ static void bad_scenes_name_their_path(void) {
     ENSURE_MSG(strstr(err, "bodies: has 2 items; the limit is 1"), "%s", err);
     lim = sp_default_scene_limits();
     lim.max_bytes = 100;
-    ENSURE(!sp_scene_load(two, strlen(two), &lim, err, sizeof err) && strstr(err, "the limit is 100"));
+    ENSURE(!sp_scene_load(two, strlen(two), &lim, err, sizeof err) &&
+           strstr(err, "the limit is 100"));
 }
 
 static const sp_test_case cases[] = {

@@ -69,7 +69,8 @@ static void side_by_side(const char* c_id, const char* file) {
             /* Half the Lander episodes are flown by the pilot. */
             if (lander && seed % 2) act.index = pilot(sp_episode_obs(a));
             /* A CartPole balanced by its angle drifts off the track. */
-            if (!lander && seed % 2) act.index = sp_episode_obs(a)[2] + 0.5f * sp_episode_obs(a)[3] < 0;
+            if (!lander && seed % 2)
+                act.index = sp_episode_obs(a)[2] + 0.5f * sp_episode_obs(a)[3] < 0;
             sp_step_result ra, rb;
             ENSURE(sp_episode_step(a, &act, &ra, err, sizeof err) == 0);
             ENSURE(sp_episode_step(b, &act, &rb, err, sizeof err) == 0);
@@ -89,7 +90,8 @@ static void side_by_side(const char* c_id, const char* file) {
                 ENSURE(ra.episode_return == rb.episode_return);
                 reasons++;
                 int k = 0;
-                while (k < kinds && strcmp(seen[k], ra.reason)) k++;
+                while (k < kinds && strcmp(seen[k], ra.reason))
+                    k++;
                 if (k == kinds && kinds < MAX_REASONS) seen[kinds++] = ra.reason;
                 if (k < MAX_REASONS) count[k]++;
                 break;
@@ -98,7 +100,8 @@ static void side_by_side(const char* c_id, const char* file) {
     }
     ENSURE(reasons == SEEDS && steps > SEEDS);
     printf("%s vs %s: %d seeds, %d steps identical; ends:", c_id, s_env->spec->id, SEEDS, steps);
-    for (int k = 0; k < kinds; k++) printf(" %s %d", seen[k], count[k]);
+    for (int k = 0; k < kinds; k++)
+        printf(" %s %d", seen[k], count[k]);
     printf("\n");
     /* Every way a Lander episode ends is compared, not only the common ones. */
     ENSURE_MSG(kinds >= (lander ? 3 : 2), "only %d kinds of ending", kinds);

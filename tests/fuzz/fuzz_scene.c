@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sp_episode_def def = sp_default_episode_def(env);
     sp_episode* ep = sp_episode_create(&def, err, sizeof err);
     uint64_t seed = size;
-    for (size_t i = 0; i < size; i++) seed = seed * 31u + data[i];
+    for (size_t i = 0; i < size; i++)
+        seed = seed * 31u + data[i];
     if (ep && sp_episode_reset(ep, &seed) == 0) {
         sp_rng rng;
         sp_rng_seed(&rng, seed, "fuzz_actions");

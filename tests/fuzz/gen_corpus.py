@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT / "agents-bridge" / "python"))
 
 import msgpack  # noqa: E402
 import numpy as np  # noqa: E402
-
 import sandpit  # noqa: E402
 import sandpit.client  # noqa: E402
 from sandpit.server import LocalServer  # noqa: E402

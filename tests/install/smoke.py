@@ -63,8 +63,8 @@ def main(argv: list) -> int:
             fail(f"{needed} is not in the installed package (imported: {', '.join(imported)})")
 
     from sandpit.faults import parse_suite
-    from sandpit.server import find_binary
     from sandpit.faults.suite import tomllib
+    from sandpit.server import find_binary
 
     suite = parse_suite(
         tomllib.loads(

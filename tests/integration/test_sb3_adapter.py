@@ -12,15 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sandpit
+import sandpit.sb3
+from sandpit.server import LocalServer
 from stable_baselines3 import PPO
 from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecFrameStack, VecNormalize
-
-import sandpit
-import sandpit.sb3
-from sandpit.server import LocalServer
 
 REPO = Path(__file__).resolve().parents[2]
 N = 4

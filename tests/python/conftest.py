@@ -19,9 +19,8 @@ if not os.environ.get("SANDPIT_BIN"):
     os.environ["SANDPIT_BIN"] = str(REPO / "build" / "bin" / "sandpit")
 
 import sandpit  # noqa: E402  (after SANDPIT_BIN is settled)
-from sandpit.server import LocalServer  # noqa: E402
-
 from helpers import RawClient  # noqa: E402
+from sandpit.server import LocalServer  # noqa: E402
 
 SERVER_START_TIMEOUT = 10.0
 

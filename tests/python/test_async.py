@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sandpit
 from sandpit import SandpitError
 from sandpit.asyncvec import make_async

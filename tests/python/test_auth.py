@@ -16,12 +16,10 @@ from pathlib import Path
 import gymnasium
 import numpy as np
 import pytest
-import zmq
-
 import sandpit
-from sandpit.keys import KeyPair, client_keypair, generate_keypair, load_keypair, read_key
-
+import zmq
 from helpers import RawClient
+from sandpit.keys import KeyPair, client_keypair, generate_keypair, load_keypair, read_key
 
 WAIT_S = 1.5  # bounded wait of a refused client
 
@@ -192,7 +190,7 @@ def test_unauthorized_key_gets_no_service_and_is_logged(curve_server, keys):
     assert time.monotonic() - t0 < 2 * WAIT_S
     client.close()
     log = wait_for_log(curve_server, keys["mallory"].public)
-    line = next(l for l in log.splitlines() if keys["mallory"].public in l)
+    line = next(x for x in log.splitlines() if keys["mallory"].public in x)
     assert "refused CURVE client key" in line and "127.0.0.1" in line
     # The authorized keys never appear as refused.
     assert keys["alice"].public not in log

@@ -7,9 +7,8 @@ seed and actions: no transition lost, none invented, whatever the autoreset mode
 from __future__ import annotations
 
 import numpy as np
-from gymnasium.vector import AutoresetMode
-
 import sandpit
+from gymnasium.vector import AutoresetMode
 
 N = 4
 STEPS = 300

@@ -8,9 +8,7 @@ from typing import Callable, Dict, Tuple
 import msgpack
 import numpy as np
 import pytest
-
 import sandpit
-
 from helpers import RawClient, assert_same_rollout, rollout, wire
 
 N = 2  # envs per raw session

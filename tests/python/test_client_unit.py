@@ -10,9 +10,8 @@ from typing import Callable, Optional
 
 import msgpack
 import pytest
-import zmq
-
 import sandpit
+import zmq
 from sandpit import ConnectionLost, ServerError, VersionMismatch
 
 HELLO_OK = {"ok": True, "protocol": 1, "server": "fake", "limits": {}, "envs": []}

@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import pytest
-
 import sandpit
 
 # The promise: a dropped connection is reported within a second (measured: about a quarter).

@@ -3,16 +3,14 @@ determinism across server processes, and Gymnasium's own wrappers."""
 
 from __future__ import annotations
 
+import gymnasium
 import numpy as np
 import pytest
-import gymnasium
+import sandpit
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
-
-import sandpit
-from sandpit import ServerError
-
 from helpers import assert_same_rollout, rollout
+from sandpit import ServerError
 
 ALL_IDS = list(sandpit.ENV_IDS)
 

@@ -6,7 +6,6 @@ guardrails off there is no cost."""
 from __future__ import annotations
 
 import numpy as np
-
 import sandpit
 
 

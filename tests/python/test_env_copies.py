@@ -9,7 +9,6 @@ import pickle
 import gymnasium as gym
 import numpy as np
 import pytest
-
 import sandpit
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import pytest
-
 import sandpit
 from sandpit.errors import ServerError
 from sandpit.faults import load_suite, parse_suite, report, run_suite

@@ -27,7 +27,6 @@ import zmq
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 from sandpit.protocol import pack  # noqa: E402
 from sandpit.server import private_ipc_endpoint  # noqa: E402
 

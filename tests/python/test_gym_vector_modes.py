@@ -14,7 +14,6 @@ import multiprocessing
 import gymnasium as gym
 import numpy as np
 import pytest
-
 import sandpit
 
 STEPS = 1000

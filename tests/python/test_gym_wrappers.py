@@ -15,10 +15,9 @@ from typing import Callable, Dict
 import gymnasium as gym
 import numpy as np
 import pytest
+import sandpit
 from gymnasium import spaces
 from gymnasium.wrappers import vector as vw
-
-import sandpit
 
 W = gym.wrappers
 

@@ -12,12 +12,10 @@ from pathlib import Path
 import msgpack
 import numpy as np
 import pytest
-import zmq
-
 import sandpit
-from sandpit import replay
-
+import zmq
 from helpers import RawClient, wire
+from sandpit import replay
 
 CEILING_MB = 128
 # The resident set's slack over the counted estimates: the binary, libzmq, thread stacks and

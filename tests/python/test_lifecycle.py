@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-
 import sandpit
 from sandpit import ConnectionLost
 from sandpit import server as local

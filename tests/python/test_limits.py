@@ -10,9 +10,7 @@ from typing import Callable, List
 import msgpack
 import numpy as np
 import pytest
-
 import sandpit
-
 from helpers import RawClient
 
 GOOD_STEPS = 15  # with its reset, under every step-rate burst used here

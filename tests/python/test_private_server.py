@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 import sandpit
 
 # How long the test waits for a server to notice its parent is gone: generous for a loaded

@@ -9,7 +9,6 @@ import time
 import numpy as np
 import pytest
 import ray
-
 import sandpit
 import sandpit.ray as sray
 

@@ -5,7 +5,6 @@ relative paths land under the root."""
 from __future__ import annotations
 
 import pytest
-
 import sandpit
 from sandpit import ServerError
 

@@ -8,9 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
-
 import sandpit
 from sandpit import ServerError, replay
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import gymnasium
 import numpy as np
 import pytest
-import gymnasium
-
 import sandpit
 from sandpit.catalogue import ENV_IDS
 

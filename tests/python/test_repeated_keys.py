@@ -12,7 +12,6 @@ from typing import Any, List, Tuple
 import msgpack
 import numpy as np
 import pytest
-
 from helpers import RawClient, wire
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html.parser
 import io
-import os
 import shutil
 import struct
 import subprocess
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
-
 from sandpit.progress import Progress
 
 REPO = Path(__file__).resolve().parents[2]

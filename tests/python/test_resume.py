@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sandpit
-
 from helpers import RawClient, wire
 
 ENV = "CartPole-v0"

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import sandpit
 from sandpit import ServerError, scene
 
@@ -239,6 +238,7 @@ def _schema_objects(node, out):
 
 def test_the_json_schema_accepts_the_scenes_and_agrees_with_the_decoder():
     import re
+
     import jsonschema
 
     schema = json.loads(SCHEMA.read_text())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import sandpit
 from sandpit import ConnectionLost
 from sandpit.shard import shard_sizes

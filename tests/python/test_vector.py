@@ -3,13 +3,12 @@ convention, 256 envs, and Gymnasium's vector wrappers."""
 
 from __future__ import annotations
 
+import gymnasium
 import numpy as np
 import pytest
-import gymnasium
+import sandpit
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
-
-import sandpit
 from sandpit import ServerError
 
 

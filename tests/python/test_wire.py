@@ -10,7 +10,6 @@ from gymnasium import spaces
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
 from sandpit import InvalidAction, ProtocolError
 from sandpit.protocol import WIRE_DTYPES, decode_array, encode_array, pack, unpack
 from sandpit.spaces import encode_actions

@@ -13,6 +13,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import keys, replay
+from .asyncvec import SandpitAsyncVectorEnv, make_async
 from .catalogue import ENV_IDS, register_envs
 from .client import Client
 from .env import SandpitEnv, make
@@ -29,7 +30,6 @@ from .errors import (
 from .protocol import PROTOCOL_VERSION
 from .server import LocalServer
 from .vector import SandpitVectorEnv, make_vec
-from .asyncvec import SandpitAsyncVectorEnv, make_async
 
 __all__ = [
     "__version__",

@@ -144,7 +144,7 @@ class SandpitAsyncVectorEnv:
             by_socket[socket] = b
             self._poller.register(socket, zmq.POLLIN)
         try:
-            ready = dict(self._poller.poll(self.timeout * 1000))
+            ready = dict(self._poller.poll(self.timeout * 1000))  # type: ignore[arg-type]
         finally:
             for socket in by_socket:
                 self._poller.unregister(socket)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any, Optional, SupportsFloat, Union
 
 import gymnasium
@@ -55,7 +56,7 @@ def _time_limit_above(env: gymnasium.Env, depth: int = 16) -> Optional[int]:
     """The ``max_episode_steps`` of a ``TimeLimit`` wrapping ``env`` whose ``reset`` is on the
     call stack. ``gymnasium.make(id, max_episode_steps=n)`` gives ``n`` to that wrapper only,
     never to the env, so the env finds it there at its first reset."""
-    frame = sys._getframe(2)
+    frame: Optional[FrameType] = sys._getframe(2)
     for _ in range(depth):
         if frame is None:
             return None

@@ -176,7 +176,7 @@ class NodeServers:
                     try:
                         host = ray.get_actor(name)
                     except ValueError:
-                        host = _ServerHost.options(
+                        host = _ServerHost.options(  # type: ignore[attr-defined]
                             name=name, scheduling_strategy=_on(node), lifetime=None
                         ).remote(binary, list(args))
                         owned.append(host)
@@ -265,7 +265,9 @@ def collect_episodes(
             node = nodes[j % len(nodes)]
             endpoint = servers.endpoint_for(node, j // len(nodes))
             actors.append(
-                RolloutActor.options(scheduling_strategy=_on(node), num_cpus=num_cpus).remote(
+                RolloutActor.options(  # type: ignore[attr-defined]
+                    scheduling_strategy=_on(node), num_cpus=num_cpus
+                ).remote(
                     env_id, envs_per_actor, endpoint, seed + j * envs_per_actor, **make
                 )
             )

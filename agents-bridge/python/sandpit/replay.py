@@ -401,8 +401,8 @@ def load(path: Union[str, os.PathLike]) -> Replay:
                 reset_hash = h
             if flags & _EVENTS:
                 raw = np.frombuffer(p, dtype=_EVENT_RAW, count=count, offset=q + 1)
-                for e in raw.tolist():
-                    events.append((len(rewards),) + tuple(e))
+                for event in raw.tolist():
+                    events.append((len(rewards),) + tuple(event))
                 q += 1 + _EVENT_SIZE * count
             if flags & _OBS:
                 obs.append(np.frombuffer(p, dtype="<f4", count=sensors, offset=q))
@@ -411,6 +411,8 @@ def load(path: Union[str, os.PathLike]) -> Replay:
     except _Truncated as cut:
         problem = f"{rd.label(cut.args[0])} at byte {rd.pos}: the file ends inside a record"
 
+    act: np.ndarray
+    app: np.ndarray
     if discrete:
         act = np.array([a[0] for a in actions], dtype=np.int32)
         app = np.array([a[0] for a in applied], dtype=np.int32)

@@ -365,7 +365,7 @@ class Session:
         sessions on several servers then step at once (sandpit.shard)."""
         self._check_open()
         self._seq += 1
-        fields = {"session": self.id, "seq": self._seq, "actions": actions}
+        fields: dict[str, Any] = {"session": self.id, "seq": self._seq, "actions": actions}
         try:
             return self.client.send("step", retries=self.retries, **fields), fields
         except ConnectionLost:
@@ -507,13 +507,14 @@ class Session:
             mask = fields.get("mask")
             if mask is not None and not fields.get("options") and self._log.seed is not None:
                 # A partial reset restarts some envs between steps, as autoresets do.
-                index = np.flatnonzero(decode_array(mask, "uint8", (self.num_envs,)))
-                self._log.restart(index, (seeds[index], streams[index]))
+                restarted = np.flatnonzero(decode_array(mask, "uint8", (self.num_envs,)))
+                self._log.restart(restarted, (seeds[restarted], streams[restarted]))
             else:
                 self._log.reset({k: v for k, v in fields.items() if k != "session"}, seeds, streams)
         elif op == "step":
             a = fields["actions"]
-            index = autoreset = None
+            index: Optional[np.ndarray] = None
+            autoreset: Optional[tuple] = None
             if "autoreset" in reply:
                 index = decode_array(reply["autoreset"], "int32", (None,))
                 r = index.shape[0]

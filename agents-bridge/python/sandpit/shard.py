@@ -133,7 +133,7 @@ class ShardedSession:
                 )
         if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             base = None if seed is None else _check_seed(seed)
-            per = [None if base is None else base + o for o in self.offsets]
+            per: list[Any] = [None if base is None else base + o for o in self.offsets]
         else:
             seeds = list(seed)  # type: ignore[arg-type]
             if len(seeds) != self.num_envs:

@@ -178,15 +178,15 @@ class SandpitVectorEnv(VectorEnv):
             kwargs["render_mode"] = render_mode
         if self._render_size != (600, 400):
             kwargs["render_width"], kwargs["render_height"] = self._render_size
-        for key, value in (
+        for key, option in (
             ("guardrails", guardrails),
             ("faults", faults),
             ("record", record),
             ("info_faults", info_faults),
             ("sensor_valid", sensor_valid),
         ):
-            if value:
-                kwargs[key] = value
+            if option:
+                kwargs[key] = option
         kwargs.update(config)
         self._kwargs = {**kwargs, "num_envs": self.num_envs}
         self.spec = env_spec_for(env_id, kwargs)

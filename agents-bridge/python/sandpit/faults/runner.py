@@ -62,7 +62,7 @@ class AgentError(ValueError):
 # -- agents --------------------------------------------------------------------------------
 
 
-def load_agent_factory(ref: str) -> Callable[[str, Dict[str, Any]], Any]:
+def load_agent_factory(ref: str) -> Callable[[str, Optional[Dict[str, Any]]], Any]:
     """Imports ``pkg.module:attr`` (attr may be dotted) and returns the callable it names."""
     if not isinstance(ref, str) or ref.count(":") != 1:
         raise AgentError(f"--agent {ref!r}: expected pkg.module:make_agent")
@@ -396,8 +396,8 @@ def _std(values: Sequence[float]) -> Optional[float]:
     return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+def _fmt(x: Optional[float]) -> str:
+    return "n/a" if x is None else f"{x:.6g}"
 
 
 def evaluate(baseline: ScenarioResult, result: ScenarioResult, suite: Suite) -> None:
@@ -458,7 +458,7 @@ def evaluate(baseline: ScenarioResult, result: ScenarioResult, suite: Suite) -> 
         elif key == "max_drop_relative":
             value = stats_rel
             passed = value <= limit
-            scale = abs(base_mean) if base_mean != 0 else 0.0
+            scale = abs(base_mean) if base_mean else 0.0
             pairs = [(e, base_by_key[(e.seed, e.index)]) for e in ok_eps]
             failing = [
                 (e.seed, e.index)

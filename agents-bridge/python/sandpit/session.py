@@ -84,6 +84,16 @@ def fault_indices(mask: int) -> List[int]:
     return [i for i in range(64) if mask >> i & 1]
 
 
+def check_mask(mask: Any, num_envs: int) -> np.ndarray:
+    """``mask`` as a bool array of shape (num_envs,), or ValueError."""
+    m = np.asarray(mask)
+    if m.dtype != np.bool_ or m.shape != (num_envs,):
+        raise ValueError(
+            f"mask must be a bool array of shape ({num_envs},), got {m.dtype} {m.shape}"
+        )
+    return m
+
+
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"a seed must be an int or None, got {seed!r}")
@@ -316,12 +326,7 @@ class Session:
         self._check_open()
         fields: dict[str, Any] = {"session": self.id}
         if mask is not None:
-            m = np.asarray(mask)
-            if m.dtype != np.bool_ or m.shape != (self.num_envs,):
-                raise ValueError(
-                    f"mask must be a bool array of shape ({self.num_envs},), got {m.dtype} "
-                    f"{m.shape}"
-                )
+            m = check_mask(mask, self.num_envs)
             fields["mask"] = encode_array(m.astype(np.uint8), "uint8")
         if options:
             unknown = sorted(set(options) - {"guardrails", "faults"})

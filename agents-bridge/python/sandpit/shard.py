@@ -19,7 +19,15 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from .errors import ConnectionLost, ProtocolError, SandpitError
-from .session import FinalEpisodes, ResetResult, SeedArg, Session, StepResult, _check_seed
+from .session import (
+    FinalEpisodes,
+    ResetResult,
+    SeedArg,
+    Session,
+    StepResult,
+    _check_seed,
+    check_mask,
+)
 
 __all__ = ["ShardedSession", "shard_sizes"]
 
@@ -125,12 +133,7 @@ class ShardedSession:
         its own session's request path (reconnect included); ``mask`` as
         :meth:`Session.reset`, cut into each shard's rows."""
         if mask is not None:
-            mask = np.asarray(mask)
-            if mask.dtype != np.bool_ or mask.shape != (self.num_envs,):
-                raise ValueError(
-                    f"mask must be a bool array of shape ({self.num_envs},), got {mask.dtype} "
-                    f"{mask.shape}"
-                )
+            mask = check_mask(mask, self.num_envs)
         if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             base = None if seed is None else _check_seed(seed)
             per: list[Any] = [None if base is None else base + o for o in self.offsets]

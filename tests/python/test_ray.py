@@ -82,6 +82,10 @@ def test_killed_host_takes_its_server_down(cluster):
         assert _gone(pid), "a server must not outlive its host actor"
     finally:
         servers.shutdown()
+        # Ray's reaper may SIGKILL the server too, before it can remove its socket file.
+        for _, endpoint in servers.all_endpoints():
+            if endpoint.startswith("ipc://") and os.path.exists(endpoint[len("ipc://") :]):
+                os.unlink(endpoint[len("ipc://") :])
 
 
 def test_rllib_env_creator_uses_the_node_server(cluster):

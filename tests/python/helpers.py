@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import msgpack
 import numpy as np
 import zmq
@@ -78,3 +81,15 @@ def assert_same_rollout(a: dict, b: dict) -> None:
     assert a["flags"] == b["flags"]
     assert a["hash"] == b["hash"]
     assert a["reason"] == b["reason"]
+
+
+def exits_within(pid: int, seconds: float) -> bool:
+    """Whether process ``pid`` exits within ``seconds`` (polled: it need not be our child)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False

@@ -4,13 +4,13 @@ episodes (state hashes included) identical to a single-process run with the same
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pytest
 import ray
 import sandpit
 import sandpit.ray as sray
+from helpers import exits_within
 
 
 @pytest.fixture(scope="module")
@@ -28,15 +28,7 @@ def cluster():
 
 
 def _gone(pid: int, within: float = 10.0) -> bool:
-    """Whether process ``pid`` exits within ``within`` seconds (polled: it is not our child)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
-    return False
+    return exits_within(pid, within)
 
 
 def _steps(endpoint: str) -> int:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
+from helpers import exits_within
 
 OWNER = (
     "import sys, time\n"
@@ -17,17 +17,6 @@ OWNER = (
     "print(s.pid, s.endpoint, flush=True)\n"
     "time.sleep(120)\n"
 )
-
-
-def _exits_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.parametrize("flag", [True, False])
@@ -42,13 +31,13 @@ def test_server_follows_a_killed_owner_only_when_asked(flag):
     owner.wait()
     try:
         # Orphaned, the server is reparented: it is nobody's child here, so polled.
-        assert _exits_within(pid, 10.0 if flag else 1.0) is flag
+        assert exits_within(pid, 10.0 if flag else 1.0) is flag
     finally:
         try:
             os.kill(pid, 15)
         except ProcessLookupError:
             pass
-        if _exits_within(pid, 10.0) and endpoint.startswith("ipc://"):
+        if exits_within(pid, 10.0) and endpoint.startswith("ipc://"):
             try:  # the owner that would have removed the socket file is gone
                 os.unlink(endpoint[len("ipc://") :])
             except FileNotFoundError:

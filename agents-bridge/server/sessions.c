@@ -212,6 +212,7 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
             free_session(s);
             return NULL;
         }
+        sp_episode_set_step_hash(s->eps[i], def->hashes); /* the reply's only reader */
     }
     return s;
 oom:

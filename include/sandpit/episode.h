@@ -58,7 +58,8 @@ typedef struct sp_step_result {
     const char* reason;
     int step;              /* steps taken in this episode, this one included */
     double episode_return; /* sum of rewards so far */
-    uint64_t hash;         /* state hash after this step */
+    uint64_t hash;         /* state hash after this step (0 when not asked for: see
+                              sp_episode_set_step_hash) */
 } sp_step_result;
 
 /* A layer around the env. Every hook may be NULL. `self` is the layer's own state, owned by
@@ -115,6 +116,12 @@ void sp_episode_destroy(sp_episode* ep);
 
 /* Adds a layer (copied). Returns 0, or SP_E_LIMIT past SP_MAX_LAYERS. */
 int sp_episode_add_layer(sp_episode* ep, const sp_layer* layer);
+
+/* Whether sp_episode_step fills sp_step_result.hash (on by default). Off, it is 0 unless a
+ * layer with on_step_end (a recorder) is attached, which always sees the hash: a caller that
+ * does not read the hash of every step (a server session without `hashes`) saves hashing
+ * every body. sp_episode_hash still works at any time. */
+void sp_episode_set_step_hash(sp_episode* ep, bool on);
 
 /* Starts a new episode. With a seed, the episode stream is reseeded from it and this episode
  * uses that seed; with NULL, the next episode seed is drawn from the stream, so a sequence of

@@ -28,8 +28,12 @@ static const struct {
 
 /* Batches below this many envs step inline: waking workers costs more than it saves. */
 #define MIN_BATCH_FOR_THREADS 32
-/* Each thread gets at least this many envs. */
+/* Each range has at least this many envs. */
 #define MIN_ENVS_PER_CHUNK 16
+/* A batch is cut into up to this many ranges per thread, claimed one at a time: on a shared
+ * machine a thread that wakes late (or is preempted) leaves its ranges to the others instead
+ * of making the whole batch wait for its half. */
+#define CHUNKS_PER_THREAD 4
 
 /* msgpack-c's sbuffer writer, noting a failed growth instead of making every pack call check. */
 static int write_reply(void* data, const char* buf, size_t len) {
@@ -59,7 +63,7 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     sp_session_limits limits = {def->max_sessions, def->max_envs_per_session, def->max_total_envs,
                                 def->max_memory_bytes};
     svc->sessions = sp_sessions_create(&limits);
-    svc->chunk_errors = calloc((size_t)def->threads, sizeof *svc->chunk_errors);
+    svc->chunk_errors = calloc((size_t)def->threads * CHUNKS_PER_THREAD, sizeof *svc->chunk_errors);
     if (!svc->sessions || !svc->chunk_errors) goto oom;
     if (!(svc->pool = sp_pool_create(def->threads))) {
         snprintf(err, err_sz, "cannot start %d stepping threads", def->threads);
@@ -203,7 +207,9 @@ int sp_service_chunks(const sp_service* svc, int n) {
     if (n < MIN_BATCH_FOR_THREADS) return 1;
     int chunks = n / MIN_ENVS_PER_CHUNK;
     int threads = sp_pool_threads(svc->pool);
-    return chunks < threads ? chunks : threads;
+    if (threads == 1) return 1;
+    int most = threads * CHUNKS_PER_THREAD;
+    return chunks < most ? chunks : most;
 }
 
 void sp_service_clear_chunk_errors(sp_service* svc, int chunks) {

@@ -36,7 +36,7 @@ typedef struct sp_service {
     sp_server_def def; /* limits; `binds` is not used here */
     sp_sessions* sessions;
     sp_pool* pool;
-    sp_chunk_error* chunk_errors; /* [threads] */
+    sp_chunk_error* chunk_errors; /* [threads * ranges per thread] */
 
     /* The reply of the request being handled. Cleared, never freed, between requests: after
      * the first few it has grown to its working size and packing allocates nothing. */
@@ -99,8 +99,8 @@ int sp_service_reap(sp_service* svc, double now);
 
 /* For op handlers. */
 
-/* Into how many ranges to split a batch of `n` envs: one per thread, but only when the batch
- * is large enough for the hand-off to pay. */
+/* Into how many ranges to split a batch of `n` envs: a few per thread (claimed one at a time,
+ * for balance), but only when the batch is large enough for the hand-off to pay. */
 int sp_service_chunks(const sp_service* svc, int n);
 
 /* Resets every range's sp_chunk_error before a batched job. */

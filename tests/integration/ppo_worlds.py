@@ -35,9 +35,18 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.evaluation import evaluate_policy
 
 WORLDS = [
-    "CartPole-v0", "Pendulum-v0", "Acrobot-v0", "LanderContinuous-v0",
-    "Walker-v0", "WalkerHardcore-v0", "Hopper-v0", "Rover-v0", "Racer-v0",
-    "Reacher-v0", "Pusher-v0", "Touch-v0",
+    "CartPole-v0",
+    "Pendulum-v0",
+    "Acrobot-v0",
+    "LanderContinuous-v0",
+    "Walker-v0",
+    "WalkerHardcore-v0",
+    "Hopper-v0",
+    "Rover-v0",
+    "Racer-v0",
+    "Reacher-v0",
+    "Pusher-v0",
+    "Touch-v0",
 ]
 EVAL_SEED = 1000
 MARKERS = ("<!-- ppo-table -->", "<!-- /ppo-table -->")
@@ -84,14 +93,21 @@ def fmt(x: Optional[float]) -> str:
 def render(rows: List[dict], markdown: bool) -> str:
     marks = [f"PPO@{n / 1000:.0f}k" for n, _ in rows[0]["ppo"]]
     head = ["env", "random", "baseline", *marks, "seconds"]
-    cells = [[r["env"], fmt(r["random"]), fmt(r["baseline"]), *(fmt(x) for _, x in r["ppo"]),
-              f"{r['seconds']:.0f}"] for r in rows]
+    cells = [
+        [
+            r["env"],
+            fmt(r["random"]),
+            fmt(r["baseline"]),
+            *(fmt(x) for _, x in r["ppo"]),
+            f"{r['seconds']:.0f}",
+        ]
+        for r in rows
+    ]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
     widths = [max(len(x) for x in col) for col in zip(head, *cells)]
-    return "\n".join("  ".join(x.rjust(w) for x, w in zip(line, widths))
-                     for line in [head, *cells])
+    return "\n".join("  ".join(x.rjust(w) for x, w in zip(line, widths)) for line in [head, *cells])
 
 
 def write_docs(path: Path, table: str, steps: int) -> None:
@@ -100,8 +116,10 @@ def write_docs(path: Path, table: str, steps: int) -> None:
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
         raise SystemExit(f"{path}: no {begin} ... {end} markers")
-    note = (f"SB3 PPO (defaults, n_steps 256, 8 envs, seed 0), {steps:,} steps per world; "
-            "mean return over held-out seeds. Written by `tests/integration/ppo_worlds.py --write-docs`.")
+    note = (
+        f"SB3 PPO (defaults, n_steps 256, 8 envs, seed 0), {steps:,} steps per world; "
+        "mean return over held-out seeds. Written by `tests/integration/ppo_worlds.py --write-docs`."
+    )
     path.write_text(pattern.sub(lambda _: f"{begin}\n{note}\n\n{table}\n{end}", text))
 
 
@@ -129,8 +147,7 @@ def main() -> int:
             print(f"== {env_id}", file=sys.stderr, flush=True)
             start = time.perf_counter()
             row = {"env": env_id, **scripted_returns(server.endpoint, env_id, args.episodes)}
-            row["ppo"] = ppo_curve(server.endpoint, env_id, args.steps, args.points,
-                                   args.episodes)
+            row["ppo"] = ppo_curve(server.endpoint, env_id, args.steps, args.points, args.episodes)
             row["seconds"] = time.perf_counter() - start
             rows.append(row)
             print(render([row], False), file=sys.stderr, flush=True)

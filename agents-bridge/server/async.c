@@ -51,6 +51,27 @@ struct sp_async_state {
     sp_async_out out;
 };
 
+/* Notes env `env` of `st` finished with `rc` (under the lock). The loop is woken only when a
+ * held recv of the session can now be answered: not once per env. */
+static void finish(sp_async* a, sp_async_state* st, int env, int rc, const char* err) {
+    st->running--;
+    st->codes[env] = rc;
+    if (rc != SP_OK && st->message_env < 0) {
+        st->message_env = env;
+        snprintf(st->message, sizeof st->message, "%s", err);
+    }
+    int n = st->s->def.num_envs;
+    st->done[(st->done_head + st->done_count) % n] = env;
+    st->done_count++;
+    if (st->running == 0) pthread_cond_broadcast(&a->idle);
+    if (st->waiting > 0 && st->done_count == st->waiting && !a->woken) {
+        a->woken = true;
+        uint64_t one = 1;
+        ssize_t w = write(a->wake_fd, &one, sizeof one);
+        (void)w; /* an eventfd write only fails when it would overflow: a wake-up is there */
+    }
+}
+
 static void* worker(void* arg) {
     sp_async* a = arg;
     char err[MSG_MAX];
@@ -62,28 +83,12 @@ static void* worker(void* arg) {
         job j = a->ring[a->head];
         a->head = (a->head + 1) % a->capacity;
         a->count--;
-        sp_async_state* st = j.st;
-        st->running++;
+        j.st->running++;
         pthread_mutex_unlock(&a->mu);
         err[0] = '\0';
-        int rc = a->step(st->s, j.env, err, sizeof err);
+        int rc = a->step(j.st->s, j.env, err, sizeof err);
         pthread_mutex_lock(&a->mu);
-        st->running--;
-        st->codes[j.env] = rc;
-        if (rc != SP_OK && st->message_env < 0) {
-            st->message_env = j.env;
-            snprintf(st->message, sizeof st->message, "%s", err);
-        }
-        int n = st->s->def.num_envs;
-        st->done[(st->done_head + st->done_count) % n] = j.env;
-        st->done_count++;
-        if (st->running == 0) pthread_cond_broadcast(&a->idle);
-        if (!a->woken) {
-            a->woken = true;
-            uint64_t one = 1;
-            ssize_t w = write(a->wake_fd, &one, sizeof one);
-            (void)w; /* an eventfd write only fails when it would overflow: a wake-up is there */
-        }
+        finish(a, j.st, j.env, rc, err);
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;
@@ -305,10 +310,18 @@ sp_async_out* sp_async_scratch(sp_async_state* st) {
     return &st->out;
 }
 
-void sp_async_set_waiting(sp_async_state* st, int batch_size) {
-    st->waiting = batch_size;
+bool sp_async_set_waiting(sp_async_state* st, int batch_size) {
+    pthread_mutex_lock(&st->runner->mu);
+    bool ready = st->done_count >= batch_size;
+    st->waiting = ready ? 0 : batch_size;
+    pthread_mutex_unlock(&st->runner->mu);
+    return !ready;
 }
 
 int sp_async_waiting(const sp_async_state* st) {
-    return st ? st->waiting : 0;
+    if (!st) return 0;
+    pthread_mutex_lock(&st->runner->mu);
+    int w = st->waiting;
+    pthread_mutex_unlock(&st->runner->mu);
+    return w;
 }

@@ -84,9 +84,11 @@ typedef struct sp_async_out {
 
 sp_async_out* sp_async_scratch(sp_async_state* st);
 
-/* Whether a recv of the session is waiting for envs to finish (the loop holds its envelope),
- * and how many it waits for. */
-void sp_async_set_waiting(sp_async_state* st, int batch_size);
+/* A recv of `batch_size` envs of the session: false when that many have finished already
+ * (answer now); else true, and it waits (the loop holds its envelope) until they have, when
+ * the runner wakes the loop once. 0 clears the wait. */
+bool sp_async_set_waiting(sp_async_state* st, int batch_size);
+/* The batch size a held recv waits for, 0: none. */
 int sp_async_waiting(const sp_async_state* st);
 
 #endif

@@ -13,7 +13,7 @@
 #include "async.h"
 #include "ops.h"
 
-static const char* const send_keys[] = {"session", "actions", "env_ids", NULL};
+static const char* const send_keys[] = {"session", "actions", "env_ids", "batch_size", NULL};
 static const char* const recv_keys[] = {"session", "batch_size", NULL};
 
 /* "env_ids": int32 [k], 1 <= k <= N, distinct, each in [0, N) and not pending; into ids. */
@@ -78,6 +78,37 @@ static int check_ready(const sp_session* s, const int32_t* ids, int k, char* err
     return SP_OK;
 }
 
+/* Whether a recv of `batch` envs can be answered some day, `sending` more envs being sent. */
+static int check_recv(sp_session* s, int batch, int sending, char* err, size_t err_sz) {
+    int pending = sp_async_pending(s->async) + sending;
+    if (sp_async_waiting(s->async)) {
+        snprintf(err, err_sz, "a recv of session %llu is already waiting",
+                 (unsigned long long)s->id);
+        return SP_E_IN_FLIGHT;
+    }
+    if (pending == 0 || batch > pending) {
+        snprintf(err, err_sz, "recv of %d env%s, but %d of session %llu %s in flight", batch,
+                 batch == 1 ? "" : "s", pending, (unsigned long long)s->id,
+                 pending == 1 ? "is" : "are");
+        return SP_E_NOTHING_PENDING;
+    }
+    return SP_OK;
+}
+
+static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int k, char* err,
+                     size_t err_sz);
+
+/* Answers with the first `batch` finished envs now, or has the loop hold the request until
+ * that many have finished. */
+static int recv_batch(sp_service* svc, const sp_request* req, sp_session* s, int batch, char* err,
+                      size_t err_sz) {
+    if (!sp_async_set_waiting(s->async, batch)) return pack_recv(svc, s, req, batch, err, err_sz);
+    svc->wait_session = s->id;
+    svc->wait_has_id = req->has_id;
+    svc->wait_id = req->id;
+    return SP_OK;
+}
+
 int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_session* s;
     int rc, k = 0;
@@ -92,7 +123,16 @@ int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         (rc = sp_read_actions(req, s, ids, k, err, err_sz)) != SP_OK ||
         (rc = check_ready(s, ids, k, err, err_sz)) != SP_OK)
         return rc;
+    /* With batch_size, the reply is that of the recv that would follow (one message). */
+    const sp_mp_value* b = sp_request_get(req, "batch_size");
+    int batch = 0;
+    if (b && b->type != SP_MP_NIL &&
+        ((rc = sp_field_int(req, "batch_size", false, 1, s->def.num_envs, &batch, err, err_sz)) !=
+             SP_OK ||
+         (rc = check_recv(s, batch, k, err, err_sz)) != SP_OK))
+        return rc;
     sp_async_submit(s->async, ids, k);
+    if (batch) return recv_batch(svc, req, s, batch, err, err_sz);
     sp_pack_ok(&svc->pk, req, 0);
     return SP_OK;
 }
@@ -179,27 +219,9 @@ int sp_op_recv(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         (rc = sp_field_int(req, "batch_size", false, 1, s->def.num_envs, &batch, err, err_sz)) !=
             SP_OK)
         return rc;
-    int pending = sp_async_pending(s->async);
-    if (batch == 0) batch = pending; /* absent: every pending env */
-    if (sp_async_waiting(s->async)) {
-        snprintf(err, err_sz, "a recv of session %llu is already waiting",
-                 (unsigned long long)s->id);
-        return SP_E_IN_FLIGHT;
-    }
-    if (pending == 0 || batch > pending) {
-        snprintf(err, err_sz,
-                 "recv of %d env%s, but %d of session %llu %s pending: send them first", batch,
-                 batch == 1 ? "" : "s", pending, (unsigned long long)s->id,
-                 pending == 1 ? "is" : "are");
-        return SP_E_NOTHING_PENDING;
-    }
-    if (sp_async_ready(s->async) >= batch) return pack_recv(svc, s, req, batch, err, err_sz);
-    /* Not yet: the loop holds the request and answers it when `batch` envs have finished. */
-    sp_async_set_waiting(s->async, batch);
-    svc->wait_session = s->id;
-    svc->wait_has_id = req->has_id;
-    svc->wait_id = req->id;
-    return SP_OK;
+    if (batch == 0) batch = sp_async_pending(s->async); /* absent: every env in flight */
+    if ((rc = check_recv(s, batch, 0, err, err_sz)) != SP_OK) return rc;
+    return recv_batch(svc, req, s, batch, err, err_sz);
 }
 
 int sp_async_answer(sp_service* svc, uint64_t session, bool has_id, uint64_t id, bool* answered,

@@ -69,16 +69,27 @@ def _session(raw: RawClient, n: int, reset: bool = True) -> int:
     return s
 
 
-def _send(raw: RawClient, s: int, ids, actions=None) -> dict:
+def _send(raw: RawClient, s: int, ids, actions=None, **fields) -> dict:
     ids = np.asarray(ids, dtype=np.int32)
     acts = np.zeros(len(ids), np.int32) if actions is None else actions
     return raw.call({"op": "send", "session": s, "env_ids": wire(ids, "int32"),
-                     "actions": wire(acts, "int32")})
+                     "actions": wire(acts, "int32"), **fields})
 
 
 def _code(reply: dict) -> str:
     assert reply["ok"] is False, reply
     return reply["error"]["code"]
+
+
+def test_send_with_batch_size_is_send_then_recv(raw):
+    s = _session(raw, 4)
+    assert _code(_send(raw, s, [0], batch_size=2)) == "nothing_pending"
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"  # nothing queued
+    reply = _send(raw, s, [1, 3], batch_size=1)
+    assert reply["ok"] and reply["env_id"]["shape"] == [1]
+    reply = _send(raw, s, [0], batch_size=2)
+    assert reply["ok"] and reply["env_id"]["shape"] == [2]
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"
 
 
 def test_recv_answers_in_completion_order_and_counts_steps(raw):
@@ -203,8 +214,9 @@ def test_wrapper_misuse_is_refused(endpoint):
         with pytest.raises(SandpitError, match="in flight"):
             envs.send(np.zeros(2, np.int32), [2, 3])  # their reset is not received yet
         envs.send(np.zeros(2, np.int32), info["env_id"])
+        envs.send(np.zeros(1, np.int32), info["env_id"][:1])  # sends the first one
         with pytest.raises(sandpit.ServerError) as e:
-            envs.send(np.zeros(1, np.int32), info["env_id"][:1])
+            envs.flush()
         assert e.value.code == "in_flight"
         got = envs.recv()[4]["env_id"].tolist() + envs.recv()[4]["env_id"].tolist()
         assert sorted(got) == [0, 1, 2, 3]

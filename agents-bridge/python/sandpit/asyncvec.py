@@ -4,9 +4,11 @@ the rest.
 
 One session of ``num_envs`` envs on the server, stepped with the protocol's ``send`` and
 ``recv`` ops (docs/PROTOCOL.md, "send and recv"): ``send`` hands the named envs to the
-server's stepping threads and returns at once; ``recv`` returns the first ``batch_size`` of
-the envs in flight that finished, in the order they finished (``info["env_id"]`` names them).
-While the policy works on one batch, the server steps the others. Each env's trajectory, seeds
+server's stepping threads; ``recv`` returns the first ``batch_size`` of the envs in flight
+that finished, in the order they finished (``info["env_id"]`` names them). While the policy
+works on one batch, the server steps the others. A ``send`` leaves with the ``recv`` that
+follows it, in one message (the op's ``batch_size`` field), since an agent's loop calls them
+back to back; call :meth:`flush` to send at once. Each env's trajectory, seeds
 and hashes are those it has in a lockstep vector env with the same seed and actions
 (:class:`sandpit.SandpitVectorEnv`); only which envs come back together varies. Autoreset is
 NEXT_STEP, as there.
@@ -75,6 +77,7 @@ class SandpitAsyncVectorEnv:
         # The first observations of async_reset, handed out by recv before any step result.
         self._reset: Deque[Tuple[int, np.ndarray, int, Optional[int]]] = deque()
         self._in_server = 0  # envs sent and not yet received
+        self._unsent: Optional[Dict[str, Any]] = None  # a send that leaves with the next recv
 
     def async_reset(self, seed: Optional[int] = None) -> None:
         """Resets every env (one ``reset``; refused with ``in_flight`` while envs are); their
@@ -82,6 +85,7 @@ class SandpitAsyncVectorEnv:
         order, with ``info["seed"]``, as EnvPool's ``async_reset``."""
         if self._reset:
             raise SandpitError("async_reset() again before recv() took every reset env")
+        self.flush()
         result = self.session.reset(seed=seed)
         hashes = result.hash.tolist() if result.hash is not None else [None] * self.num_envs
         for i in range(self.num_envs):
@@ -99,11 +103,17 @@ class SandpitAsyncVectorEnv:
             )
         k = int(ids.size)
         wire = encode_actions(actions, self.single_action_space, k, batched=True)
-        self.session.client.request(
-            "send", session=self.session.id, actions=wire,
-            env_ids=encode_array(ids.astype(np.int32), "int32"),
-        )
-        self._in_server += k
+        self.flush()
+        self._unsent = {"actions": wire, "env_ids": encode_array(ids.astype(np.int32), "int32"),
+                        "count": k}
+
+    def flush(self) -> None:
+        """Sends the last :meth:`send` now rather than with the next :meth:`recv`."""
+        if self._unsent is not None:
+            unsent, self._unsent = self._unsent, None
+            k = unsent.pop("count")
+            self.session.client.request("send", session=self.session.id, **unsent)
+            self._in_server += k
 
     def recv(self) -> Batch:
         """The first ``batch_size`` envs that finished: ``obs, reward, terminated, truncated,
@@ -111,15 +121,17 @@ class SandpitAsyncVectorEnv:
         ``info["seed"]`` for envs just reset and ``info["final_return"]`` (NaN where no
         episode ended) with ``info["_final_return"]``. Fewer only when fewer are in flight
         after an ``async_reset``."""
-        if not self._reset and self._in_server == 0:
+        if not self._reset and self._in_server == 0 and self._unsent is None:
             raise SandpitError("recv() with nothing sent: call async_reset() or send() first")
         parts = []
         if self._reset:
             take = min(self.batch_size, len(self._reset))
             parts.append(self._reset_batch([self._reset.popleft() for _ in range(take)]))
         want = self.batch_size - (len(parts[0][0]) if parts else 0)
-        if want > 0 and self._in_server > 0:
-            parts.append(self._server_batch(min(want, self._in_server)))
+        if want > 0 and (self._in_server > 0 or self._unsent is not None):
+            parts.append(self._server_batch(want))
+        else:
+            self.flush()
         if len(parts) == 1:
             return parts[0]
         return _join(parts[0], parts[1])
@@ -138,8 +150,17 @@ class SandpitAsyncVectorEnv:
         zeros = np.zeros(k, dtype=bool)
         return obs, np.zeros(k), zeros, zeros.copy(), info
 
-    def _server_batch(self, k: int) -> Batch:
-        reply = self.session.client.request("recv", session=self.session.id, batch_size=k)
+    def _server_batch(self, want: int) -> Batch:
+        if self._unsent is None:
+            k = min(want, self._in_server)
+            reply = self.session.client.request("recv", session=self.session.id, batch_size=k)
+        else:  # the last send and this recv, in one message
+            unsent, self._unsent = self._unsent, None
+            self._in_server += unsent.pop("count")
+            k = min(want, self._in_server)
+            reply = self.session.client.request(
+                "send", session=self.session.id, batch_size=k, **unsent
+            )
         self._in_server -= k
         ids = decode_array(reply.get("env_id"), "int32", (k,))
         terminated = decode_array(reply.get("terminated"), "uint8", (k,)).astype(bool)
@@ -165,7 +186,8 @@ class SandpitAsyncVectorEnv:
     @property
     def in_flight(self) -> int:
         """Envs sent (or reset) and not yet returned by :meth:`recv`."""
-        return self._in_server + len(self._reset)
+        unsent = self._unsent["count"] if self._unsent is not None else 0
+        return self._in_server + len(self._reset) + unsent
 
     def close(self) -> None:
         """Closes the session (the server drops envs still in flight)."""

@@ -168,15 +168,19 @@ static int get_uint(in* r, uint64_t* v) {
     }
 }
 
+/* The length that follows a str8/16/32 or bin8/16/32 tag (`base` is the 8-bit one's). */
+static int get_len(in* r, uint8_t t, uint8_t base, uint64_t* n) {
+    if (t < base || t > base + 2) return -1;
+    return get_be(r, 1 << (t - base), n);
+}
+
 static int get_str(in* r, const uint8_t** s, size_t* len) {
     uint8_t t;
     uint64_t n;
     if (get_tag(r, &t)) return -1;
     if ((t & 0xe0) == 0xa0)
         n = t & 0x1f;
-    else if (t == 0xd9 ? get_be(r, 1, &n) : t == 0xda ? get_be(r, 2, &n)
-                                           : t == 0xdb ? get_be(r, 4, &n)
-                                                       : -1)
+    else if (get_len(r, t, 0xd9, &n))
         return -1;
     if ((uint64_t)(r->end - r->p) < n) return -1;
     *s = r->p;
@@ -188,11 +192,7 @@ static int get_str(in* r, const uint8_t** s, size_t* len) {
 static int get_bin(in* r, const uint8_t** s, size_t* len) {
     uint8_t t;
     uint64_t n;
-    if (get_tag(r, &t)) return -1;
-    if (t == 0xc4 ? get_be(r, 1, &n) : t == 0xc5 ? get_be(r, 2, &n)
-                                   : t == 0xc6 ? get_be(r, 4, &n)
-                                               : -1)
-        return -1;
+    if (get_tag(r, &t) || get_len(r, t, 0xc4, &n)) return -1;
     if ((uint64_t)(r->end - r->p) < n) return -1;
     *s = r->p;
     *len = (size_t)n;
@@ -333,8 +333,15 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "sandpit._codec", "The client's hot path in C (sandpit/codec.py).",
-    -1, methods, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT,
+    "sandpit._codec",
+    "The client's hot path in C (sandpit/codec.py).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC PyInit__codec(void) {

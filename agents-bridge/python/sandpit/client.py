@@ -25,8 +25,8 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import zmq
 
-from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError, VersionMismatch
 from .codec import PlainStep, pack_step, unpack_step
+from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError, VersionMismatch
 from .protocol import PROTOCOL_VERSION, pack, unpack
 
 __all__ = ["Client", "PendingReply", "DEFAULT_TIMEOUT"]

@@ -220,8 +220,8 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         result = self._session.step_plain(wire)
         if type(result) is tuple:  # a plain step: info holds at most its cost
             _, obs, reward, terminated, truncated, cost = result
-            info = {} if cost is None else {"cost": cost}
-            return np.frombuffer(obs, dtype=np.float32), reward, terminated, truncated, info
+            plain_info = {} if cost is None else {"cost": cost}
+            return np.frombuffer(obs, dtype=np.float32), reward, terminated, truncated, plain_info
         info: dict[str, Any] = {}
         if result.final is not None:
             info["reason"] = result.final.reason[0]

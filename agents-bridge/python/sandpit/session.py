@@ -369,7 +369,7 @@ class Session:
         """:meth:`step` of a one-env session through the compiled codec: a plain reply as
         ``(id, obs bytearray, reward, terminated, truncated, cost)`` (sandpit/codec.py), any other
         as a :class:`StepResult`. Sessions that rebuild themselves take :meth:`step`."""
-        if self.reconnect or self.num_envs != 1:
+        if self.reconnect or self.num_envs != 1 or self.id is None or self._n is None:
             return self.step(actions)
         self._check_open()
         self._seq += 1
@@ -379,7 +379,7 @@ class Session:
             self._lost = True
             raise
         self._lost = False
-        if type(got) is tuple:
+        if isinstance(got, tuple):
             return got
         if "record_error" in got:
             self._warn_record_error(got["record_error"])

@@ -48,6 +48,9 @@ _HEARTBEAT_IVL_MS = 1000
 _HEARTBEAT_TIMEOUT_MS = 5000
 _HEARTBEAT_TTL_MS = 10000
 _MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+# Plain ints: pyzmq converts its enum flags on every call, a microsecond on the hot path.
+_NOBLOCK = int(zmq.NOBLOCK)
+_RCVMORE = int(zmq.RCVMORE)
 # A request looks at the monitor first only if it has not for this long: reading it costs
 # about as much as a tenth of a small request, and a drop is also seen between wait slices.
 _MONITOR_EVERY_S = 0.05
@@ -373,7 +376,7 @@ class Client:
                         f"the connection dropped while waiting for the reply to '{op}'"
                     ) from None
             left = deadline - time.monotonic()
-        if not socket.get(zmq.RCVMORE):
+        if not socket.get(_RCVMORE):
             return first
         # The rest of a message arrives with its first frame: no waiting from here on.
         frames = [first]
@@ -427,11 +430,11 @@ class Client:
         drops = self._drops
         try:
             try:
-                socket.send(payload, zmq.NOBLOCK)
+                socket.send(payload, _NOBLOCK)
             except zmq.Again:  # the send queue is full: wait for room, within the deadline
                 if not self._wait(zmq.POLLOUT, deadline):
                     raise self._lost(f"could not send '{op}' within {wait:g} s") from None
-                socket.send(payload, zmq.NOBLOCK)
+                socket.send(payload, _NOBLOCK)
         except zmq.ZMQError as e:
             raise self._lost(f"transport error during '{op}': {e}") from None
         return _Sent(rid, payload, drops, time.monotonic())
@@ -463,7 +466,7 @@ class Client:
                 except _NoReply:
                     # Resend the same bytes: the server answers a repeated seq from its copy.
                     sends += 1
-                    socket.send(payload, zmq.NOBLOCK)
+                    socket.send(payload, _NOBLOCK)
                     continue
                 if "id" in reply:
                     if reply["id"] != rid:

@@ -189,6 +189,7 @@ void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code, 
     svc->requests++;
     svc->reply_delay_s = 0.0;
     svc->reply_drop = false;
+    svc->wait_session = 0; /* not a recv to hold, whatever the last request was */
     sp_request_parse(data, len, &req, err, sizeof err);
     pack_error_reply(svc, req.has_id, req.id, code, message);
     finish_reply(svc, &req, reply, reply_len);

@@ -1377,6 +1377,11 @@ static void held_recv_waits_for_its_envs(void) {
     ENSURE_OK(rp);
     reply_free(&rp);
     ENSURE(recv_held(svc, s, 2, &rp));
+    /* A message the transport refuses next is not taken for a recv to hold. */
+    const void* out;
+    size_t out_len;
+    sp_service_refuse(svc, NULL, 0, SP_E_BAD_REQUEST, "two frames", &out, &out_len);
+    ENSURE(svc->wait_session == 0);
     /* One recv per session waits at a time; lockstep ops wait for the envs too. */
     ENSURE(!recv_held(svc, s, 1, &rp));
     ENSURE_CODE(rp, "in_flight");
@@ -1386,8 +1391,6 @@ static void held_recv_waits_for_its_envs(void) {
     step_discrete(svc, s, acts, 4, &rp);
     ENSURE_CODE(rp, "in_flight");
     reply_free(&rp);
-    const void* out;
-    size_t out_len;
     ENSURE(!sp_service_answer_recv(svc, s, true, 9, &out, &out_len));
 
     set_gate(true);

@@ -14,9 +14,10 @@ from `replay export` and a `scene render`; and the raw reply bytes of a scripted
 against `sandpit serve` (hello with the catalogue, make with faults, guardrails, info and
 recording, reset, steps, render, errors of several codes, stats, close).
 
-PNG files are compared by their pixels (decoded with Pillow) when their bytes differ, and
-said so: their deflate streams are a compressor's choice, not part of the format; each
-capture also writes every PNG twice and checks those bytes are equal (stable run to run).
+PNG and GIF files are compared by their pixels (every frame, decoded with Pillow) when their
+bytes differ, and said so: their deflate and LZW streams are the compressor's choice, not
+part of the format; each capture also exports twice and checks those bytes are equal (stable
+run to run).
 The server's random instance tag (in record file names and `stats`) is replaced by a fixed
 string; nothing else is normalized.
 
@@ -226,11 +227,11 @@ def filecmp_dirs(a, b):
     return all(open(f"{a}/{n}", "rb").read() == open(f"{b}/{n}", "rb").read() for n in names)
 
 
-def png_pixels(path):
-    from PIL import Image
+def image_pixels(path):
+    from PIL import Image, ImageSequence
 
     with Image.open(path) as im:
-        return im.mode, im.size, im.tobytes()
+        return [(f.size, f.convert("RGB").tobytes()) for f in ImageSequence.Iterator(im)]
 
 
 def compare(base, new):
@@ -247,14 +248,14 @@ def compare(base, new):
         y = open(os.path.join(new, f), "rb").read()
         if x == y:
             same += 1
-        elif f.endswith(".png") and png_pixels(os.path.join(base, f)) == \
-                png_pixels(os.path.join(new, f)):
+        elif f.endswith((".png", ".gif")) and image_pixels(os.path.join(base, f)) == \
+                image_pixels(os.path.join(new, f)):
             pixels += 1
         else:
             bad.append(f"differs: {f} ({hashlib.sha256(x).hexdigest()[:12]} vs "
                        f"{hashlib.sha256(y).hexdigest()[:12]})")
-    print(f"{same} files byte-identical, {pixels} PNGs with identical pixels "
-          f"(different deflate bytes), {len(bad)} differences")
+    print(f"{same} files byte-identical, {pixels} images with identical pixels "
+          f"(other compressed bytes), {len(bad)} differences")
     for line in bad:
         print("  " + line)
     return 1 if bad else 0

@@ -1,24 +1,73 @@
-/* msgpack to JSON, for `sandpit replay info --json` (a header's config). Off the stepping
- * path: text formatting is fine here. */
+/* The one JSON writer (sandpit/json.h), and msgpack to JSON for `sandpit replay info --json`
+ * (a header's config). Off the stepping path: text formatting is fine here. */
 
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 #include "mp.h"
+#include "sandpit/json.h"
 #include "sandpit/replay.h"
 
-static void json_string(FILE* out, const uint8_t* s, uint32_t n) {
+/* The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 if it is ill-formed. */
+static size_t utf8_length(const uint8_t* s, size_t n) {
+    uint8_t c = s[0];
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+    return len;
+}
+
+void sp_json_string_n(FILE* out, const void* str, size_t n) {
+    const uint8_t* s = str;
     fputc('"', out);
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t len = utf8_length(s + i, n - i);
+        if (len == 0) {
+            fputs("\\ufffd", out);
+            i++;
+            continue;
+        }
         if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);
         else if (c < 0x20)
             fprintf(out, "\\u%04x", c);
         else
-            fputc(c, out);
+            fwrite(s + i, 1, len, out);
+        i += len;
     }
     fputc('"', out);
+}
+
+void sp_json_string(FILE* out, const char* s) {
+    if (s)
+        sp_json_string_n(out, s, strlen(s));
+    else
+        fputs("null", out);
+}
+
+void sp_json_number(FILE* out, double v) {
+    if (isfinite(v))
+        fprintf(out, "%.17g", v);
+    else
+        fputs("null", out);
 }
 
 /* Writes one value; `key` asks for a JSON object key (a string whatever the value is). The
@@ -49,13 +98,10 @@ static void write_value(FILE* out, rp_mp_reader* r, bool key) {
         fprintf(out, "%" PRId64, v.i);
         break;
     case RP_MP_FLOAT:
-        if (isfinite(v.f))
-            fprintf(out, "%.17g", v.f);
-        else
-            fputs("null", out);
+        sp_json_number(out, v.f);
         break;
     case RP_MP_STR:
-        json_string(out, v.ptr, v.len);
+        sp_json_string_n(out, v.ptr, v.len);
         break;
     case RP_MP_BIN:
         if (!key) fputc('"', out);

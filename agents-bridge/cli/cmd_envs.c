@@ -5,7 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "scenes.h"
 #include "sandpit/envs.h"
 

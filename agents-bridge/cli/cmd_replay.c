@@ -11,7 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "replay_cli.h"
 #include "sandpit/episode_config.h"
 #include "sandpit/export.h"

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "mp.h"
+#include "sandpit/mpread.h"
 #include "sandpit/json.h"
 #include "sandpit/replay.h"
 
@@ -72,47 +72,47 @@ void sp_json_number(FILE* out, double v) {
 
 /* Writes one value; `key` asks for a JSON object key (a string whatever the value is). The
  * bytes were validated beforehand, so reads cannot fail here. */
-static void write_value(FILE* out, rp_mp_reader* r, bool key) {
-    rp_mp_value v;
-    rp_mp_read(r, &v);
-    if (key && (v.type == RP_MP_ARRAY || v.type == RP_MP_MAP)) {
+static void write_value(FILE* out, sp_mp_reader* r, bool key) {
+    sp_mp_value v;
+    sp_mp_read(r, &v);
+    if (key && (v.type == SP_MP_ARRAY || v.type == SP_MP_MAP)) {
         /* JSON has no container keys; such a key is kept visible but not reproduced. */
-        uint64_t n = v.type == RP_MP_MAP ? 2u * (uint64_t)v.len : v.len;
+        uint64_t n = v.type == SP_MP_MAP ? 2u * (uint64_t)v.len : v.len;
         for (uint64_t i = 0; i < n; i++)
-            rp_mp_skip(r);
+            sp_mp_skip(r);
         fputs("\"(container key)\"", out);
         return;
     }
-    if (key && v.type != RP_MP_STR) fputc('"', out);
+    if (key && v.type != SP_MP_STR) fputc('"', out);
     switch (v.type) {
-    case RP_MP_NIL:
+    case SP_MP_NIL:
         fputs("null", out);
         break;
-    case RP_MP_BOOL:
+    case SP_MP_BOOL:
         fputs(v.b ? "true" : "false", out);
         break;
-    case RP_MP_UINT:
-        fprintf(out, "%" PRIu64, v.u);
+    case SP_MP_INT:
+        if (v.negative)
+            fprintf(out, "%" PRId64, v.i);
+        else
+            fprintf(out, "%" PRIu64, v.u);
         break;
-    case RP_MP_INT:
-        fprintf(out, "%" PRId64, v.i);
-        break;
-    case RP_MP_FLOAT:
+    case SP_MP_FLOAT:
         sp_json_number(out, v.f);
         break;
-    case RP_MP_STR:
+    case SP_MP_STR:
         sp_json_string_n(out, v.ptr, v.len);
         break;
-    case RP_MP_BIN:
+    case SP_MP_BIN:
         if (!key) fputc('"', out);
         for (uint32_t i = 0; i < v.len; i++)
             fprintf(out, "%02x", v.ptr[i]);
         if (!key) fputc('"', out);
         break;
-    case RP_MP_EXT:
+    case SP_MP_EXT:
         fputs("null", out);
         break;
-    case RP_MP_ARRAY:
+    case SP_MP_ARRAY:
         fputc('[', out);
         for (uint32_t i = 0; i < v.len; i++) {
             if (i) fputs(", ", out);
@@ -120,7 +120,7 @@ static void write_value(FILE* out, rp_mp_reader* r, bool key) {
         }
         fputc(']', out);
         break;
-    case RP_MP_MAP:
+    case SP_MP_MAP:
         fputc('{', out);
         for (uint32_t i = 0; i < v.len; i++) {
             if (i) fputs(", ", out);
@@ -131,13 +131,13 @@ static void write_value(FILE* out, rp_mp_reader* r, bool key) {
         fputc('}', out);
         break;
     }
-    if (key && v.type != RP_MP_STR) fputc('"', out);
+    if (key && v.type != SP_MP_STR) fputc('"', out);
 }
 
 bool sp_replay_msgpack_to_json(FILE* out, const uint8_t* data, size_t n) {
-    rp_mp_reader check = {data, data + n};
-    if (!rp_mp_skip(&check) || check.p != check.end) return false;
-    rp_mp_reader r = {data, data + n};
+    sp_mp_reader check = sp_mp_reader_make(data, n);
+    if (sp_mp_skip(&check) != SP_MP_OK || check.p != check.end) return false;
+    sp_mp_reader r = sp_mp_reader_make(data, n);
     write_value(out, &r, false);
     return true;
 }

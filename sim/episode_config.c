@@ -1,6 +1,7 @@
 /* The episode config codec (include/sandpit/episode_config.h): strict decoding of guardrails,
  * faults and info from msgpack, their canonical encoding for replay headers, and building the
- * layers on an episode, in the server and in replay verification alike. */
+ * guard and fault layers on an episode, for the server and replay verification alike. The
+ * runtime's job, so it lives in sim/; replay adds the recorder (replay/episode_layers.c). */
 
 #include "sandpit/episode_config.h"
 
@@ -792,10 +793,10 @@ uint8_t* sp_episode_config_encode(const sp_episode_config* c, const sp_env_spec*
     return (uint8_t*)b.sb.data;
 }
 
-/* ---- layers ---- */
+/* ---- the runtime's layers ---- */
 
-int sp_episode_layers_attach(sp_episode_layers* l, sp_episode* ep, const sp_episode_config* c,
-                             const sp_recorder_def* rec, char* err, size_t err_sz) {
+int sp_config_layers_attach(sp_config_layers* l, sp_episode* ep, const sp_episode_config* c,
+                            char* err, size_t err_sz) {
     const sp_env_spec* spec = sp_episode_spec(ep);
     int rc;
     if (c->has_guard) {
@@ -812,29 +813,17 @@ int sp_episode_layers_attach(sp_episode_layers* l, sp_episode* ep, const sp_epis
         if ((rc = sp_faults_attach(l->faults, ep)) != SP_OK)
             return fail(err, err_sz, "cannot attach the faults: %s", sp_error_name(rc)), rc;
     }
-    if (rec) {
-        sp_recorder_def d = *rec;
-        size_t size = 0;
-        uint8_t* canon = sp_episode_config_encode(c, spec, &size);
-        if (!canon) return fail(err, err_sz, "out of memory"), SP_E_NO_MEMORY;
-        d.config = canon;
-        d.config_size = size;
-        l->recorder = sp_recorder_attach_new(ep, &d, err, err_sz);
-        free(canon);
-        if (!l->recorder) return SP_E_IO;
-    }
     return SP_OK;
 }
 
-void sp_episode_layers_destroy(sp_episode_layers* l) {
-    sp_recorder_destroy(l->recorder);
+void sp_config_layers_destroy(sp_config_layers* l) {
     sp_faults_destroy(l->faults);
     sp_guard_destroy(l->guard);
     memset(l, 0, sizeof *l);
 }
 
-int sp_episode_layers_set(sp_episode_layers* l, const sp_episode_config* c, const uint8_t* canon,
-                          size_t canon_size, char* err, size_t err_sz) {
+int sp_config_layers_set(sp_config_layers* l, const sp_episode_config* c, char* err,
+                         size_t err_sz) {
     int rc;
     if (c->has_guard && !l->guard)
         return fail(err, err_sz, "guardrails: this session was made without a guardrail layer");
@@ -851,67 +840,5 @@ int sp_episode_layers_set(sp_episode_layers* l, const sp_episode_config* c, cons
                            err_sz);
         if (rc != SP_OK) return rc;
     }
-    if (l->recorder && (rc = sp_recorder_set_config(l->recorder, canon, canon_size, err, err_sz)))
-        return rc;
     return SP_OK;
-}
-
-/* ---- replay ---- */
-
-struct sp_config_replay {
-    sp_episode_config config;
-    sp_episode_layers layers;
-};
-
-static int replay_add_layers(void* user, sp_episode* ep, const sp_replay_header* h, char* err,
-                             size_t err_sz) {
-    sp_config_replay* r = user;
-    /* The verifier destroyed the episode these served before asking for new ones. */
-    sp_episode_layers_destroy(&r->layers);
-    const sp_env_spec* spec = sp_episode_spec(ep);
-    int rc = SP_OK;
-    if (h->config && h->config_size)
-        rc = sp_episode_config_decode(&r->config, spec, h->config, h->config_size, err, err_sz);
-    else
-        sp_episode_config_clear(&r->config);
-    if (rc != SP_OK) return rc;
-    r->config.info_faults = r->config.info_sensor_valid = false;
-    r->config.has_faults = r->config.fault_count > 0;
-    if ((rc = sp_episode_layers_attach(&r->layers, ep, &r->config, NULL, err, err_sz)) != SP_OK)
-        return rc;
-    if (r->layers.guard) sp_guard_set_replay(r->layers.guard, true);
-    return SP_OK;
-}
-
-static void replay_machine_events(void* user, sp_episode* ep, int step, const sp_event* events,
-                                  int count) {
-    sp_config_replay* r = user;
-    if (!r->layers.guard) return;
-    /* A refused event cannot trip: the verifier then names the step whose events differ. */
-    for (int i = 0; i < count; i++)
-        (void)sp_guard_inject(r->layers.guard, &events[i]);
-}
-
-sp_config_replay* sp_config_replay_create(void) {
-    sp_config_replay* r = calloc(1, sizeof *r);
-    if (r) sp_episode_config_clear(&r->config);
-    return r;
-}
-
-sp_verify_def sp_config_replay_def(sp_config_replay* r) {
-    sp_verify_def d = sp_default_verify_def();
-    d.user = r;
-    d.add_layers = replay_add_layers;
-    d.machine_events = replay_machine_events;
-    return d;
-}
-
-void sp_config_replay_destroy(sp_config_replay* r) {
-    if (!r) return;
-    sp_episode_layers_destroy(&r->layers);
-    free(r);
-}
-
-const sp_episode_layers* sp_config_replay_layers(const sp_config_replay* r) {
-    return &r->layers;
 }

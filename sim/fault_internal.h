@@ -208,9 +208,20 @@ static inline void sp_fault_hold_f64(struct sp_faults* fs, double* at, double v)
     *at = v;
 }
 
-/* faults.c */
-void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type, int channel,
-                   float value, float limit);
+/* Emits one fault event. Inline here, with the structs, so fault_sensors.c and
+ * fault_actions.c depend on this header and not back on faults.c. */
+static inline void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type,
+                                 int channel, float value, float limit) {
+    sp_event e = {
+        .source = SP_EVENT_FAULT,
+        .code = (uint16_t)f->def.kind,
+        .channel = (int16_t)channel,
+        .flags = SP_FAULT_EVENT_FLAGS(type, f->index),
+        .value = value,
+        .limit = limit,
+    };
+    sp_episode_emit(fs->ep, &e);
+}
 
 /* fault_normal.c: sp_fault_normal without its once-per-process table check, for the step
  * path (sp_faults_create calls the init, so every set's faults may use it). The common case

@@ -236,19 +236,6 @@ void sp_faults_destroy(sp_faults* fs) {
     free(fs);
 }
 
-void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type, int channel,
-                   float value, float limit) {
-    sp_event e = {
-        .source = SP_EVENT_FAULT,
-        .code = (uint16_t)f->def.kind,
-        .channel = (int16_t)channel,
-        .flags = SP_FAULT_EVENT_FLAGS(type, f->index),
-        .value = value,
-        .limit = limit,
-    };
-    sp_episode_emit(fs->ep, &e);
-}
-
 /* Steps state `s` of fault `f` to step t: its schedule, its window opening or closing (with
  * an event), and a physics fault's factor. */
 static void step_schedule(sp_faults* fs, fault* f, fault_state* s, int t) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/envs.h"
 #include "sandpit/scene.h"
 #include "sandpit/error.h"

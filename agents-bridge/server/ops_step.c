@@ -96,7 +96,8 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     size_t len = svc->reply.size - head;
     /* Past the bound counted in the session's cost (never, for replies this server packs):
      * not kept, so a resend is refused rather than stepped twice. */
-    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size)) {
+    size_t frames = (size_t)s->def.num_envs * sp_pixels_frame_bytes(&s->def.pixels);
+    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size) + frames) {
         s->seq_reply_len = SIZE_MAX;
         return;
     }
@@ -434,11 +435,13 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     }
     uint32_t extra = cfg ? sp_session_cfg_reply_keys(cfg, true) : 0;
     bool streams = s->def.resume && r > 0;
-    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + extra;
+    bool pixels = s->frames != NULL;
+    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + pixels + extra;
     sp_pack_ok(pk, req, keys);
     size_t head = svc->reply.size;
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
+    if (pixels) sp_pixels_pack(pk, s);
     sp_pack_cstr(pk, "reward");
     sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, s->reward);
     sp_pack_cstr(pk, "terminated");

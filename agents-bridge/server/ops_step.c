@@ -96,7 +96,8 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     size_t len = svc->reply.size - head;
     /* Past the bound counted in the session's cost (never, for replies this server packs):
      * not kept, so a resend is refused rather than stepped twice. */
-    size_t frames = (size_t)s->def.num_envs * sp_pixels_frame_bytes(&s->def.pixels);
+    /* Frames: every env's, and as many ended episodes' last ones (same_step). */
+    size_t frames = 2 * (size_t)s->def.num_envs * sp_pixels_frame_bytes(&s->def.pixels);
     if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size) + frames) {
         s->seq_reply_len = SIZE_MAX;
         return;
@@ -313,6 +314,7 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
                     /* Gymnasium's same_step autoreset: the last observation goes in `final`,
                      * the step's reward, flags and cost stay, the next episode starts now. */
                     memcpy(s->final_obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+                    if (s->frames) sp_pixels_keep_final(s, i);
                     double cost = 0.0;
                     if (cfg) {
                         sp_session_cfg_collect(cfg, i, ep, true);
@@ -363,6 +365,7 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
         if (s->def.autoreset == SP_AUTORESET_SAME_STEP && m < i) {
             size_t k = (size_t)s->obs_size;
             memcpy(s->final_obs + (size_t)m * k, s->final_obs + (size_t)i * k, k * sizeof(float));
+            if (s->frames) sp_pixels_move_final(s, m, i);
         }
         m++;
     }
@@ -372,7 +375,8 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
 
 static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
     bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
-    msgpack_pack_map(pk, 5 + same_step);
+    bool pixels = same_step && s->frames;
+    msgpack_pack_map(pk, 5 + same_step + pixels);
     sp_pack_cstr(pk, "index");
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
     sp_pack_cstr(pk, "return");
@@ -390,6 +394,7 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
         sp_pack_cstr(pk, "obs");
         sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->final_obs);
     }
+    if (pixels) sp_pixels_pack_final(pk, s, m);
 }
 
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {

@@ -97,7 +97,8 @@ size_t sp_pixels_cost(const sp_pixels_def* def, int num_envs) {
     size_t frame = sp_pixels_frame_bytes(def);
     if (!frame) return 0;
     size_t scratch = def->channels == 1 ? frame * 3 : 0;
-    return (size_t)num_envs * (3 * frame + scratch + sizeof(sp_frame_view));
+    /* frames + final frames, the reply (both) and its kept copy (both) */
+    return (size_t)num_envs * (6 * frame + scratch + sizeof(sp_frame_view));
 }
 
 int sp_pixels_attach(sp_session* s) {
@@ -106,9 +107,10 @@ int sp_pixels_attach(sp_session* s) {
     if (!frame) return SP_OK;
     size_t n = (size_t)s->def.num_envs;
     s->frames = calloc(n, frame);
+    s->final_frames = calloc(n, frame);
     s->views = calloc(n, sizeof *s->views);
     if (d->channels == 1) s->frame_rgb = calloc(n, frame * 3);
-    if (!s->frames || !s->views || (d->channels == 1 && !s->frame_rgb)) return SP_E_NO_MEMORY;
+    if (!s->frames || !s->final_frames || !s->views || (d->channels == 1 && !s->frame_rgb)) return SP_E_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         s->views[i] = sp_default_frame_view(s->def.env->spec->id);
         if (s->frame_rgb) s->views[i].rgb = s->frame_rgb + i * frame * 3;
@@ -121,6 +123,7 @@ int sp_pixels_attach(sp_session* s) {
 
 void sp_pixels_free(sp_session* s) {
     free(s->frames);
+    free(s->final_frames);
     free(s->views);
     free(s->frame_rgb);
 }
@@ -131,4 +134,22 @@ void sp_pixels_pack(msgpack_packer* pk, const sp_session* s) {
                          (uint32_t)d->channels};
     sp_pack_cstr(pk, "pixels");
     sp_pack_array(pk, SP_DTYPE_UINT8, 4, shape, s->frames);
+}
+
+void sp_pixels_keep_final(sp_session* s, int i) {
+    size_t frame = sp_pixels_frame_bytes(&s->def.pixels);
+    memcpy(s->final_frames + (size_t)i * frame, s->frames + (size_t)i * frame, frame);
+}
+
+void sp_pixels_move_final(sp_session* s, int m, int i) {
+    size_t frame = sp_pixels_frame_bytes(&s->def.pixels);
+    memcpy(s->final_frames + (size_t)m * frame, s->final_frames + (size_t)i * frame, frame);
+}
+
+void sp_pixels_pack_final(msgpack_packer* pk, const sp_session* s, int m) {
+    const sp_pixels_def* d = &s->def.pixels;
+    uint32_t shape[4] = {(uint32_t)m, (uint32_t)d->height, (uint32_t)d->width,
+                         (uint32_t)d->channels};
+    sp_pack_cstr(pk, "pixels");
+    sp_pack_array(pk, SP_DTYPE_UINT8, 4, shape, s->final_frames);
 }

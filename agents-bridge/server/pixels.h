@@ -38,8 +38,9 @@ int sp_pixels_read(const struct sp_request* req, sp_pixels_def* out, char* err, 
 /* Bytes of one frame: 0 without pixels. */
 size_t sp_pixels_frame_bytes(const sp_pixels_def* def);
 
-/* What `num_envs` envs' frames cost against the memory ceiling: the frames, the grey frames'
- * RGB scratch, the reply that carries them and its kept copy (exactly-once steps). */
+/* What `num_envs` envs' frames cost against the memory ceiling: the frames, the ended
+ * episodes' last frames (same_step autoreset), the grey frames' RGB scratch, the reply that
+ * carries them and its kept copy (exactly-once steps). */
 size_t sp_pixels_cost(const sp_pixels_def* def, int num_envs);
 
 /* Allocates session `s`'s frames and installs the renderer on each of its episodes (before
@@ -51,5 +52,11 @@ void sp_pixels_free(struct sp_session* s);
 
 /* Packs "pixels": uint8 [N, H, W, C], every env's frame of the last reset or step. */
 void sp_pixels_pack(msgpack_packer* pk, const struct sp_session* s);
+
+/* same_step autoreset: env i's last frame before it is reset (kept at slot i), moved to
+ * slot m when the ended episodes are gathered, and the first m packed as final's "pixels". */
+void sp_pixels_keep_final(struct sp_session* s, int i);
+void sp_pixels_move_final(struct sp_session* s, int m, int i);
+void sp_pixels_pack_final(msgpack_packer* pk, const struct sp_session* s, int m);
 
 #endif

@@ -97,8 +97,10 @@ typedef struct sp_session {
     struct sp_transport* transport;
 
     /* Pixel observations (pixels.h): [N] frames of the last reset or step, drawn in place by
-     * each episode's renderer; the views it draws with; grey frames' RGB scratch. */
+     * each episode's renderer; the ended episodes' last frames (same_step); the views it
+     * draws with; grey frames' RGB scratch. */
     uint8_t* frames;
+    uint8_t* final_frames; /* the last frames of ended episodes (same_step autoreset) */
     struct sp_frame_view* views;
     uint8_t* frame_rgb;
 

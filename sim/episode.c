@@ -114,8 +114,10 @@ int sp_episode_set_render(sp_episode* ep, sp_render_fn fn, void* user, const sp_
         return SP_E_BAD_ARGUMENT;
     ep->render = fn;
     ep->render_user = user;
-    if (fn) ep->frame = *frame;
-    else memset(&ep->frame, 0, sizeof ep->frame);
+    if (fn)
+        ep->frame = *frame;
+    else
+        memset(&ep->frame, 0, sizeof ep->frame);
     return SP_OK;
 }
 

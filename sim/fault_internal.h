@@ -40,23 +40,23 @@ typedef struct fault_state {
     uint64_t draw;     /* pixel_noise: this step's draw, which seeds its per-pixel generator */
     double box_x;      /* occlusion: the box's place in [0, 1), drawn when the window opens */
     double box_y;
-    sp_rng rng;        /* the fault's own draws */
-    sp_rng sched;      /* its schedule's draws */
+    sp_rng rng;   /* the fault's own draws */
+    sp_rng sched; /* its schedule's draws */
 } fault_state;
 
 /* One fault of the set. What a step reads comes first, so it touches few cache lines. */
 typedef struct fault {
     int index;
-    int cur;        /* which of `st` is committed */
-    int nch;        /* channels targeted, ascending */
-    int slots;      /* rings: steps + 1 */
-    int duty;       /* periodic schedule: active steps per period */
-    bool always;    /* active at every step: its schedule needs no stepping after step 0 */
-    bool uses_rng;  /* seeded, copied and hashed only when it draws */
-    bool staged;    /* acts in on_action or on_result: see above */
-    uint8_t hashed; /* HASH_* bits: the state this fault's kind and schedule carry */
-    float* buf;     /* kind-specific floats, inside the set's block */
-    double* dbuf;   /* reward_delay's ring */
+    int cur;         /* which of `st` is committed */
+    int nch;         /* channels targeted, ascending */
+    int slots;       /* rings: steps + 1 */
+    int duty;        /* periodic schedule: active steps per period */
+    bool always;     /* active at every step: its schedule needs no stepping after step 0 */
+    bool uses_rng;   /* seeded, copied and hashed only when it draws */
+    bool staged;     /* acts in on_action or on_result: see above */
+    uint8_t hashed;  /* HASH_* bits: the state this fault's kind and schedule carry */
+    float* buf;      /* kind-specific floats, inside the set's block */
+    double* dbuf;    /* reward_delay's ring */
     uint8_t* frames; /* frame_delay's ring of `slots` frames, inside the set's `frames` */
     uint64_t active_steps, windows, events; /* this fault's share of the stats */
     uint8_t ch[SP_MAX_SENSORS];             /* sensor, actuator or gravity component indices */
@@ -98,7 +98,7 @@ struct sp_faults {
     int action[SP_MAX_FAULTS], naction;   /* action kinds and motor */
     int physics[SP_MAX_FAULTS], nphysics; /* gravity, friction, mass */
     int reward[SP_MAX_FAULTS], nreward;
-    int pixels[SP_MAX_FAULTS], npixels;   /* blackout, pixel_noise, frame_delay, occlusion */
+    int pixels[SP_MAX_FAULTS], npixels; /* blackout, pixel_noise, frame_delay, occlusion */
     int staged[SP_MAX_FAULTS], nstaged; /* every fault but the sensor ones */
     uint64_t staged_mask;
     bool has_outage;

@@ -77,9 +77,9 @@ static int check_target(const sp_fault_def* d, int index, const sp_env_spec* spe
                         "%s acts on the whole %s and takes no target (got \"%s\"); leave it "
                         "out or use \"*\"",
                         sp_fault_kind_name(d->kind),
-                        d->kind == SP_FAULT_REWARD_DELAY                            ? "reward"
+                        d->kind == SP_FAULT_REWARD_DELAY                   ? "reward"
                         : sp_fault_kind_domain(d->kind) == SP_FAULT_PIXELS ? "frame"
-                                                                            : "world",
+                                                                           : "world",
                         target);
         return SP_OK;
     }

@@ -19,9 +19,9 @@
 
 /* ---- make ---- */
 
-static const char* const make_keys[] = {"env",    "num_envs",   "seed",   "max_steps", "autoreset",
-                                        "hashes", "guardrails", "faults", "info",      "record",
-                                        "scene",  "resume",     "observation", NULL};
+static const char* const make_keys[] = {
+    "env",    "num_envs", "seed",   "max_steps", "autoreset", "hashes",      "guardrails",
+    "faults", "info",     "record", "scene",     "resume",    "observation", NULL};
 
 /* An inline scene (docs/SCENES.md): its JSON text, decoded under the scene limits. Untrusted:
  * every error names its path and the server keeps serving. */

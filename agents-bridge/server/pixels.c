@@ -30,8 +30,8 @@ static int read_side(const sp_mp_value* v, const char* name, int* out, char* err
         return SP_E_BAD_REQUEST;
     }
     if (v->u > SP_PIXELS_MAX_SIDE) {
-        snprintf(err, err_sz, "observation.%s: %llu is over the server's limit of %d pixels",
-                 name, (unsigned long long)v->u, SP_PIXELS_MAX_SIDE);
+        snprintf(err, err_sz, "observation.%s: %llu is over the server's limit of %d pixels", name,
+                 (unsigned long long)v->u, SP_PIXELS_MAX_SIDE);
         return SP_E_LIMIT;
     }
     *out = (int)v->u;
@@ -110,7 +110,8 @@ int sp_pixels_attach(sp_session* s) {
     s->final_frames = calloc(n, frame);
     s->views = calloc(n, sizeof *s->views);
     if (d->channels == 1) s->frame_rgb = calloc(n, frame * 3);
-    if (!s->frames || !s->final_frames || !s->views || (d->channels == 1 && !s->frame_rgb)) return SP_E_NO_MEMORY;
+    if (!s->frames || !s->final_frames || !s->views || (d->channels == 1 && !s->frame_rgb))
+        return SP_E_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         s->views[i] = sp_default_frame_view(s->def.env->spec->id);
         if (s->frame_rgb) s->views[i].rgb = s->frame_rgb + i * frame * 3;

@@ -59,7 +59,7 @@ typedef enum sp_fault_domain {
     X(SP_FAULT_GRAVITY, 13, "gravity", SP_FAULT_PHYSICS, "the world's gravity vector")             \
     X(SP_FAULT_FRICTION, 14, "friction", SP_FAULT_PHYSICS, "every shape's friction")               \
     X(SP_FAULT_MASS, 15, "mass", SP_FAULT_PHYSICS, "every dynamic body's mass and moment")         \
-    X(SP_FAULT_MOTOR, 16, "motor", SP_FAULT_PHYSICS, "continuous actuator strength")              \
+    X(SP_FAULT_MOTOR, 16, "motor", SP_FAULT_PHYSICS, "continuous actuator strength")               \
     X(SP_FAULT_BLACKOUT, 17, "blackout", SP_FAULT_PIXELS, "the frame is black")                    \
     X(SP_FAULT_PIXEL_NOISE, 18, "pixel_noise", SP_FAULT_PIXELS,                                    \
       "Gaussian noise of std `sigma` on every pixel value")                                        \
@@ -148,7 +148,7 @@ typedef enum sp_fault_update { SP_FAULT_UPDATE_LIST(SP_FAULT_CHOICE_ENUM) } sp_f
     X(walk, "walk", REAL, SP_FAULT_NO_CHOICES, SP_FAULT_PHYSICS_KINDS, 0, 0,                       \
       "std of the factor's random walk per step (or of its one draw per episode)")                 \
     X(update, "update", CHOICE, SP_FAULT_UPDATE_LIST, SP_FAULT_PHYSICS_KINDS, 0, 0,                \
-      "step: drift and walk move every step; episode: one draw when the window opens")           \
+      "step: drift and walk move every step; episode: one draw when the window opens")             \
     X(size, "size", REAL, SP_FAULT_NO_CHOICES, SP_FAULT_BIT(SP_FAULT_OCCLUSION), 0, 0.25,          \
       "occlusion: the box's side as a fraction of the frame's width and height, (0, 1]")
 

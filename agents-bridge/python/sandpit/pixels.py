@@ -15,6 +15,8 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 from gymnasium import spaces
 
+from .errors import ProtocolError
+
 __all__ = ["OBSERVATIONS", "PixelOptions", "observation_space", "FrameStack"]
 
 #: What an env observes: its sensor vector, frames, or both (a Dict space).
@@ -111,6 +113,12 @@ def observation_space(vector: spaces.Box, options: PixelOptions) -> spaces.Space
     return spaces.Dict({STATE_KEY: vector, PIXELS_KEY: frames})
 
 
+def _present(frames: Optional[np.ndarray]) -> np.ndarray:
+    if frames is None:
+        raise ProtocolError("the reply has no pixels")
+    return frames
+
+
 class FrameStack:
     """The last ``k`` frames of N envs on the last axis, oldest first, as one array
     ``[N, H, W, C * k]`` (callers copy what they hand out). A reset (or autoreset) fills an env's stack with its first frame,
@@ -122,8 +130,9 @@ class FrameStack:
         self.k = options.frame_stack
         self.stack = np.zeros((num_envs, h, w, c * self.k), np.uint8)
 
-    def reset(self, frames: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
+    def reset(self, frames: Optional[np.ndarray], mask: Optional[np.ndarray] = None) -> np.ndarray:
         """Envs where ``mask`` is True (all without one) start over from ``frames``."""
+        frames = _present(frames)
         if self.k == 1:  # the server's frames are the stack (unreset envs: their current one)
             return frames
         fill = np.tile(frames, (1, 1, 1, self.k))
@@ -133,9 +142,12 @@ class FrameStack:
             self.stack[mask] = fill[mask]
         return self.stack
 
-    def push(self, frames: np.ndarray, restarted: Optional[np.ndarray] = None) -> np.ndarray:
+    def push(
+        self, frames: Optional[np.ndarray], restarted: Optional[np.ndarray] = None
+    ) -> np.ndarray:
         """Adds each env's new frame; envs ``restarted`` (indices: autoresets) start over.
         With k = 1 the frames themselves are the stack: nothing is copied."""
+        frames = _present(frames)
         if self.k == 1:
             return frames
         self.stack[..., : -self.c] = self.stack[..., self.c :]
@@ -159,8 +171,7 @@ def compose(options: PixelOptions, vector: np.ndarray, frames: Optional[np.ndarr
     """The observation of N envs: the vector, the frames, or a dict of both."""
     if not options.pixels:
         return vector
-    if frames is None:
-        raise ValueError("the reply has no pixels")
+    frames = _present(frames)
     if options.observation == "pixels":
         return frames
     return {STATE_KEY: vector, PIXELS_KEY: frames}

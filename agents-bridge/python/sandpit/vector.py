@@ -10,8 +10,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .client import DEFAULT_TIMEOUT, Client
-from .errors import ProtocolError
 from .env import env_spec_for, rebuild
+from .errors import ProtocolError
 from .pixels import FrameStack, PixelOptions, compose
 from .pixels import observation_space as pixel_observation_space
 from .render import RENDER_MODES, check_render_mode, render_fps, render_size

@@ -19,7 +19,7 @@ import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client, PendingReply
 from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
-from .pixels import PixelOptions
+from .pixels import PixelOptions, keep_large_blocks
 from .protocol import decode_array, encode_array
 from .scene import scene_json
 from .server import LocalServer, acquire_shared, release_shared
@@ -258,6 +258,7 @@ class Session:
         if observation is not None and observation.pixels:
             fields["observation"] = observation.wire()
             self.frame_shape = observation.frame_shape
+            keep_large_blocks()
         for key, value in (config or {}).items():
             if key in fields or key in ("op", "id"):
                 raise TypeError(f"make field {key!r} is set by the client")

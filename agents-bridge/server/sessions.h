@@ -104,6 +104,9 @@ typedef struct sp_session {
     struct sp_frame_view* views;
     uint8_t* frame_rgb;
 
+    /* Async stepping (async.h): made at the session's first send; NULL before. */
+    struct sp_async_state* async;
+
     /* The scene sent inline with make, whose env def.env is; NULL for a catalogue env. Owned:
      * freed after the session's episodes. */
     struct sp_scene* scene;

@@ -307,6 +307,9 @@ def test_bad_observation_requests_get_stable_codes(raw):
     reset = raw.call({"op": "reset", "session": ok["session"]})
     frames = decode_array(reset["pixels"], "uint8", (1, 6, 8, 1))
     assert frames.shape == (1, 6, 8, 1)
+    sent = raw.call({"op": "send", "session": ok["session"]})  # async stepping: no frames
+    assert not sent["ok"] and sent["error"]["code"] == "bad_request"
+    assert "pixel observations" in sent["error"]["message"]
 
 
 def test_frames_count_against_the_memory_ceiling(server_factory):

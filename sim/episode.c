@@ -37,6 +37,10 @@ struct sp_episode {
     int event_count;
     uint64_t events_dropped;
     int layer_status; /* the first non-zero on_reset / on_step_end */
+
+    sp_render_fn render; /* pixel observations: NULL without */
+    void* render_user;
+    sp_frame frame;
 };
 
 sp_episode_def sp_default_episode_def(const sp_env_class* env) {
@@ -104,6 +108,29 @@ static void observe(sp_episode* ep) {
         const sp_layer* l = &ep->layers[i];
         if (l->on_observation) l->on_observation(l->self, ep, ep->obs);
     }
+    if (!ep->render) return;
+    ep->render(ep->render_user, ep, &ep->frame);
+    for (int i = 0; i < ep->layer_count; i++) {
+        const sp_layer* l = &ep->layers[i];
+        if (l->on_pixels) l->on_pixels(l->self, ep, &ep->frame);
+    }
+}
+
+int sp_episode_set_render(sp_episode* ep, sp_render_fn fn, void* user, const sp_frame* frame) {
+    if (fn && (!frame || !frame->pixels || frame->width < 1 || frame->height < 1 ||
+               (frame->channels != 1 && frame->channels != 3)))
+        return SP_E_BAD_ARGUMENT;
+    ep->render = fn;
+    ep->render_user = user;
+    if (fn)
+        ep->frame = *frame;
+    else
+        memset(&ep->frame, 0, sizeof ep->frame);
+    return SP_OK;
+}
+
+const sp_frame* sp_episode_frame(const sp_episode* ep) {
+    return ep->render ? &ep->frame : NULL;
 }
 
 /* The part of a reset that follows choosing the seed. */

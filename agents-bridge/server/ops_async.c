@@ -116,6 +116,12 @@ int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     if ((rc = sp_request_only(req, send_keys, err, err_sz)) != SP_OK ||
         (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK)
         return rc;
+    if (s->frames) {
+        /* Replies in completion order carry no frames yet (docs/PROTOCOL.md). */
+        snprintf(err, err_sz,
+                 "send/recv do not carry pixel observations: step this session with `step`");
+        return SP_E_BAD_REQUEST;
+    }
     if (!s->async && (rc = sp_async_attach(svc->async, svc->sessions, s, err, err_sz)) != SP_OK)
         return rc;
     int32_t* ids = sp_async_scratch(s->async)->ids;

@@ -96,7 +96,9 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     size_t len = svc->reply.size - head;
     /* Past the bound counted in the session's cost (never, for replies this server packs):
      * not kept, so a resend is refused rather than stepped twice. */
-    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size)) {
+    /* Frames: every env's, and as many ended episodes' last ones (same_step). */
+    size_t frames = 2 * (size_t)s->def.num_envs * sp_pixels_frame_bytes(&s->def.pixels);
+    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size) + frames) {
         s->seq_reply_len = SIZE_MAX;
         return;
     }
@@ -310,6 +312,7 @@ static void step_envs(sp_session* s, bool masked, int begin, int end, sp_chunk_e
                     /* Gymnasium's same_step autoreset: the last observation goes in `final`,
                      * the step's reward, flags and cost stay, the next episode starts now. */
                     memcpy(s->final_obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+                    if (s->frames) sp_pixels_keep_final(s, i);
                     double cost = 0.0;
                     if (cfg) {
                         sp_session_cfg_collect(cfg, i, ep, true);
@@ -373,6 +376,7 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
         if (s->def.autoreset == SP_AUTORESET_SAME_STEP && m < i) {
             size_t k = (size_t)s->obs_size;
             memcpy(s->final_obs + (size_t)m * k, s->final_obs + (size_t)i * k, k * sizeof(float));
+            if (s->frames) sp_pixels_move_final(s, m, i);
         }
         m++;
     }
@@ -382,7 +386,8 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
 
 static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
     bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
-    msgpack_pack_map(pk, 5 + same_step);
+    bool pixels = same_step && s->frames;
+    msgpack_pack_map(pk, 5 + same_step + pixels);
     sp_pack_cstr(pk, "index");
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
     sp_pack_cstr(pk, "return");
@@ -400,6 +405,7 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
         sp_pack_cstr(pk, "obs");
         sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->final_obs);
     }
+    if (pixels) sp_pixels_pack_final(pk, s, m);
 }
 
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
@@ -445,11 +451,13 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     }
     uint32_t extra = cfg ? sp_session_cfg_reply_keys(cfg, true) : 0;
     bool streams = s->def.resume && r > 0;
-    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + extra;
+    bool pixels = s->frames != NULL;
+    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + pixels + extra;
     sp_pack_ok(pk, req, keys);
     size_t head = svc->reply.size;
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
+    if (pixels) sp_pixels_pack(pk, s);
     sp_pack_cstr(pk, "reward");
     sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, s->reward);
     sp_pack_cstr(pk, "terminated");

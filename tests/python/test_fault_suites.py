@@ -29,6 +29,7 @@ SMOKE = {
     "smoke-pendulum.toml": "sandpit.agents:pendulum",
     "smoke-acrobot.toml": "sandpit.agents:acrobot",
     "smoke-lander.toml": "sandpit.agents:lander",
+    "smoke-pixels.toml": "sandpit.agents:lander",
 }
 
 

@@ -220,9 +220,16 @@ def make_lander_controller(spec: Dict[str, Any]) -> Policy:
 
 
 def lander(env_id: str, spec: Dict[str, Any]) -> Policy:
-    """Agent factory: the heuristic pilot for Lander-v0 and LanderContinuous-v0."""
+    """Agent factory: the heuristic pilot for Lander-v0 and LanderContinuous-v0. With
+    ``observation="both"`` it flies on the sensor vector (``obs["state"]``), so a suite of
+    pixel faults shows they leave the vector alone."""
     _require(env_id, spec, LANDER_CHANNELS, "lander")
-    return make_lander_controller(spec)
+    policy = make_lander_controller(spec)
+
+    def act(obs: Any) -> Any:
+        return policy(obs["state"] if isinstance(obs, dict) else obs)
+
+    return act
 
 
 # -- random --------------------------------------------------------------------------------

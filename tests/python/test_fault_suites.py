@@ -29,6 +29,8 @@ SMOKE = {
     "smoke-pendulum.toml": "sandpit.agents:pendulum",
     "smoke-acrobot.toml": "sandpit.agents:acrobot",
     "smoke-lander.toml": "sandpit.agents:lander",
+    "smoke-rover.toml": "sandpit.agents:rover",
+    "smoke-racer.toml": "sandpit.agents:racer",
 }
 
 

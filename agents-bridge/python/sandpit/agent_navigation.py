@@ -13,7 +13,7 @@ check the spec's channel names, as :mod:`sandpit.agents` does.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
@@ -32,21 +32,11 @@ ROVER_CHANNELS = LIDAR + ["goal.distance", "goal.bearing"]
 RACER_CHANNELS = LIDAR + ["track.offset", "track.heading", "car.speed"]
 
 
-def _channels(spec: Dict[str, Any]) -> List[str]:
-    return list(spec.get("observation", {}).get("names", []))
+def _agents() -> Any:
+    """sandpit.agents, for its spec helpers (imported when called: it re-exports this module)."""
+    from . import agents
 
-
-def _require(env_id: str, spec: Dict[str, Any], names: List[str], who: str) -> None:
-    got = _channels(spec)
-    if got[: len(names)] != names:
-        raise ValueError(
-            f"sandpit.agents:{who} does not control {env_id}: it needs observation channels "
-            f"{names}, the env has {got}"
-        )
-
-
-def _discrete(spec: Dict[str, Any]) -> bool:
-    return spec.get("action", {}).get("kind") == "discrete"
+    return agents
 
 
 def _ray_angles(n: int, fov: float) -> np.ndarray:
@@ -69,7 +59,7 @@ ROVER_ACTIONS = {  # Rover-v0's discrete table: (left, right) wheel commands
 def make_rover_controller(spec: Dict[str, Any]) -> Policy:
     """Left-hand wall following on the lidar, with a straight run at the goal when the beams
     around its bearing are clear past it."""
-    discrete = _discrete(spec)
+    discrete = _agents()._is_discrete(spec)
     angles = _ray_angles(16, ROVER_FOV)
     wall = 0.55  # m: the corridor's middle (1.2 m cells, 0.1 m walls)
 
@@ -112,7 +102,7 @@ def make_rover_controller(spec: Dict[str, Any]) -> Policy:
 
 def rover(env_id: str, spec: Dict[str, Any]) -> Policy:
     """Agent factory: the wall follower for Rover-v0 and RoverContinuous-v0."""
-    _require(env_id, spec, ROVER_CHANNELS, "rover")
+    _agents()._require(env_id, spec, ROVER_CHANNELS, "rover")
     return make_rover_controller(spec)
 
 
@@ -122,7 +112,7 @@ def rover(env_id: str, spec: Dict[str, Any]) -> Policy:
 def make_racer_controller(spec: Dict[str, Any]) -> Policy:
     """Lidar centring: steer toward the longest clear beam ahead, pushed away from the nearer
     side wall; throttle for a target speed that shrinks as the way ahead closes in."""
-    discrete = _discrete(spec)
+    discrete = _agents()._is_discrete(spec)
     angles = _ray_angles(16, math.pi)
 
     def controls(obs: np.ndarray) -> tuple:
@@ -151,14 +141,15 @@ def make_racer_controller(spec: Dict[str, Any]) -> Policy:
 
 def racer(env_id: str, spec: Dict[str, Any]) -> Policy:
     """Agent factory: the lidar-centring driver for Racer-v0 and RacerContinuous-v0."""
-    _require(env_id, spec, RACER_CHANNELS, "racer")
+    _agents()._require(env_id, spec, RACER_CHANNELS, "racer")
     return make_racer_controller(spec)
 
 
 def navigation_controller(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
     """(name, policy) for the demo when `env_id` is a navigation world, else None."""
-    if env_id.startswith("Rover") and _channels(spec)[:18] == ROVER_CHANNELS:
+    names = _agents()._channels(spec)
+    if env_id.startswith("Rover") and names[:18] == ROVER_CHANNELS:
         return "wall follower", make_rover_controller(spec)
-    if env_id.startswith("Racer") and _channels(spec)[:19] == RACER_CHANNELS:
+    if env_id.startswith("Racer") and names[:19] == RACER_CHANNELS:
         return "lidar centring", make_racer_controller(spec)
     return None

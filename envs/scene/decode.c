@@ -497,6 +497,7 @@ static void model_free(sc_model* m) {
     free(m->channels);
     free(m->observed);
     free(m->spec_actuators);
+    free((void*)m->spec.rays);
     free(m->terms);
     free(m->components);
     free(m->checks);

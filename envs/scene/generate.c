@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "gen_track.h"
 #include "run.h"
 #include "sandpit/error.h"
 
@@ -201,7 +202,8 @@ static int scatter(const sc_generator* g, sp_world* world, sp_rng* rng) {
     return 0;
 }
 
-int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
+int sc_generate(sc_state* s, sp_world* world, sp_rng* env_rng) {
+    const sc_model* m = s->m;
     /* The env stream at build time is a function of the episode seed alone. */
     uint64_t seed = sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
     for (int i = 0; i < m->generator_count; i++) {
@@ -211,6 +213,7 @@ int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
         sp_rng* rng = g->env_stream ? env_rng : &own;
         int rc = g->kind == SC_G_TERRAIN ? terrain(g, world, rng)
                  : g->kind == SC_G_MAZE  ? maze(g, world, rng)
+                 : g->kind == SC_G_TRACK ? sc_track_generate(s, g, world, rng)
                                          : scatter(g, world, rng);
         if (rc) return rc;
     }

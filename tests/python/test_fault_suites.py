@@ -30,6 +30,8 @@ SMOKE = {
     "smoke-acrobot.toml": "sandpit.agents:acrobot",
     "smoke-lander.toml": "sandpit.agents:lander",
     "smoke-pixels.toml": "sandpit.agents:lander",
+    "smoke-rover.toml": "sandpit.agents:rover",
+    "smoke-racer.toml": "sandpit.agents:racer",
 }
 
 

@@ -7,6 +7,7 @@ Each public factory follows the agent contract of :mod:`sandpit.faults`::
 ``spec`` is the server's spec of the env (``env.sandpit_spec``: channel names, bounds, dt).
 So ``python -m sandpit.faults run SUITE.toml --agent sandpit.agents:cartpole`` works, and
 so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``
+``sandpit.agents:rover``, ``sandpit.agents:racer``
 and ``sandpit.agents:random_agent``.
 
 The controllers are model-based, not learned: they exist to give suites and demos an agent
@@ -25,6 +26,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
+from .agent_navigation import racer, rover  # noqa: F401  (Rover and Racer, re-exported)
+
 __all__ = [
     "CARTPOLE_GAINS",
     "Policy",
@@ -38,7 +41,9 @@ __all__ = [
     "make_lander_controller",
     "make_pendulum_controller",
     "pendulum",
+    "racer",
     "random_agent",
+    "rover",
 ]
 
 Policy = Callable[[np.ndarray], Any]

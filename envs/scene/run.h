@@ -26,6 +26,13 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
  * stream itself. Returns 0 or an sp_error. */
 int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng);
 
+/* Adds the chain of segments through `p` (n points) to the world's static body, with
+ * neighbours so feet slide across the joints (generate.c). Returns 0 or an sp_error. */
+int sc_gen_chain(sp_world* world, const sc_generator* g, const cpVect* p, int n);
+
+/* The "course" terrain style (gen_course.c). */
+int sc_gen_course(const sc_generator* g, sp_world* world, sp_rng* rng);
+
 /* The cpBody of body index `i`, or the world's static body for SC_NONE. */
 static inline cpBody* sc_body_ptr(const sc_state* s, const sp_world* world, int i) {
     return i == SC_NONE ? cpSpaceGetStaticBody(sp_world_space((sp_world*)world)) : s->bodies[i];

@@ -29,6 +29,8 @@ SMOKE = {
     "smoke-pendulum.toml": "sandpit.agents:pendulum",
     "smoke-acrobot.toml": "sandpit.agents:acrobot",
     "smoke-lander.toml": "sandpit.agents:lander",
+    "smoke-walker.toml": "sandpit.agents:walker",
+    "smoke-hopper.toml": "sandpit.agents:hopper",
 }
 
 

@@ -25,6 +25,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
+from .agent_walker import HOPPER_CHANNELS, WALKER_CHANNELS, hopper, walker  # noqa: F401
+
 __all__ = [
     "CARTPOLE_GAINS",
     "Policy",
@@ -34,11 +36,13 @@ __all__ = [
     "cartpole",
     "cartpole_continuous",
     "cartpole_discrete",
+    "hopper",
     "lander",
     "make_lander_controller",
     "make_pendulum_controller",
     "pendulum",
     "random_agent",
+    "walker",
 ]
 
 Policy = Callable[[np.ndarray], Any]

@@ -59,15 +59,22 @@ def test_replays_verify(endpoint, tmp_path):
         env.close()
     files = sorted(tmp_path.glob("*/*.sprp"))
     assert len(files) == len(WORLDS)
-    out = subprocess.run([os.environ["SANDPIT_BIN"], "replay", "verify", *map(str, files)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [os.environ["SANDPIT_BIN"], "replay", "verify", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and out.stdout.count("OK ") == len(WORLDS), out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("env_id, factory, margin", [
-    ("Walker-v0", agents.walker, 50.0),
-    ("Hopper-v0", agents.hopper, 30.0),
-])
+@pytest.mark.parametrize(
+    "env_id, factory, margin",
+    [
+        ("Walker-v0", agents.walker, 50.0),
+        ("Hopper-v0", agents.hopper, 30.0),
+    ],
+)
 def test_baseline_beats_random(make, env_id, factory, margin):
     env = make(env_id)
     policy = factory(env_id, env.sandpit_spec)

@@ -16,7 +16,14 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-__all__ = ["HOPPER_CHANNELS", "WALKER_CHANNELS", "HopperController", "WalkerGait", "hopper", "walker"]
+__all__ = [
+    "HOPPER_CHANNELS",
+    "WALKER_CHANNELS",
+    "HopperController",
+    "WalkerGait",
+    "hopper",
+    "walker",
+]
 
 WALKER_CHANNELS = [
     "hull.angle",
@@ -153,8 +160,13 @@ class HopperController:
 
     GAIN = 200.0  # N m per unit of command
 
-    def __init__(self, joint_kp: float = 200.0, joint_kd: float = 4.0, ankle_kp: float = 60.0,
-                 ankle_kd: float = 10.0):
+    def __init__(
+        self,
+        joint_kp: float = 200.0,
+        joint_kd: float = 4.0,
+        ankle_kp: float = 60.0,
+        ankle_kd: float = 10.0,
+    ):
         self.joint_kp, self.joint_kd = joint_kp, joint_kd
         self.ankle_kp, self.ankle_kd = ankle_kp, ankle_kd
 

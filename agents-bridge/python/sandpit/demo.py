@@ -95,8 +95,9 @@ def play(env: SandpitEnv, policy: Optional[Policy], seed: int, name: str) -> Epi
     """One episode from ``reset(seed=seed)``; ``policy=None`` samples the action space."""
     obs, _ = env.reset(seed=seed)
     env.action_space.seed(seed)
-    if hasattr(policy, "reset"):  # a stateful controller (a gait's phase) starts afresh
-        policy.reset(seed)
+    reset = getattr(policy, "reset", None)
+    if reset is not None:  # a stateful controller (a gait's phase) starts afresh
+        reset(seed)
     total, steps = 0.0, 0
     while True:
         action = env.action_space.sample() if policy is None else policy(obs)

@@ -17,7 +17,7 @@
 #include "sandpit/scene.h"
 
 /* Chipmunk's warm-up in a fresh space: 4 contact buffers, the arbiter set's resizes and the
- * arrays' doublings: measured 11 to 13 per episode of 5 to 111 steps, these worlds and Lander
+ * arrays' doublings (measured 11 to 13 per episode of 5 to 111 steps, these worlds and Lander
  * alike), far below one per step. */
 #define WARMUP_BUDGET 24
 

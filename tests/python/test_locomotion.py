@@ -4,16 +4,21 @@ processes, replays that verify, and the scripted baselines beating random play."
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sandpit
 from gymnasium.utils.env_checker import check_env
 from sandpit import agents
+from sandpit.errors import ServerError
 
 WORLDS = ["Walker-v0", "WalkerHardcore-v0", "Hopper-v0"]
+SCENES = Path(__file__).resolve().parents[2] / "assets" / "scenes"
 
 
 def episode(env, seed: int, policy=None, hashes: bool = False):
@@ -89,3 +94,43 @@ def test_agents_refuse_other_envs(make):
     for factory in (agents.walker, agents.hopper):
         with pytest.raises(ValueError, match="does not control"):
             factory("CartPole-v0", spec)
+
+
+def _walker_with(path, value):
+    """The walker scene with the item at `path` (keys and indices) set to `value`."""
+    doc = copy.deepcopy(json.loads((SCENES / "walker.json").read_text()))
+    doc["id"] = "BadWalker-v0"
+    node = doc
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return doc
+
+
+# The parts the locomotion worlds added to the scene format, each refused with its path.
+BAD = [
+    (("actuators", 0, "speed"), -4, "actuators[0].speed: must be"),
+    (("actuators", 0, "type"), "motor_torque", "actuators[0].speed: applies to motor_effort"),
+    (("sensors", 7, "frame"), "sky", "sensors[7].frame: must be one of"),
+    (("sensors", 7, "angle"), 100, "sensors[7].angle: must be"),
+    (("generators", 0, "obstacles"), ["stumps", "lava"], "generators[0].obstacles[1]: must be"),
+    (("generators", 0, "grass"), 1, "generators[0].grass: must be"),
+    (("generators", 0, "style"), "rough", "startpad, grass and obstacles apply to the course"),
+    (("bodies", 0, "armature"), -1, "bodies[0].armature: must be"),
+]
+
+
+@pytest.mark.parametrize("path,value,want", BAD, ids=[w.split(":")[0] for _, _, w in BAD])
+def test_bad_locomotion_parts_are_refused_with_their_path(endpoint, path, value, want):
+    with pytest.raises(ServerError) as e:
+        sandpit.make(scene=_walker_with(path, value), endpoint=endpoint)
+    assert e.value.code == "bad_scene" and want in e.value.message, e.value.message
+
+
+def test_armature_only_on_dynamic_bodies(endpoint):
+    doc = json.loads((SCENES / "hopper.json").read_text())
+    doc["id"] = "BadHopper-v0"
+    doc["bodies"][0]["armature"] = 1.0  # the floor is static
+    with pytest.raises(ServerError) as e:
+        sandpit.make(scene=doc, endpoint=endpoint)
+    assert "bodies[0].armature: applies to dynamic bodies" in e.value.message

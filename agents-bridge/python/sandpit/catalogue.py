@@ -23,7 +23,10 @@ ENV_IDS: Tuple[str, ...] = (
     "LanderContinuous-v0",
     # Scene files shipped in assets/scenes/ (docs/SCENES.md), after the C envs, by file name.
     "CartPoleScene-v0",
+    "Hopper-v0",
     "LanderScene-v0",
+    "Walker-v0",
+    "WalkerHardcore-v0",
 )
 
 #: Gymnasium namespace: ``gymnasium.make("sandpit/CartPole-v0")``.

@@ -25,8 +25,9 @@ VENV=$ROOT/build/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 APT_PACKAGES=(build-essential binutils cmake pkg-config git python3 python3-venv python3-pip
-  libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
-  xvfb xauth chromium clang-format gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+  python3-dev libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang
+  libclang-rt-14-dev xvfb xauth chromium clang-format gcc-aarch64-linux-gnu
+  libc6-dev-arm64-cross qemu-user)
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -45,7 +46,9 @@ install_system_packages() {
 
 install_python_packages() {
   local stamp=$VENV/.sandpit-stamp
-  local inputs=(agents-bridge/python/pyproject.toml agents-bridge/python/requirements-dev.txt)
+  # setup.py and the C source too: the editable install compiles sandpit._codec in place.
+  local inputs=(agents-bridge/python/pyproject.toml agents-bridge/python/requirements-dev.txt
+    agents-bridge/python/setup.py agents-bridge/python/sandpit/_codec.c)
   if [ -f "$stamp" ] && [ -z "$(find "${inputs[@]}" -newer "$stamp" 2>/dev/null)" ]; then return; fi
   say "installing Python packages into build/venv"
   mkdir -p build
@@ -71,6 +74,7 @@ install_check() {
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     tar -C agents-bridge/python --exclude=build --exclude='*.egg-info' --exclude=__pycache__ \
+      --exclude='*.so' \
       -cf - . | (mkdir "$tmp/src" && tar -C "$tmp/src" -xf -)
     if [ -f "$stamp" ] && [ agents-bridge/python/pyproject.toml -ot "$stamp" ]; then
       # Dependencies unchanged since the last full install: only this tree's code, built

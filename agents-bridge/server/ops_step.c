@@ -146,12 +146,10 @@ static int guard_precheck(const sp_session* s, int i, const sp_action* act, char
     return rc;
 }
 
-/* Decodes the actions straight from the request's bytes into s->actions and checks each.
- * SP_E_BAD_REQUEST for a malformed array,
- * SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an out-of-range action. */
-static int read_actions(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
+int sp_read_actions(const sp_request* req, sp_session* s, const int32_t* envs, int count, char* err,
+                    size_t err_sz) {
     const sp_env_spec* spec = s->def.env->spec;
-    int n = s->def.num_envs;
+    int n = envs ? count : s->def.num_envs;
     const sp_mp_value* v = sp_request_get(req, "actions");
     if (!v) {
         snprintf(err, err_sz, "missing field 'actions'");
@@ -180,12 +178,13 @@ static int read_actions(const sp_request* req, sp_session* s, char* err, size_t 
     /* The bin is unaligned inside the message, hence memcpy; host order is little-endian
      * (checked in codec.h). */
     size_t stride = (size_t)k * 4;
-    for (int i = 0; i < n; i++) {
+    for (int j = 0; j < n; j++) {
+        int i = envs ? envs[j] : j; /* row j is env i's action */
         sp_action* act = &s->actions[i];
         if (discrete)
-            memcpy(&act->index, a.data + (size_t)i * stride, 4);
+            memcpy(&act->index, a.data + (size_t)j * stride, 4);
         else
-            memcpy(act->value, a.data + (size_t)i * stride, stride);
+            memcpy(act->value, a.data + (size_t)j * stride, stride);
         /* Checked on a copy: the episode's layers must see the values as sent (a guardrail
          * may have its own bounds policy), and the runtime clips after them. */
         sp_action checked = *act;
@@ -254,17 +253,16 @@ static int autoreset_env(sp_session* s, int i, sp_chunk_error* e) {
     return SP_OK;
 }
 
-static void step_range(void* ctx, int begin, int end, int chunk) {
-    step_job* job = ctx;
-    sp_session* s = job->s;
-    sp_chunk_error* e = &job->svc->chunk_errors[chunk];
+/* Steps envs [begin, end) of `s` into their slots of the session's buffers; stops at the
+ * first failure, noted in `e`. */
+static void step_envs(sp_session* s, bool masked, int begin, int end, sp_chunk_error* e) {
     size_t n = (size_t)s->obs_size;
     bool hashes = s->def.hashes;
     sp_session_cfg* cfg = s->cfg;
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         int rc;
-        if (job->masked && !s->active[i]) {
+        if (masked && !s->active[i]) {
             /* Left as it is: its last observation, nothing to report. */
             s->reset_now[i] = s->ended[i] = s->terminated[i] = s->truncated[i] = 0;
             s->reward[i] = 0.0;
@@ -340,6 +338,19 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
     }
 }
 
+static void step_range(void* ctx, int begin, int end, int chunk) {
+    step_job* job = ctx;
+    step_envs(job->s, job->masked, begin, end, &job->svc->chunk_errors[chunk]);
+}
+
+int sp_step_env(sp_session* s, int env, char* err, size_t err_sz) {
+    sp_chunk_error e = {.index = -1, .code = SP_OK};
+    step_envs(s, false, env, env + 1, &e);
+    if (e.index < 0) return SP_OK;
+    snprintf(err, err_sz, "%s", e.message);
+    return sp_wire_code(e.code);
+}
+
 /* Gathers the ended episodes to the front of the final_* buffers, in index order, and the
  * autoreset indices into reset_index. Writes at j <= i, so in place is safe. */
 static void gather(sp_session* s, int* ended_count, int* reset_count) {
@@ -402,7 +413,7 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         return rc;
     if (duplicate) return answer_duplicate(svc, req, s);
     bool masked;
-    if ((rc = read_actions(req, s, err, err_sz)) != SP_OK ||
+    if ((rc = sp_read_actions(req, s, NULL, 0, err, err_sz)) != SP_OK ||
         (rc = read_active(req, s, &masked, err, err_sz)) != SP_OK ||
         (rc = check_ready(s, masked, err, err_sz)) != SP_OK)
         return rc;

@@ -11,6 +11,7 @@
 #include <malloc.h>
 #endif
 
+#include "async.h"
 #include "invariant.h"
 #include "layers.h"
 #include "sandpit/error.h"
@@ -62,6 +63,7 @@ sp_sessions* sp_sessions_create(const sp_session_limits* limits) {
 
 static void free_session(sp_session* s) {
     if (!s) return;
+    sp_async_detach(s); /* no runner thread may still step its envs */
     if (s->eps)
         for (int i = 0; i < s->def.num_envs; i++)
             sp_episode_destroy(s->eps[i]);

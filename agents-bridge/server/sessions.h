@@ -94,6 +94,9 @@ typedef struct sp_session {
     /* Transport faults (transport.h); NULL: none declared. */
     struct sp_transport* transport;
 
+    /* Async stepping (async.h): made at the session's first send; NULL before. */
+    struct sp_async_state* async;
+
     /* The scene sent inline with make, whose env def.env is; NULL for a catalogue env. Owned:
      * freed after the session's episodes. */
     struct sp_scene* scene;

@@ -217,7 +217,11 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
     def step(self, action: ActType) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Advances the episode by one env step (``frame_skip`` physics steps)."""
         wire = encode_actions(action, self.action_space, 1, batched=False)
-        result = self._session.step(wire)
+        result = self._session.step_plain(wire)
+        if type(result) is tuple:  # a plain step: info holds at most its cost
+            _, obs, reward, terminated, truncated, cost = result
+            plain_info = {} if cost is None else {"cost": cost}
+            return np.frombuffer(obs, dtype=np.float32), reward, terminated, truncated, plain_info
         info: dict[str, Any] = {}
         if result.final is not None:
             info["reason"] = result.final.reason[0]

@@ -365,6 +365,26 @@ class Session:
         )
         return self._step_result(reply)
 
+    def step_plain(self, actions: dict[str, Any]) -> Any:
+        """:meth:`step` of a one-env session through the compiled codec: a plain reply as
+        ``(id, obs bytearray, reward, terminated, truncated, cost)`` (sandpit/codec.py), any other
+        as a :class:`StepResult`. Sessions that rebuild themselves take :meth:`step`."""
+        if self.reconnect or self.num_envs != 1 or self.id is None or self._n is None:
+            return self.step(actions)
+        self._check_open()
+        self._seq += 1
+        try:
+            got = self.client.step_plain(self.id, self._seq, actions, self._n, self.retries)
+        except ConnectionLost:
+            self._lost = True
+            raise
+        self._lost = False
+        if isinstance(got, tuple):
+            return got
+        if "record_error" in got:
+            self._warn_record_error(got["record_error"])
+        return self._step_result(got)
+
     def step_send(self, actions: dict[str, Any]) -> tuple[Optional[PendingReply], dict[str, Any]]:
         """Sends a step without waiting: :meth:`step_receive` takes the reply. Several
         sessions on several servers then step at once (sandpit.shard)."""

@@ -3,7 +3,8 @@
 Gymnasium's SyncVectorEnv (in-process Python), on every env that has a counterpart: env
 steps per second with random actions (drawn up front, autoreset on), as ratios to EnvPool
 measured in the same run. Targets at 256 envs and 2 threads: sandpit >= 1.0x EnvPool on
-CartPole, Pendulum and Lander, >= 0.5x on Acrobot; 16 and 1024 envs are reported too.
+CartPole, Pendulum and Lander, >= 0.5x on Acrobot and Walker (BipedalWalker-v3); 16 and
+1024 envs are reported too.
 
 sandpit runs as a real `sandpit serve --threads 2` over ipc (what a locally spawned server
 uses) with one message per step (SandpitVectorEnv.step); EnvPool with num_threads=2 and
@@ -38,6 +39,7 @@ PEERS = [
     ("Pendulum-v0", "Pendulum-v1", "Pendulum-v1", 1.0),
     ("Acrobot-v0", "Acrobot-v1", "Acrobot-v1", 0.5),
     ("Lander-v0", "LunarLander-v2", "LunarLander-v3", 1.0),
+    ("Walker-v0", "BipedalWalker-v3", "BipedalWalker-v3", 0.5),
 ]
 # Vector steps per repetition by batch size: about the same env steps per repetition.
 STEPS = {16: 600, 256: 80, 1024: 24}

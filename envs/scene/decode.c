@@ -293,7 +293,8 @@ static bool decode_attach(sc_dec* d, json_t* o, sc_body* b) {
 static bool decode_body(sc_dec* d, json_t* o, int index) {
     static const char* const keys[] = {
         "name", "type",           "position", "angle",  "velocity", "angular_velocity",
-        "mass", "fixed_rotation", "shapes",   "origin", "attach",   NULL};
+        "mass", "fixed_rotation", "shapes",   "origin", "attach",   "armature",
+        NULL};
     static const char* const origins[] = {"declared", "centroid"};
     sc_model* m = d->m;
     sc_body* b = &m->bodies[index];
@@ -338,9 +339,16 @@ static bool decode_body(sc_dec* d, json_t* o, int index) {
     sc_pop(d, p);
     if (b->kind != SC_DYNAMIC) {
         if (origin) return sc_fail_at(d, "origin", "\"centroid\" applies to dynamic bodies");
+        if (json_object_get(o, "armature"))
+            return sc_fail_at(d, "armature", "applies to dynamic bodies");
         return true;
     }
     if (!mass_properties(d, b, has_mass, mass)) return false;
+    /* MuJoCo's joint armature (rotor inertia), lumped onto the body the joint turns: a moment
+     * added to the shapes', which makes light links driven by strong motors controllable. */
+    double armature = 0.0;
+    if (!sc_num(d, o, "armature", false, 0.0, max, &armature)) return false;
+    b->moment += armature;
     if (origin) {
         /* The centroid becomes the body's origin: shapes and local points shift onto it. */
         b->shift = cpvneg(b->cog);

@@ -14,8 +14,8 @@
 
 /* ---- actuators and actions ---- */
 
-static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque", "servo",
-                                             "wheel"};
+static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque",
+                                             "servo",    "wheel",       "motor_effort"};
 static const char* const frames[] = {"body", "world"};
 
 static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
@@ -23,7 +23,7 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
         "name",  "type", "body", "point",      "direction",       "frame",
         "joint", "gain", "kp",   "kd",         "max_torque",      "low",
         "high",  "unit", "doc",  "dispersion", "dispersion_from", "fuel",
-        NULL};
+        "speed", NULL};
     static const char* const wheel_keys[] = {"name",  "type", "body", "point",   "direction",
                                              "steer", "gain", "low",  "high",    "unit",
                                              "doc",   "grip", "drag", "lateral", NULL};
@@ -37,7 +37,7 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     a->ch.unit = "1";
     a->ch.doc = "";
     a->dispersion_from = -1;
-    if (!sc_enum(d, o, "type", true, actuator_types, 5, &type) ||
+    if (!sc_enum(d, o, "type", true, actuator_types, 6, &type) ||
         !sc_only(d, o, type == SC_A_WHEEL ? wheel_keys : keys) ||
         !sc_str(d, o, "name", true, &a->ch.name) ||
         !sc_num(d, o, "gain", false, -max, max, &a->gain) ||
@@ -85,8 +85,13 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
         return sc_fail(d, "dispersion and fuel apply to thrusters");
     if (!sc_joint_ref(d, o, "joint", &a->joint)) return false;
     const sc_joint* j = &d->m->joints[a->joint];
-    if (a->kind == SC_A_MOTOR_SPEED && !j->has_motor)
-        return sc_fail_at(d, "joint", "motor_speed needs a joint with a \"motor\"");
+    if ((a->kind == SC_A_MOTOR_SPEED || a->kind == SC_A_MOTOR_EFFORT) && !j->has_motor)
+        return sc_fail_at(d, "joint", "motor_speed and motor_effort need a joint with a \"motor\"");
+    if (a->kind == SC_A_MOTOR_EFFORT) {
+        if (!sc_num(d, o, "speed", true, 1e-6, max, &a->speed)) return false;
+    } else if (json_object_get(o, "speed")) {
+        return sc_fail_at(d, "speed", "applies to motor_effort");
+    }
     if (a->kind == SC_A_SERVO) {
         a->max_torque = j->max_torque;
         if (!sc_num(d, o, "kp", true, 0.0, max, &a->kp) ||
@@ -302,10 +307,11 @@ static int named(sc_dec* d, json_t* o, const char* key, sc_actuator_kind kind) {
 }
 
 static bool decode_sensor(sc_dec* d, json_t* o) {
-    static const char* const keys[] = {
-        "name",   "type",      "body",      "relative_to", "values", "wrap",  "bounds", "joint",
-        "to",     "with_role", "with_body", "rays",        "fov",    "range", "offset", "mask",
-        "hidden", "origin",    "latch",     "speed_of",    "wheel",  "track", NULL};
+    static const char* const keys[] = {"name",      "type",   "body",   "relative_to", "values",
+                                       "wrap",      "bounds", "joint",  "to",          "with_role",
+                                       "with_body", "rays",   "fov",    "range",       "offset",
+                                       "mask",      "hidden", "origin", "latch",       "speed_of",
+                                       "wheel",     "track",  "angle",  "frame",       NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     const char* name = NULL;
     int type = 0;
@@ -398,6 +404,7 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
         return true;
     }
     case S_LIDAR: {
+        int frame = 0;
         base.mask = 0xffffffffu;
         base.fov = SC_PI;
         base.range = 10.0;
@@ -406,8 +413,11 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
             !sc_int(d, o, "rays", true, 1, SP_MAX_SENSORS, &rays) ||
             !sc_num(d, o, "fov", false, 0.0, 2.0 * SC_PI, &base.fov) ||
             !sc_num(d, o, "range", false, 1e-3, d->lim->max_abs, &base.range) ||
-            !sc_vec(d, o, "offset", false, &base.offset) || !sc_u32(d, o, "mask", &base.mask))
+            !sc_vec(d, o, "offset", false, &base.offset) || !sc_u32(d, o, "mask", &base.mask) ||
+            !sc_num(d, o, "angle", false, -2.0 * SC_PI, 2.0 * SC_PI, &base.angle) ||
+            !sc_enum(d, o, "frame", false, frames, 2, &frame))
             return false;
+        base.world = frame == 1;
         if (d->m->ray_count + rays > d->lim->max_rays)
             return sc_fail_at(d, "rays", "the scene's rays pass the limit of %d", d->lim->max_rays);
         d->m->ray_count += rays;
@@ -802,7 +812,7 @@ bool sc_decode_randomize(sc_dec* d, json_t* root) {
 /* ---- generators ---- */
 
 static const char* const gen_types[] = {"terrain", "maze", "scatter", "track"};
-static const char* const styles[] = {"rough", "stumps", "pits", "stairs", "smooth"};
+static const char* const styles[] = {"rough", "stumps", "pits", "stairs", "smooth", "course"};
 static const char* const streams[] = {"own", "env"};
 static const char* const scatter_shapes[] = {"circle", "box"};
 
@@ -830,11 +840,45 @@ static bool decode_smooth(sc_dec* d, json_t* o, sc_generator* g) {
     return ok;
 }
 
+/* The "course" style's start pad, grass stretch and obstacle kinds; refused on other styles. */
+static bool decode_course(sc_dec* d, json_t* o, sc_generator* g) {
+    static const char* const kinds[] = {"stumps", "pits", "stairs"};
+    g->grass = 10;
+    if (g->style != SC_COURSE) {
+        if (json_object_get(o, "startpad") || json_object_get(o, "grass") ||
+            json_object_get(o, "obstacles"))
+            return sc_fail(d, "startpad, grass and obstacles apply to the course style");
+        return true;
+    }
+    if (!json_object_get(o, "amplitude")) g->amplitude = 1.0 / 30.0;
+    json_t* arr;
+    int n;
+    if (!sc_int(d, o, "startpad", false, 0, g->segments, &g->startpad) ||
+        !sc_int(d, o, "grass", false, 2, 1000, &g->grass) ||
+        !sc_array(d, o, "obstacles", false, 3, &arr, &n))
+        return false;
+    size_t p = sc_push_key(d, "obstacles");
+    for (int i = 0; i < n; i++) {
+        json_t* v = json_array_get(arr, (size_t)i);
+        int k = -1;
+        for (int j = 0; j < 3 && json_is_string(v); j++)
+            if (!strcmp(json_string_value(v), kinds[j])) k = j;
+        size_t q = sc_push_index(d, (size_t)i);
+        bool ok = k >= 0 || sc_fail(d, "must be one of: stumps, pits, stairs");
+        sc_pop(d, q);
+        if (!ok) return false;
+        g->obstacles |= 1u << (SC_STUMPS + k);
+    }
+    sc_pop(d, p);
+    return true;
+}
+
 static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     static const char* const keys[] = {
-        "type",     "name", "style",      "x",       "y",    "segments", "amplitude", "origin",
-        "cols",     "rows", "cell",       "wall",    "area", "count",    "size",      "shape",
-        "friction", "role", "categories", "heights", "flat", "shoulder", "stream",    NULL};
+        "type",     "name",   "style",    "x",     "y",          "segments", "amplitude",
+        "origin",   "cols",   "rows",     "cell",  "wall",       "area",     "count",
+        "size",     "shape",  "friction", "role",  "categories", "heights",  "flat",
+        "shoulder", "stream", "startpad", "grass", "obstacles",  NULL};
     static const char* const track_keys[] = {
         "type",  "name",     "origin", "points", "radius",     "amplitude", "segments",
         "width", "friction", "role",   "stream", "categories", NULL};
@@ -859,7 +903,7 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     case SC_G_TERRAIN:
         g->role = SP_ROLE_TERRAIN;
         g->amplitude = 0.5;
-        if (!sc_enum(d, o, "style", true, styles, 5, &g->style) ||
+        if (!sc_enum(d, o, "style", true, styles, 6, &g->style) ||
             !sc_range(d, o, "x", true, &g->x0, &g->x1) ||
             !sc_num(d, o, "y", false, -max, max, &g->y) ||
             !sc_int(d, o, "segments", true, 1, 100000, &g->segments) ||
@@ -868,7 +912,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
             return false;
         if (!(g->x1 > g->x0)) return sc_fail_at(d, "x", "must span a length > 0");
         g->shapes = 3 * g->segments + 2; /* stumps and pits: three per piece; shoulders */
-        if (!sc_num(d, o, "shoulder", false, 0.0, max, &g->shoulder) || !decode_smooth(d, o, g))
+        if (!sc_num(d, o, "shoulder", false, 0.0, max, &g->shoulder) || !decode_smooth(d, o, g) ||
+            !decode_course(d, o, g))
             return false;
         break;
     case SC_G_MAZE:

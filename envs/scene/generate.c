@@ -19,7 +19,7 @@ static int add_static(sp_world* world, const sc_generator* g, cpShape* shape) {
 }
 
 /* A polyline of `n` points as segments with neighbours, so feet slide across the joints. */
-static int add_chain(sp_world* world, const sc_generator* g, const cpVect* p, int n) {
+int sc_gen_chain(sp_world* world, const sc_generator* g, const cpVect* p, int n) {
     cpBody* ground = sp_world_static_body(world);
     for (int j = 0; j + 1 < n; j++) {
         cpShape* seg = cpSegmentShapeNew(ground, p[j], p[j + 1], 0.0);
@@ -53,6 +53,7 @@ static int smooth(const sc_generator* g, sp_rng* rng, cpVect* p, double* raw) {
  * the pieces before it. A shoulder extends both ends flat, so a walker hanging over an edge
  * stands on something until it is out of bounds. */
 static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
+    if (g->style == SC_COURSE) return sc_gen_course(g, world, rng);
     int n = g->segments;
     cpVect* p = malloc(((size_t)3 * (size_t)n + 3) * sizeof *p);
     double* raw = g->style == SC_SMOOTH ? malloc(((size_t)n + 1) * sizeof *raw) : NULL;
@@ -67,7 +68,7 @@ static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
         p[0] = cpv(p[1].x - g->shoulder, p[1].y);
         p[k + 1] = cpv(p[k].x + g->shoulder, p[k].y);
         bool sh = g->shoulder > 0.0;
-        int rc = add_chain(world, g, sh ? p : p + 1, sh ? k + 2 : k);
+        int rc = sc_gen_chain(world, g, sh ? p : p + 1, sh ? k + 2 : k);
         free(p);
         return rc;
     }
@@ -103,7 +104,7 @@ static int terrain(const sc_generator* g, sp_world* world, sp_rng* rng) {
             break;
         }
     }
-    int rc = add_chain(world, g, p, k);
+    int rc = sc_gen_chain(world, g, p, k);
     free(p);
     return rc;
 }

@@ -135,6 +135,8 @@ typedef struct sc_probe {
     int rays;
     double fov, range;
     cpVect offset; /* lidar origin in the body frame */
+    double angle;  /* lidar: direction of the fan's centre (body frame, or world frame) */
+    bool world;    /* lidar: rays fixed in the world, not turning with the body */
     uint32_t mask; /* lidar: categories it sees */
     uint32_t group;
     int actuator;
@@ -155,7 +157,8 @@ typedef enum sc_actuator_kind {
     SC_A_MOTOR_SPEED,
     SC_A_MOTOR_TORQUE,
     SC_A_SERVO,
-    SC_A_WHEEL, /* a tyre at a body point: drive or steer (wheel.c) */
+    SC_A_WHEEL,       /* a tyre at a body point: drive or steer (wheel.c) */
+    SC_A_MOTOR_EFFORT /* Box2D-style: the motor aims at +-speed with torque |u| x gain */
 } sc_actuator_kind;
 
 typedef struct sc_actuator {
@@ -168,6 +171,7 @@ typedef struct sc_actuator {
     double gain;         /* force or torque per unit of command */
     double kp, kd;       /* servo */
     double max_torque;   /* servo clamp */
+    double speed;        /* motor_effort: the speed the motor aims at, rad/s */
     double dispersion;   /* thruster: per env step, the push turns by U(-d, d) rad */
     int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
     bool fuel;           /* thruster: burns the world's tank */
@@ -264,7 +268,8 @@ typedef enum sc_terrain_style {
     SC_STUMPS,
     SC_PITS,
     SC_STAIRS,
-    SC_SMOOTH
+    SC_SMOOTH,
+    SC_COURSE /* gen_course.c: BipedalWalker's random-walk grass, optional obstacles */
 } sc_terrain_style;
 
 typedef struct sc_generator {
@@ -291,6 +296,10 @@ typedef struct sc_generator {
     /* track: `rows` control points around `origin` at radius `cell` +- `amplitude` (a
      * fraction), a centreline of `segments` points, walls `extent.x` apart */
     int track_slot; /* its centreline's place in the state's track buffer, in points */
+    /* terrain "course": flat pieces at the start, grass stretch length, obstacle kinds */
+    int startpad;
+    int grass;
+    unsigned obstacles; /* bit SC_STUMPS, SC_PITS, SC_STAIRS */
 } sc_generator;
 
 typedef struct sc_model {

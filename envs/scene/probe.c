@@ -33,7 +33,7 @@ static void touch_each(cpBody* body, cpArbiter* arb, void* data) {
 
 static double lidar(const sc_state* s, const sp_world* world, const sc_probe* p) {
     cpBody* b = s->bodies[p->body];
-    double a = sc_lidar_angle(p) + cpBodyGetAngle(b);
+    double a = sc_lidar_angle(p) + (p->world ? 0.0 : cpBodyGetAngle(b));
     cpVect from = cpBodyLocalToWorld(b, sc_local(s->m, p->body, p->offset));
     cpVect to = cpvadd(from, cpvmult(cpv(sc_cos(a), sc_sin(a)), p->range));
     cpSegmentQueryInfo info;

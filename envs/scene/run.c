@@ -89,6 +89,7 @@ static bool fill_rays(sc_dec* d) {
                                     .x = at.x,
                                     .y = at.y,
                                     .angle = sc_lidar_angle(p),
+                                    .world_frame = p->world,
                                     .range = p->range};
     }
     m->spec.ray_count = n;
@@ -467,6 +468,15 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
         if (a->kind == SC_A_MOTOR_SPEED)
             cpSimpleMotorSetRate(s->motors[a->joint],
                                  -(s->command[i] * a->gain * s->gain_scale[i]));
+        if (a->kind == SC_A_MOTOR_EFFORT) {
+            /* BipedalWalker's motors: full speed in the command's direction, with a torque
+             * budget in proportion to its size (no command: a free joint). */
+            double u = s->command[i];
+            cpSimpleMotorSetRate(s->motors[a->joint], u > 0.0   ? -a->speed
+                                                      : u < 0.0 ? a->speed
+                                                                : 0.0);
+            cpConstraintSetMaxForce(s->motors[a->joint], fabs(u) * a->gain * s->gain_scale[i]);
+        }
     }
 }
 
@@ -512,6 +522,7 @@ void sc_apply(void* state, sp_world* world) {
             break;
         }
         case SC_A_MOTOR_SPEED:
+        case SC_A_MOTOR_EFFORT:
             break; /* the motor constraint does it */
         case SC_A_WHEEL:
             sc_wheel_apply(s, i, m->spec.dt);

@@ -26,10 +26,20 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
  * stream itself. Returns 0 or an sp_error. */
 int sc_generate(sc_state* s, sp_world* world, sp_rng* env_rng);
 
-/* A lidar probe's ray direction in its body's frame: -fov/2 + fov * ray / (rays - 1). */
+/* A lidar probe's ray direction, in its body's frame (or the world's, for a "world" frame
+ * lidar): its `angle` plus -fov/2 + fov * ray / (rays - 1). */
 static inline double sc_lidar_angle(const sc_probe* p) {
-    return p->rays > 1 ? -0.5 * p->fov + p->fov * (double)p->ray / (double)(p->rays - 1) : 0.0;
+    double spread =
+        p->rays > 1 ? -0.5 * p->fov + p->fov * (double)p->ray / (double)(p->rays - 1) : 0.0;
+    return spread + p->angle;
 }
+
+/* Adds the chain of segments through `p` (n points) to the world's static body, with
+ * neighbours so feet slide across the joints (generate.c). Returns 0 or an sp_error. */
+int sc_gen_chain(sp_world* world, const sc_generator* g, const cpVect* p, int n);
+
+/* The "course" terrain style (gen_course.c). */
+int sc_gen_course(const sc_generator* g, sp_world* world, sp_rng* rng);
 
 /* The cpBody of body index `i`, or the world's static body for SC_NONE. */
 static inline cpBody* sc_body_ptr(const sc_state* s, const sp_world* world, int i) {

@@ -44,11 +44,12 @@ typedef struct sp_constraint {
  * so that tools (the viewer, export) can draw the beam from the reading the agent got; the
  * runtime never reads it. */
 typedef struct sp_ray_sensor {
-    int sensor;   /* index into the spec's sensors: metres along the ray */
-    int body;     /* registry index of the body it is fixed to; -1: fixed in the world */
-    double x, y;  /* origin in that body's frame, m */
-    double angle; /* direction in that body's frame, rad */
-    double range; /* a reading at or beyond it hit nothing */
+    int sensor;       /* index into the spec's sensors: metres along the ray */
+    int body;         /* registry index of the body it is fixed to; -1: fixed in the world */
+    double x, y;      /* origin in that body's frame, m */
+    double angle;     /* direction in that body's frame (the world's with world_frame), rad */
+    double range;     /* a reading at or beyond it hit nothing */
+    bool world_frame; /* the beam keeps its world direction as the body turns (a leveled lidar) */
 } sp_ray_sensor;
 
 typedef enum sp_action_kind { SP_ACTION_DISCRETE = 0, SP_ACTION_CONTINUOUS = 1 } sp_action_kind;

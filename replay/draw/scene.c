@@ -332,7 +332,7 @@ int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, c
         if (r->body >= 0 && r->body < sp_world_body_count(world)) {
             const cpBody* b = sp_world_body(world, r->body);
             origin = cpBodyLocalToWorld((cpBody*)b, origin);
-            dir = cpvrotate(dir, cpBodyGetRotation((cpBody*)b));
+            if (!r->world_frame) dir = cpvrotate(dir, cpBodyGetRotation((cpBody*)b));
         }
         double got = seen[r->sensor];
         double real = truth ? truth[r->sensor] : got;

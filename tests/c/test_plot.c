@@ -160,9 +160,9 @@ static void test_rays_from_declared_sensors(void) {
     static const sp_channel sensors[3] = {
         {"lidar.0", "m", 0, 5, ""}, {"lidar.1", "m", 0, 5, ""}, {"speed", "m/s", 0, 9, ""}};
     static const sp_ray_sensor rays[3] = {
-        {0, 0, 0.5, 0.0, 0.0, 5.0},  /* forward from 0.5 m ahead of the body's centre */
-        {1, -1, 0.0, 0.0, 0.0, 5.0}, /* fixed in the world at the origin, along +x */
-        {7, 0, 0.0, 0.0, 0.0, 5.0},  /* names no sensor: skipped */
+        {0, 0, 0.5, 0.0, 0.0, 5.0, false},  /* forward from 0.5 m ahead of the body's centre */
+        {1, -1, 0.0, 0.0, 0.0, 5.0, false}, /* fixed in the world at the origin, along +x */
+        {7, 0, 0.0, 0.0, 0.0, 5.0, false},  /* names no sensor: skipped */
     };
     sp_env_spec spec = {
         .id = "rays", .sensor_count = 3, .sensors = sensors, .ray_count = 3, .rays = rays};

@@ -32,6 +32,8 @@ SMOKE = {
     "smoke-pixels.toml": "sandpit.agents:lander",
     "smoke-rover.toml": "sandpit.agents:rover",
     "smoke-racer.toml": "sandpit.agents:racer",
+    "smoke-walker.toml": "sandpit.agents:walker",
+    "smoke-hopper.toml": "sandpit.agents:hopper",
 }
 
 

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from .agent_navigation import racer, rover  # noqa: F401  (Rover and Racer, re-exported)
+from .agent_walker import HOPPER_CHANNELS, WALKER_CHANNELS, hopper, walker  # noqa: F401
 
 __all__ = [
     "CARTPOLE_GAINS",
@@ -37,6 +38,7 @@ __all__ = [
     "cartpole",
     "cartpole_continuous",
     "cartpole_discrete",
+    "hopper",
     "lander",
     "make_lander_controller",
     "make_pendulum_controller",
@@ -44,6 +46,7 @@ __all__ = [
     "racer",
     "random_agent",
     "rover",
+    "walker",
 ]
 
 Policy = Callable[[np.ndarray], Any]

@@ -23,11 +23,14 @@ ENV_IDS: Tuple[str, ...] = (
     "LanderContinuous-v0",
     # Scene files shipped in assets/scenes/ (docs/SCENES.md), after the C envs, by file name.
     "CartPoleScene-v0",
+    "Hopper-v0",
     "LanderScene-v0",
     "Racer-v0",
     "RacerContinuous-v0",
     "Rover-v0",
     "RoverContinuous-v0",
+    "Walker-v0",
+    "WalkerHardcore-v0",
 )
 
 #: Gymnasium namespace: ``gymnasium.make("sandpit/CartPole-v0")``.

@@ -29,12 +29,16 @@ from .agent_navigation import navigation_controller
 from .agents import (  # noqa: F401
     ACROBOT_CHANNELS,
     CARTPOLE_GAINS,
+    HOPPER_CHANNELS,
     LANDER_CHANNELS,
+    WALKER_CHANNELS,
     acrobot_policy,
     cartpole_continuous,
     cartpole_discrete,
+    hopper,
     make_lander_controller,
     make_pendulum_controller,
+    walker,
 )
 from .client import Client
 from .env import SandpitEnv
@@ -66,6 +70,10 @@ def controller_for(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
         return "swing-up+PD", make_pendulum_controller(spec)
     if env_id == "Acrobot-v0" and _channels(spec)[: len(ACROBOT_CHANNELS)] == ACROBOT_CHANNELS:
         return "energy pump", acrobot_policy
+    if env_id.startswith("Walker") and _channels(spec)[: len(WALKER_CHANNELS)] == WALKER_CHANNELS:
+        return "scripted gait", walker(env_id, spec)
+    if env_id == "Hopper-v0" and _channels(spec)[: len(HOPPER_CHANNELS)] == HOPPER_CHANNELS:
+        return "balance", hopper(env_id, spec)
     if env_id.startswith("Lander") and _channels(spec)[: len(LANDER_CHANNELS)] == LANDER_CHANNELS:
         return "heuristic pilot", make_lander_controller(spec)
     return navigation_controller(env_id, spec)
@@ -88,6 +96,9 @@ def play(env: SandpitEnv, policy: Optional[Policy], seed: int, name: str) -> Epi
     """One episode from ``reset(seed=seed)``; ``policy=None`` samples the action space."""
     obs, _ = env.reset(seed=seed)
     env.action_space.seed(seed)
+    reset = getattr(policy, "reset", None)
+    if reset is not None:  # a stateful controller (a gait's phase) starts afresh
+        reset(seed)
     total, steps = 0.0, 0
     while True:
         action = env.action_space.sample() if policy is None else policy(obs)

@@ -236,12 +236,13 @@ QHullReduce(cpFloat tol, cpVect *verts, int count, cpVect a, cpVect pivot, cpVec
 		return 1;
 	} else {
 		int left_count = QHullPartition(verts, count, a, pivot, tol);
-		int index = QHullReduce(tol, verts + 1, left_count - 1, a, verts[0], pivot, result);
+		// sandpit: an empty side passes its (unused) pivot without reading past the array.
+		int index = QHullReduce(tol, verts + 1, left_count - 1, a, left_count > 0 ? verts[0] : pivot, pivot, result);
 		
 		result[index++] = pivot;
 		
 		int right_count = QHullPartition(verts + left_count, count - left_count, pivot, b, tol);
-		return index + QHullReduce(tol, verts + left_count + 1, right_count - 1, pivot, verts[left_count], b, result + index);
+		return index + QHullReduce(tol, verts + left_count + 1, right_count - 1, pivot, right_count > 0 ? verts[left_count] : pivot, b, result + index);
 	}
 }
 

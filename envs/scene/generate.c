@@ -201,11 +201,16 @@ static int scatter(const sc_generator* g, sp_world* world, sp_rng* rng) {
     return 0;
 }
 
-int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
+uint64_t sc_generator_seed(const sp_rng* env_rng) {
     /* The env stream at build time is a function of the episode seed alone. */
-    uint64_t seed = sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
+    return sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
+}
+
+int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
+    uint64_t seed = sc_generator_seed(env_rng);
     for (int i = 0; i < m->generator_count; i++) {
         const sc_generator* g = &m->generators[i];
+        if (g->kind == SC_G_LEVEL) continue; /* after the bodies: sc_level_build */
         sp_rng own;
         sp_rng_seed(&own, seed, g->name);
         sp_rng* rng = g->env_stream ? env_rng : &own;

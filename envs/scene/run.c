@@ -15,7 +15,8 @@
 
 /* Offsets of the arrays after the sc_state header, each 8-byte aligned. */
 typedef struct layout {
-    size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, size;
+    size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, slots,
+        size;
 } layout;
 
 /* Reserves `bytes` at *at, 8-byte aligned; returns where. */
@@ -39,6 +40,7 @@ static layout state_layout(const sc_model* m) {
     l.tilt = take(&at, acts);
     l.delivered = take(&at, acts);
     l.latches = take(&at, (size_t)m->latch_count * sizeof(double));
+    l.slots = take(&at, (size_t)m->slot_count * sizeof(sc_slot));
     l.size = at;
     return l;
 }
@@ -56,6 +58,7 @@ static void bind_state(sc_state* s) {
     s->tilt = (double*)(void*)(base + l.tilt);
     s->delivered = (double*)(void*)(base + l.delivered);
     s->latches = (double*)(void*)(base + l.latches);
+    s->slots = (sc_slot*)(void*)(base + l.slots);
 }
 
 bool sc_finish(sc_dec* d) {
@@ -237,6 +240,9 @@ static int build_joints(sc_state* s, sp_world* world) {
             rc = add_constraint(world, j,
                                 cpDampedRotarySpringNew(a, b, j->rest, j->stiffness, j->damping));
             break;
+        case SC_FRICTION:
+            rc = sc_add_friction(world, a, b, j->max_force, j->max_torque, j->collide);
+            break;
         }
         if (rc) return rc;
         if (j->has_motor) {
@@ -307,8 +313,12 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
         }
         case SC_R_GAIN:
             s->gain_scale[r->actuator] *= x;
-            if (s->motors[m->actuators[r->actuator].joint] &&
-                m->actuators[r->actuator].kind != SC_A_THRUSTER) {
+            if (m->actuators[r->actuator].kind == SC_A_SLOT_MOTOR) {
+                cpConstraint* motor = s->slots[m->actuators[r->actuator].slot].motor;
+                if (motor) cpConstraintSetMaxForce(motor, cpConstraintGetMaxForce(motor) * x);
+            } else if (m->actuators[r->actuator].kind != SC_A_THRUSTER &&
+                       m->actuators[r->actuator].kind != SC_A_SLOT_THRUSTER &&
+                       s->motors[m->actuators[r->actuator].joint]) {
                 cpConstraint* motor = s->motors[m->actuators[r->actuator].joint];
                 cpConstraintSetMaxForce(motor, cpConstraintGetMaxForce(motor) * x);
             }
@@ -373,6 +383,7 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
     int rc = sc_generate(m, world, rng);
     if (!rc) rc = build_bodies(s, world);
     if (!rc) rc = build_joints(s, world);
+    if (!rc && m->level >= 0) rc = sc_level_build(s, world, rng);
     if (rc) return rc;
     randomize(s, world, rng);
     cpSpaceSetGravity(space, cpv(m->gravity_x * s->gravity_scale, m->gravity_y * s->gravity_scale));
@@ -421,6 +432,9 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
         if (a->kind == SC_A_MOTOR_SPEED)
             cpSimpleMotorSetRate(s->motors[a->joint],
                                  -(s->command[i] * a->gain * s->gain_scale[i]));
+        else if (a->kind == SC_A_SLOT_MOTOR && s->slots[a->slot].motor)
+            cpSimpleMotorSetRate(s->slots[a->slot].motor,
+                                 -(s->command[i] * a->gain * s->gain_scale[i]));
     }
 }
 
@@ -466,7 +480,16 @@ void sc_apply(void* state, sp_world* world) {
             break;
         }
         case SC_A_MOTOR_SPEED:
+        case SC_A_SLOT_MOTOR:
             break; /* the motor constraint does it */
+        case SC_A_SLOT_THRUSTER: {
+            const sc_slot* t = &s->slots[a->slot];
+            if (u == 0.0 || !t->body) break;
+            cpBodyApplyForceAtWorldPoint(t->body,
+                                         cpvrotate(cpvmult(t->direction, u), cpBodyGetRotation(t->body)),
+                                         cpBodyLocalToWorld(t->body, t->point));
+            break;
+        }
         case SC_A_MOTOR_TORQUE: {
             const sc_joint* j = &m->joints[a->joint];
             torque_between(sc_body_ptr(s, world, j->a), sc_body_ptr(s, world, j->b), u);
@@ -633,6 +656,12 @@ void sc_hash(const void* state, sp_hash* h) {
     }
     for (int i = 0; i < m->latch_count; i++)
         sp_hash_f64(h, s->latches[i]);
+    for (int i = 0; i < m->slot_count; i++) {
+        sp_hash_f64(h, s->slots[i].point.x);
+        sp_hash_f64(h, s->slots[i].point.y);
+        sp_hash_f64(h, s->slots[i].direction.x);
+        sp_hash_f64(h, s->slots[i].direction.y);
+    }
     sp_hash_f64(h, s->gravity_scale);
     sp_hash_f64(h, s->fuel);
 }

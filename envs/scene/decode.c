@@ -397,9 +397,9 @@ static const char* const joint_types[] = {"pivot",  "groove",        "slider",  
 
 static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
     static const char* const keys[] = {
-        "name", "type",      "a",       "b",     "anchor_a", "anchor_b",     "groove", "limits",
-        "rest", "stiffness", "damping", "motor", "collide",  "world_anchor", "force",
-        "torque", NULL};
+        "name",    "type",         "a",     "b",         "anchor_a", "anchor_b",
+        "groove",  "limits",       "rest",  "stiffness", "damping",  "motor",
+        "collide", "world_anchor", "force", "torque",    NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0;
     double max = d->lim->max_abs;

@@ -12,8 +12,8 @@
 
 /* ---- actuators and actions ---- */
 
-static const char* const actuator_types[] = {"thruster", "motor_speed",  "motor_torque",
-                                             "servo",    "slot_motor", "slot_thruster"};
+static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque",
+                                             "servo",    "slot_motor",  "slot_thruster"};
 static const char* const frames[] = {"body", "world"};
 
 static const char* const slot_keys[] = {"name", "type", "slot", "gain", "low",
@@ -799,7 +799,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     double max = d->lim->max_abs;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     json_t* t = json_object_get(o, "type");
-    if (json_is_string(t) && !strcmp(json_string_value(t), "level")) return sc_decode_level(d, o, g);
+    if (json_is_string(t) && !strcmp(json_string_value(t), "level"))
+        return sc_decode_level(d, o, g);
     g->friction = 0.8;
     g->categories = 1;
     if (!sc_only(d, o, keys) || !sc_enum(d, o, "type", true, gen_types, 4, &type) ||

@@ -67,11 +67,25 @@ static int agent_group(const sc_model* m, int body) {
 }
 
 bool sc_decode_level(sc_dec* d, json_t* o, sc_generator* g) {
-    static const char* const keys[] = {
-        "type",     "name",       "area",      "agent",      "goal",   "gap",
-        "goal_y",   "hazards",    "obstacles", "size",       "motors", "wheel",
-        "thrusters", "max_torque", "mount",    "friction",   "hazard_categories",
-        "categories", NULL};
+    static const char* const keys[] = {"type",
+                                       "name",
+                                       "area",
+                                       "agent",
+                                       "goal",
+                                       "gap",
+                                       "goal_y",
+                                       "hazards",
+                                       "obstacles",
+                                       "size",
+                                       "motors",
+                                       "wheel",
+                                       "thrusters",
+                                       "max_torque",
+                                       "mount",
+                                       "friction",
+                                       "hazard_categories",
+                                       "categories",
+                                       NULL};
     sc_model* m = d->m;
     double max = d->lim->max_abs;
     g->kind = SC_G_LEVEL;
@@ -125,10 +139,12 @@ bool sc_decode_level(sc_dec* d, json_t* o, sc_generator* g) {
     return true;
 }
 
+/* Checks every slot actuator against the level's slots, then makes a thruster's slot an index
+ * into the state's slots (the motors come first). */
 bool sc_level_check_slots(sc_dec* d) {
     const sc_model* m = d->m;
     for (int i = 0; i < m->actuator_count; i++) {
-        const sc_actuator* a = &m->actuators[i];
+        sc_actuator* a = &m->actuators[i];
         if (a->kind != SC_A_SLOT_MOTOR && a->kind != SC_A_SLOT_THRUSTER) continue;
         const sc_generator* g = m->level >= 0 ? &m->generators[m->level] : NULL;
         int have = !g ? 0 : a->kind == SC_A_SLOT_MOTOR ? g->motors : g->thrusters;
@@ -139,6 +155,7 @@ bool sc_level_check_slots(sc_dec* d) {
             sc_pop(d, p);
             return false;
         }
+        if (a->kind == SC_A_SLOT_THRUSTER) a->slot += g->motors;
     }
     return true;
 }
@@ -160,8 +177,8 @@ static int add_shape(sp_world* world, cpShape* shape, double friction, uint32_t 
                      uint32_t group, int role) {
     if (!shape || !(shape = sp_world_add_shape(world, shape))) return SP_E_NO_MEMORY;
     cpShapeSetFriction(shape, friction);
-    cpShapeSetFilter(shape, cpShapeFilterNew(group ? group : CP_NO_GROUP, categories,
-                                             CP_ALL_CATEGORIES));
+    cpShapeSetFilter(shape,
+                     cpShapeFilterNew(group ? group : CP_NO_GROUP, categories, CP_ALL_CATEGORIES));
     sc_tag_shape(shape, role);
     return 0;
 }
@@ -219,8 +236,8 @@ static int wheels(sc_state* s, const sc_generator* g, sp_world* world, sp_rng* r
     uint32_t group = (uint32_t)agent_group(s->m, g->agent);
     for (int k = 0; k < g->motors; k++) {
         double r = sp_rng_range(rng, g->wheel_lo, g->wheel_hi);
-        cpVect at = cpBodyLocalToWorld(agent, sc_local(s->m, g->agent,
-                                                       in_box(rng, g->mount_lo, g->mount_hi)));
+        cpVect at = cpBodyLocalToWorld(
+            agent, sc_local(s->m, g->agent, in_box(rng, g->mount_lo, g->mount_hi)));
         double mass = 3.14159265358979323846 * r * r;
         cpBody* w = cpBodyNew(mass, cpMomentForCircle(mass, 0.0, r, cpvzero));
         if (!w || !(w = sp_world_add_body(world, w))) return SP_E_NO_MEMORY;
@@ -268,8 +285,8 @@ int sc_level_build(sc_state* s, sp_world* world, sp_rng* env_rng) {
     double gx = left + right <= 0.0 ? (ax - x0 > x1 - ax ? x0 : x1)
                 : u < left          ? x0 + u
                                     : ax + g->gap + (u - left);
-    double gy = g->has_goal_y ? sp_rng_range(&rng, g->goal_y_lo, g->goal_y_hi)
-                              : cpBodyGetPosition(goal).y;
+    double gy =
+        g->has_goal_y ? sp_rng_range(&rng, g->goal_y_lo, g->goal_y_hi) : cpBodyGetPosition(goal).y;
     place(world, agent, cpv(ax, cpBodyGetPosition(agent).y));
     place(world, goal, cpv(gx, gy));
     int rc = wheels(s, g, world, &rng);

@@ -166,7 +166,7 @@ typedef struct sc_actuator {
     double dispersion;   /* thruster: per env step, the push turns by U(-d, d) rad */
     int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
     bool fuel;           /* thruster: burns the world's tank */
-    int slot;            /* slot_motor, slot_thruster: index into the level's motors/thrusters */
+    int slot;            /* slot actuators: index into the state's slots (motors, then thrusters) */
     sp_channel ch;
 } sc_actuator;
 
@@ -280,17 +280,17 @@ typedef struct sc_generator {
     bool env_stream; /* draw from the env stream (in build order), not its own */
     /* level (gen_level.c): a Kinetix-style level around two declared bodies, in `origin` +
      * `extent` (the area) */
-    int agent, goal;                  /* bodies it places */
-    int hazards_lo, hazards_hi;       /* static hazards per level */
-    int shapes_lo, shapes_hi;         /* free dynamic obstacles per level */
-    double size_lo, size_hi;          /* their half sizes */
-    double gap;                       /* least |x| between agent and goal */
-    bool has_goal_y;                  /* the goal's height drawn in goal_y_lo..hi */
+    int agent, goal;            /* bodies it places */
+    int hazards_lo, hazards_hi; /* static hazards per level */
+    int shapes_lo, shapes_hi;   /* free dynamic obstacles per level */
+    double size_lo, size_hi;    /* their half sizes */
+    double gap;                 /* least |x| between agent and goal */
+    bool has_goal_y;            /* the goal's height drawn in goal_y_lo..hi */
     double goal_y_lo, goal_y_hi;
-    int motors, thrusters;            /* slots: the actuators' `slot` */
-    double wheel_lo, wheel_hi;        /* wheel radii */
-    double max_torque;                /* each wheel's motor */
-    cpVect mount_lo, mount_hi;        /* the agent-frame box wheels and thrusters mount in */
+    int motors, thrusters;     /* slots: the actuators' `slot` */
+    double wheel_lo, wheel_hi; /* wheel radii */
+    double max_torque;         /* each wheel's motor */
+    cpVect mount_lo, mount_hi; /* the agent-frame box wheels and thrusters mount in */
     uint32_t hazard_categories;
 } sc_generator;
 

@@ -485,9 +485,9 @@ void sc_apply(void* state, sp_world* world) {
         case SC_A_SLOT_THRUSTER: {
             const sc_slot* t = &s->slots[a->slot];
             if (u == 0.0 || !t->body) break;
-            cpBodyApplyForceAtWorldPoint(t->body,
-                                         cpvrotate(cpvmult(t->direction, u), cpBodyGetRotation(t->body)),
-                                         cpBodyLocalToWorld(t->body, t->point));
+            cpBodyApplyForceAtWorldPoint(
+                t->body, cpvrotate(cpvmult(t->direction, u), cpBodyGetRotation(t->body)),
+                cpBodyLocalToWorld(t->body, t->point));
             break;
         }
         case SC_A_MOTOR_TORQUE: {

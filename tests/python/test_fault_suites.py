@@ -29,6 +29,9 @@ SMOKE = {
     "smoke-pendulum.toml": "sandpit.agents:pendulum",
     "smoke-acrobot.toml": "sandpit.agents:acrobot",
     "smoke-lander.toml": "sandpit.agents:lander",
+    "smoke-reacher.toml": "sandpit.agents:reacher",
+    "smoke-pusher.toml": "sandpit.agents:pusher",
+    "smoke-touch.toml": "sandpit.agents:touch",
 }
 
 

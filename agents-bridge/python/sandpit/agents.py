@@ -6,7 +6,8 @@ Each public factory follows the agent contract of :mod:`sandpit.faults`::
 
 ``spec`` is the server's spec of the env (``env.sandpit_spec``: channel names, bounds, dt).
 So ``python -m sandpit.faults run SUITE.toml --agent sandpit.agents:cartpole`` works, and
-so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``
+so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``,
+``sandpit.agents:reacher``, ``sandpit.agents:pusher``, ``sandpit.agents:touch``
 and ``sandpit.agents:random_agent``.
 
 The controllers are model-based, not learned: they exist to give suites and demos an agent
@@ -24,6 +25,8 @@ import math
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
+
+from .agent_manipulation import pusher, reacher, touch  # noqa: F401  (Reacher, Pusher, Touch)
 
 __all__ = [
     "CARTPOLE_GAINS",

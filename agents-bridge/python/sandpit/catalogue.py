@@ -24,6 +24,22 @@ ENV_IDS: Tuple[str, ...] = (
     # Scene files shipped in assets/scenes/ (docs/SCENES.md), after the C envs, by file name.
     "CartPoleScene-v0",
     "LanderScene-v0",
+    "Pusher-v0",
+    "Reacher-v0",
+    "Touch-v0",
+    # The held-out Touch levels in assets/levels/, after the scenes, by file name.
+    "Touch-level01-v0",
+    "Touch-level02-v0",
+    "Touch-level03-v0",
+    "Touch-level04-v0",
+    "Touch-level05-v0",
+    "Touch-level06-v0",
+    "Touch-level07-v0",
+    "Touch-level08-v0",
+    "Touch-level09-v0",
+    "Touch-level10-v0",
+    "Touch-level11-v0",
+    "Touch-level12-v0",
 )
 
 #: Gymnasium namespace: ``gymnasium.make("sandpit/CartPole-v0")``.

@@ -23,6 +23,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .agent_manipulation import manipulation_controller
+
 # The controllers live in sandpit.agents (shared with the fault-suite runner); they are
 # re-exported here for code that imported them from the demo.
 from .agents import (  # noqa: F401
@@ -67,7 +69,7 @@ def controller_for(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
         return "energy pump", acrobot_policy
     if env_id.startswith("Lander") and _channels(spec)[: len(LANDER_CHANNELS)] == LANDER_CHANNELS:
         return "heuristic pilot", make_lander_controller(spec)
-    return None
+    return manipulation_controller(env_id, spec)
 
 
 # -- running -----------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def levels() -> List[Dict[str, Any]]:
         level(11, "chase a rolling ball", start=3, wheels=CAR, thrusters=UP_FWD,
               goal=blue(9, 0.6, "circle", 0.35, dynamic=True),
               statics=[box(12, 0.2, 6, 0.4, -0.08)]),
-        level(12, "one big wheel and a side thruster; stairs up", start=2,
+        level(12, "one big wheel and a backward thruster; stairs up", start=2,
               wheels=[(0.0, -0.25, 0.45), (0.55, -0.2, 0.2)],
               thrusters=[((0.0, 0.2), (0.0, 1.0)), ((0.6, 0.0), (-1.0, 0.0))],
               goal=blue(17, 1.9), statics=[box(10, 0.25, 2, 0.5), box(12, 0.5, 2, 1.0),

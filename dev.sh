@@ -228,6 +228,8 @@ cmd_integration() {
   "$py" tests/integration/run_examples.py
   say "bench/bench_sb3.py"
   "$py" bench/bench_sb3.py
+  say "SB3 PPO on every world at one budget, next to random and the baseline (docs/ENVS.md)"
+  "$py" tests/integration/ppo_worlds.py
   say "integration tier passed in $((SECONDS - start)) s"
 }
 

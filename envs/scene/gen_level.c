@@ -183,25 +183,36 @@ static int add_shape(sp_world* world, cpShape* shape, double friction, uint32_t 
     return 0;
 }
 
-/* Every piece draws the same numbers whether it is kept or not, so the pieces after it never
- * depend on its fate. */
+/* A spot in the area clear of the agent's spawn (by `gap` / 2 + 1 m, so nothing is lost or won
+ * or knocked at reset) and of the goal (1 m). Every piece tries the same number of spots whether
+ * one fits or not, so the pieces after it never depend on its fate. */
+static bool clear_spot(const sc_generator* g, sp_rng* rng, double h, cpVect agent, cpVect goal,
+                       cpVect* out) {
+    cpVect hi = cpvadd(g->origin, g->extent);
+    bool found = false;
+    for (int t = 0; t < LEVEL_TRIES; t++) {
+        cpVect p = in_box(rng, g->origin, hi);
+        if (!found && cpvdist(p, agent) > h + 0.5 * g->gap + 1.0 && cpvdist(p, goal) > h + 1.0) {
+            *out = p;
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* A count uniform in [lo, hi]. */
+static int count(sp_rng* rng, int lo, int hi) {
+    return lo + (int)sp_rng_below(rng, (uint32_t)(hi - lo + 1));
+}
+
 static int hazards(const sc_generator* g, sp_world* world, sp_rng* rng, cpVect agent, cpVect goal) {
     cpBody* ground = sp_world_static_body(world);
-    int n = g->hazards_lo + (int)sp_rng_below(rng, (uint32_t)(g->hazards_hi - g->hazards_lo + 1));
-    cpVect hi = cpvadd(g->origin, g->extent);
+    int n = count(rng, g->hazards_lo, g->hazards_hi);
     for (int i = 0; i < n; i++) {
         double h = sp_rng_range(rng, g->size_lo, g->size_hi);
-        bool circle = sp_rng_uniform(rng) < 0.5, found = false;
-        cpVect c = cpvzero;
-        for (int t = 0; t < LEVEL_TRIES; t++) {
-            cpVect p = in_box(rng, g->origin, hi);
-            /* Clear of the spawn and of the goal, so no level is lost or won at reset. */
-            if (!found && cpvdist(p, agent) > h + g->gap * 0.5 && cpvdist(p, goal) > h + 1.0) {
-                c = p;
-                found = true;
-            }
-        }
-        if (!found) continue;
+        bool circle = sp_rng_uniform(rng) < 0.5;
+        cpVect c;
+        if (!clear_spot(g, rng, h, agent, goal, &c)) continue;
         cpShape* s = circle ? cpCircleShapeNew(ground, h, c)
                             : cpBoxShapeNew2(ground, cpBBNewForExtents(c, h, h), 0.0);
         int rc = add_shape(world, s, g->friction, g->hazard_categories, 0, SP_ROLE_HAZARD);
@@ -210,13 +221,14 @@ static int hazards(const sc_generator* g, sp_world* world, sp_rng* rng, cpVect a
     return 0;
 }
 
-static int obstacles(const sc_generator* g, sp_world* world, sp_rng* rng) {
-    int n = g->shapes_lo + (int)sp_rng_below(rng, (uint32_t)(g->shapes_hi - g->shapes_lo + 1));
-    cpVect hi = cpvadd(g->origin, g->extent);
+static int obstacles(const sc_generator* g, sp_world* world, sp_rng* rng, cpVect agent,
+                     cpVect goal) {
+    int n = count(rng, g->shapes_lo, g->shapes_hi);
     for (int i = 0; i < n; i++) {
         double h = sp_rng_range(rng, g->size_lo, g->size_hi);
         bool circle = sp_rng_uniform(rng) < 0.5;
-        cpVect c = in_box(rng, g->origin, hi);
+        cpVect c;
+        if (!clear_spot(g, rng, h, agent, goal, &c)) continue;
         double mass = circle ? 3.14159265358979323846 * h * h : 4.0 * h * h;
         cpBody* b = cpBodyNew(mass, circle ? cpMomentForCircle(mass, 0.0, h, cpvzero)
                                            : cpMomentForBox(mass, 2.0 * h, 2.0 * h));
@@ -291,7 +303,8 @@ int sc_level_build(sc_state* s, sp_world* world, sp_rng* env_rng) {
     place(world, goal, cpv(gx, gy));
     int rc = wheels(s, g, world, &rng);
     if (!rc) thrusters(s, g, &rng);
-    if (!rc) rc = hazards(g, world, &rng, cpBodyGetPosition(agent), cpBodyGetPosition(goal));
-    if (!rc) rc = obstacles(g, world, &rng);
+    cpVect at = cpBodyGetPosition(agent), to = cpBodyGetPosition(goal);
+    if (!rc) rc = hazards(g, world, &rng, at, to);
+    if (!rc) rc = obstacles(g, world, &rng, at, to);
     return rc;
 }

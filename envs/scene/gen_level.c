@@ -162,8 +162,11 @@ bool sc_level_check_slots(sc_dec* d) {
 
 /* ---- building ---- */
 
+/* x drawn before y: two draws in one call's arguments would be in the compiler's order. */
 static cpVect in_box(sp_rng* rng, cpVect lo, cpVect hi) {
-    return cpv(sp_rng_range(rng, lo.x, hi.x), sp_rng_range(rng, lo.y, hi.y));
+    double x = sp_rng_range(rng, lo.x, hi.x);
+    double y = sp_rng_range(rng, lo.y, hi.y);
+    return cpv(x, y);
 }
 
 /* Moves a declared body; a static one's shapes are reindexed so queries see them there. */

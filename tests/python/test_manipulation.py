@@ -41,7 +41,7 @@ def play(env, seed: int, policy: Optional[Callable[[np.ndarray], Any]]) -> Tuple
 
 @pytest.mark.parametrize(
     "env_id, seeds, margin",
-    [("Reacher-v0", range(5), 20.0), ("Pusher-v0", range(5), 30.0), ("Touch-v0", range(12), 0.3)],
+    [("Reacher-v0", range(5), 20.0), ("Pusher-v0", range(5), 30.0), ("Touch-v0", range(20), 0.15)],
 )
 def test_baseline_clearly_beats_random(make, env_id, seeds, margin):
     env = make(env_id)
@@ -53,9 +53,9 @@ def test_baseline_clearly_beats_random(make, env_id, seeds, margin):
 def test_touch_baseline_touches_blue_more_often_than_random(make):
     env = make("Touch-v0")
     greedy = agents.touch("Touch-v0", env.sandpit_spec)
-    won = [play(env, s, greedy)[2] == "touched_blue" for s in range(12)]
-    rand = [play(env, s, None)[2] == "touched_blue" for s in range(12)]
-    assert sum(won) >= 4 and sum(won) >= 3 * max(sum(rand), 1) - 2, (won, rand)
+    won = [play(env, s, greedy)[2] == "touched_blue" for s in range(20)]
+    rand = [play(env, s, None)[2] == "touched_blue" for s in range(20)]
+    assert sum(won) >= 4 and sum(won) >= 3 * max(sum(rand), 1), (won, rand)
 
 
 def test_same_seed_same_episode_in_separate_servers(server_factory):

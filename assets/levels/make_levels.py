@@ -169,11 +169,15 @@ def level(n: int, summary: str, *, start: float, wheels: Sequence[Tuple[float, f
         actuators.append(a)
     for i, b in enumerate(loose):
         bodies.append({"name": f"loose{i}", **b})
+    # The level is fixed; the seed only nudges green's start (with its wheels), as MuJoCo's
+    # initial-state noise does, so that different seeds give different episodes.
+    carried = ["green"] + [f"wheel{k}" for k in range(len(wheels))]
+    nudge = [{"type": "translate", "bodies": carried, "axis": "x", "range": [-0.1, 0.1]}]
     return {
         "format": 1, "id": f"Touch-level{n:02d}-v0", "version": 0,
         "summary": f"Touch level {n:02d}: {summary}",
         "world": world(), "bodies": bodies, "joints": joints, "actuators": actuators,
-        "sensors": sensors(), **outcomes(),
+        "sensors": sensors(), **outcomes(), "randomize": nudge,
     }
 
 

@@ -25,8 +25,9 @@ VENV=$ROOT/build/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 APT_PACKAGES=(build-essential binutils cmake pkg-config git python3 python3-venv python3-pip
-  libzmq3-dev libmsgpack-dev libjansson-dev libsdl2-dev valgrind clang libclang-rt-14-dev
-  xvfb xauth chromium clang-format gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+  python3-dev libzmq3-dev libmsgpack-dev libjansson-dev zlib1g-dev libgif-dev libsdl2-dev
+  valgrind clang libclang-rt-14-dev xvfb xauth chromium clang-format gcc-aarch64-linux-gnu
+  libc6-dev-arm64-cross qemu-user python3-pil)
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -45,7 +46,9 @@ install_system_packages() {
 
 install_python_packages() {
   local stamp=$VENV/.sandpit-stamp
-  local inputs=(agents-bridge/python/pyproject.toml agents-bridge/python/requirements-dev.txt)
+  # setup.py and the C source too: the editable install compiles sandpit._codec in place.
+  local inputs=(agents-bridge/python/pyproject.toml agents-bridge/python/requirements-dev.txt
+    agents-bridge/python/setup.py agents-bridge/python/sandpit/_codec.c)
   if [ -f "$stamp" ] && [ -z "$(find "${inputs[@]}" -newer "$stamp" 2>/dev/null)" ]; then return; fi
   say "installing Python packages into build/venv"
   mkdir -p build
@@ -71,6 +74,7 @@ install_check() {
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     tar -C agents-bridge/python --exclude=build --exclude='*.egg-info' --exclude=__pycache__ \
+      --exclude='*.so' \
       -cf - . | (mkdir "$tmp/src" && tar -C "$tmp/src" -xf -)
     if [ -f "$stamp" ] && [ agents-bridge/python/pyproject.toml -ot "$stamp" ]; then
       # Dependencies unchanged since the last full install: only this tree's code, built
@@ -95,12 +99,14 @@ build() { # build DIR [cmake options...]
 
 # The core cross-built for aarch64 (cmake/aarch64-linux-gnu.cmake); its tests run under qemu,
 # and replays cross between it and the native build in build/.
-# The aarch64 core reads scenes with jansson too: Debian's arm64 libjansson-dev, downloaded and
-# unpacked into build/arm64-jansson, never installed (an installed libc6:arm64 would join the
-# cross libc under qemu and mix two glibc builds in one process).
-arm64_jansson() {
-  local root=$ROOT/build/arm64-jansson
-  [ -f "$root/usr/lib/aarch64-linux-gnu/libjansson.a" ] && return
+# The aarch64 core links the same libraries as the native one (jansson for scenes, zlib and
+# giflib for export): Debian's arm64 -dev packages, downloaded and unpacked into
+# build/arm64-deps, never installed (an installed libc6:arm64 would join the cross libc under
+# qemu and mix two glibc builds in one process). Linked statically.
+ARM64_DEPS=(libjansson-dev zlib1g-dev libgif-dev)
+arm64_deps() {
+  local root=$ROOT/build/arm64-deps lib=$ROOT/build/arm64-deps/usr/lib/aarch64-linux-gnu
+  [ -f "$lib/libjansson.a" ] && [ -f "$lib/libz.a" ] && [ -f "$lib/libgif.a" ] && return
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -108,12 +114,15 @@ arm64_jansson() {
     $sudo apt-get update -q
   fi
   mkdir -p "$root"
-  (cd "$root" && apt-get download -q libjansson-dev:arm64 && dpkg-deb -x libjansson-dev_*_arm64.deb .)
+  local p
+  for p in "${ARM64_DEPS[@]}"; do
+    (cd "$root" && apt-get download -q "$p:arm64" && dpkg-deb -x "${p}"_*_arm64.deb .)
+  done
 }
 
 build_aarch64() { # build_aarch64 DIR [cmake options...]
   local dir=$1; shift
-  arm64_jansson
+  arm64_deps
   build "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DSP_CORE_ONLY=ON \
     -DSP_PEER_BIN_DIR="$ROOT/build/bin" "$@"
 }
@@ -253,7 +262,7 @@ cmd_matrix() {
     local flags=(-DCMAKE_BUILD_TYPE=None -DSP_WERROR=ON -DSP_CORE_ONLY=ON
                  "-DCMAKE_C_FLAGS=$opt${native:+ -march=native}")
     if [ "$cc" = aarch64 ]; then
-      arm64_jansson
+      arm64_deps
       flags+=(-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake)
     else
       flags+=(-DCMAKE_C_COMPILER="$cc")

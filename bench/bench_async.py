@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark: async stepping (sandpit.make_async, EnvPool-style send/recv) against lockstep
-stepping with a policy that takes 1 ms per batch (a sleep: a policy on an accelerator or in
-another process, leaving the CPU to the server). Lockstep: a vector env of B envs, policy,
-step, repeat. Async: 2B envs in blocks of B; while the policy works on one block the server
-steps the other. Env steps per second, async / lockstep, same batch size B, in one run.
+"""Benchmark: async stepping (the protocol's send/recv ops through sandpit.make_async,
+EnvPool's API) against lockstep stepping with a policy that takes 1 ms per batch (a sleep: a
+policy on an accelerator or in another process, leaving the CPU to the server). Lockstep: a
+vector env of B envs, policy, step, repeat. Async: one session of 2B envs, recv B at a time;
+while the policy works on B envs the server's threads step the others. Env steps per second,
+async / lockstep, same batch size B, in one run.
 
     python3 bench/bench_async.py [--quick] [--check]
 """
@@ -67,7 +68,7 @@ def main() -> int:
                     obs, *_, info = asy.recv()
                     asy.send(policy(obs), info["env_id"])
                 elapsed = time.perf_counter() - start
-                while asy._inflight:  # the last sends' replies: not timed
+                while asy.in_flight:  # the last sends' replies: not timed
                     asy.recv()
                 return b * batches / elapsed
 

@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     three_faults(one, "pole.angle", "cart.x", "cart.velocity");
     three_faults(all, "pole.*", "*", "cart.velocity");
 
-    sp_fault_def every[16];
+    sp_fault_def every[SP_FAULT_KIND_SLOTS - 1];
     int n = 0;
     for (int k = 1; k < SP_FAULT_KIND_SLOTS; k++) {
         sp_fault_def d = sp_default_fault_def((sp_fault_kind)k);

@@ -8,7 +8,10 @@ which for sandpit is one batched session per runner (`sandpit.make_vec`): all of
 envs step in one message. The env is registered with Tune under a name, so runners on other
 processes or machines build it from the creator below (run a server per machine and pass its
 `endpoint` in `env_config` to point them at it). Hyperparameters are RLlib's tuned CartPole
-example. Prints one JSON line at the end.
+example. Training stops once the mean return of the last 100 episodes (RLlib's
+`episode_return_mean`) reaches `--stop-return` (475, CartPole's "solved"), as RLlib's own
+tuned examples stop on a return, or at `--steps` (200k; it reaches 475 near 100k). Prints one
+JSON line at the end.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def sandpit_env(config: dict[str, Any]):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--env-id", default="sandpit/CartPole-v0")
-    p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--steps", type=int, default=200_000, help="the most env steps to train")
+    p.add_argument("--stop-return", type=float, default=475.0)
     p.add_argument("--env-runners", type=int, default=1)
     p.add_argument("--envs-per-runner", type=int, default=8)
     p.add_argument("--seed", type=int, default=1)
@@ -71,7 +75,7 @@ def main() -> None:
     algo = config.build_algo()
     start = time.perf_counter()
     steps, ret = 0, float("nan")
-    while steps < args.steps:
+    while steps < args.steps and not ret >= args.stop_return:
         result = algo.train()
         steps = int(result["env_runners"]["num_env_steps_sampled_lifetime"])
         ret = float(result["env_runners"].get("episode_return_mean", float("nan")))

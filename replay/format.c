@@ -1,45 +1,26 @@
 #include "format.h"
 
-/* Tables built once on first use, not shipped as thousands of magic numbers: the polynomial
- * is the documented fact. C11's call_once makes the first use safe from any thread. */
 #include <threads.h>
+#include <zlib.h>
 
-/* Slicing-by-8 (Intel's, as in zlib and the Linux kernel): eight bytes per iteration through
- * eight tables. The CRC is most of the recorder's per-step cost; this makes it a third. */
-static uint32_t crc32_table[8][256];
+/* The CRC-8 table, built once on first use, not shipped as 256 magic numbers: the polynomial
+ * is the documented fact. C11's call_once makes the first use safe from any thread. */
 static uint8_t crc8_table[256];
 static once_flag tables_once = ONCE_FLAG_INIT;
 
 static void build_tables(void) {
     for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc32_table[0][i] = c;
         uint8_t d = (uint8_t)i;
         for (int k = 0; k < 8; k++)
             d = (uint8_t)((d & 0x80) ? (d << 1) ^ 0x07 : d << 1);
         crc8_table[i] = d;
     }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++) {
-            uint32_t c = crc32_table[t - 1][i];
-            crc32_table[t][i] = (c >> 8) ^ crc32_table[0][c & 0xFFu];
-        }
 }
 
+/* zlib's crc32 starts from and returns the finished value; ours carries the raw register
+ * between calls (RP_CRC32_INIT, rp_crc32_final), hence the two inversions. */
 uint32_t rp_crc32_update(uint32_t crc, const void* data, size_t n) {
-    call_once(&tables_once, build_tables);
-    const uint32_t(*t)[256] = (const uint32_t(*)[256])crc32_table;
-    const uint8_t* p = data;
-    for (; n >= 8; n -= 8, p += 8) {
-        uint32_t a = rp_get_u32(p) ^ crc, b = rp_get_u32(p + 4);
-        crc = t[7][a & 0xFFu] ^ t[6][(a >> 8) & 0xFFu] ^ t[5][(a >> 16) & 0xFFu] ^ t[4][a >> 24] ^
-              t[3][b & 0xFFu] ^ t[2][(b >> 8) & 0xFFu] ^ t[1][(b >> 16) & 0xFFu] ^ t[0][b >> 24];
-    }
-    for (; n; n--, p++)
-        crc = t[0][(crc ^ *p) & 0xFFu] ^ (crc >> 8);
-    return crc;
+    return (uint32_t)crc32_z(crc ^ 0xFFFFFFFFu, data, n) ^ 0xFFFFFFFFu;
 }
 
 uint8_t rp_crc8(const void* data, size_t n) {

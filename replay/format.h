@@ -47,8 +47,9 @@
      4 * SP_MAX_SENSORS)
 #define RP_MAX_STEP_RECORD (RP_FRAME_HEAD_MAX + RP_MAX_STEP_PAYLOAD + RP_CRC_SIZE)
 
-/* CRC-32 (IEEE, zlib's): rp_crc32_update(RP_CRC32_INIT, ...) then rp_crc32_final. Incremental,
- * so a record's CRC can span the frame head and the payload without copying them together. */
+/* CRC-32 (IEEE), computed by zlib: rp_crc32_update(RP_CRC32_INIT, ...) then rp_crc32_final.
+ * Incremental, so a record's CRC can span the frame head and the payload without copying them
+ * together. */
 #define RP_CRC32_INIT 0xFFFFFFFFu
 uint32_t rp_crc32_update(uint32_t crc, const void* data, size_t n);
 static inline uint32_t rp_crc32_final(uint32_t crc) {

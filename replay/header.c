@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "format.h"
-#include "mp.h"
+#include "sandpit/mpread.h"
 #include "sandpit/math.h"
 #include "sandpit/version.h"
 
@@ -195,10 +195,10 @@ static bool fail(char* err, size_t err_sz, const char* fmt, const char* key) {
     return false;
 }
 
-static bool as_int(const rp_mp_value* v, long long lo, long long hi, long long* out) {
-    if (v->type == RP_MP_UINT && v->u <= (uint64_t)LLONG_MAX) {
+static bool as_int(const sp_mp_value* v, long long lo, long long hi, long long* out) {
+    if (v->type == SP_MP_INT && !v->negative && v->u <= (uint64_t)LLONG_MAX) {
         *out = (long long)v->u;
-    } else if (v->type == RP_MP_INT) {
+    } else if (v->type == SP_MP_INT && v->negative) {
         *out = v->i;
     } else {
         return false;
@@ -208,29 +208,29 @@ static bool as_int(const rp_mp_value* v, long long lo, long long hi, long long* 
 
 bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* err, size_t err_sz) {
     memset(h, 0, sizeof *h);
-    rp_mp_reader r = {data, data + n};
-    rp_mp_value m, key, v;
-    if (!rp_mp_read(&r, &m) || m.type != RP_MP_MAP)
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value m, key, v;
+    if (sp_mp_read(&r, &m) != SP_MP_OK || m.type != SP_MP_MAP)
         return fail(err, err_sz, "header is not a msgpack map%s", "");
     uint32_t seen = 0;
     long long names_want[2] = {-1, -1}; /* sensor_names, action_names: checked at the end */
     long long x = 0;
     for (uint32_t i = 0; i < m.len; i++) {
-        if (!rp_mp_read(&r, &key) || key.type != RP_MP_STR)
+        if (sp_mp_read(&r, &key) != SP_MP_OK || key.type != SP_MP_STR)
             return fail(err, err_sz, "header has a key that is not a string%s", "");
         int k = 0;
-        while (k < H_COUNT && !rp_mp_str_eq(&key, header_keys[k]))
+        while (k < H_COUNT && !sp_mp_str_eq(&key, header_keys[k]))
             k++;
-        if (k == H_COUNT && rp_mp_str_eq(&key, "scene")) {
+        if (k == H_COUNT && sp_mp_str_eq(&key, "scene")) {
             if (h->scene) return fail(err, err_sz, "header key '%s' appears twice", "scene");
-            if (!rp_mp_read(&r, &v) || v.type != RP_MP_STR || v.len == 0)
+            if (sp_mp_read(&r, &v) != SP_MP_OK || v.type != SP_MP_STR || v.len == 0)
                 return fail(err, err_sz, "header key '%s' has a bad value", "scene");
             h->scene = (const char*)v.ptr;
             h->scene_len = v.len;
             continue;
         }
         if (k == H_COUNT) { /* unknown: from a newer minor version */
-            if (!rp_mp_skip(&r)) return fail(err, err_sz, "header is cut short%s", "");
+            if (sp_mp_skip(&r) != SP_MP_OK) return fail(err, err_sz, "header is cut short%s", "");
             continue;
         }
         if (seen & (1u << k))
@@ -239,51 +239,51 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
         const uint8_t* at = r.p;
         bool ok = true;
         if (k == H_SENSOR_NAMES || k == H_ACTION_NAMES) {
-            ok = rp_mp_read(&r, &v) && v.type == RP_MP_ARRAY;
+            ok = sp_mp_read(&r, &v) == SP_MP_OK && v.type == SP_MP_ARRAY;
             names_want[k == H_ACTION_NAMES] = ok ? (long long)v.len : -1;
             for (uint32_t j = 0; ok && j < v.len; j++) {
-                rp_mp_value name;
-                ok = rp_mp_read(&r, &name) && name.type == RP_MP_STR;
+                sp_mp_value name;
+                ok = sp_mp_read(&r, &name) == SP_MP_OK && name.type == SP_MP_STR;
             }
         } else if (k == H_SEED_STREAM) {
-            ok = rp_mp_read(&r, &v) && v.type == RP_MP_ARRAY && v.len == 4;
+            ok = sp_mp_read(&r, &v) == SP_MP_OK && v.type == SP_MP_ARRAY && v.len == 4;
             for (int j = 0; ok && j < 4; j++) {
-                rp_mp_value w;
-                ok = rp_mp_read(&r, &w) && w.type == RP_MP_UINT;
+                sp_mp_value w;
+                ok = sp_mp_read(&r, &w) == SP_MP_OK && w.type == SP_MP_INT && !w.negative;
                 h->seed_stream.s[j] = w.u;
             }
         } else if (k == H_CONFIG) {
-            ok = rp_mp_read(&r, &v) && v.type == RP_MP_MAP;
+            ok = sp_mp_read(&r, &v) == SP_MP_OK && v.type == SP_MP_MAP;
             r.p = at;
-            ok = ok && rp_mp_skip(&r);
+            ok = ok && sp_mp_skip(&r) == SP_MP_OK;
             h->config = at;
             h->config_size = (size_t)(r.p - at);
         } else {
-            ok = rp_mp_read(&r, &v);
+            ok = sp_mp_read(&r, &v) == SP_MP_OK;
         }
         if (!ok) return fail(err, err_sz, "header key '%s' has a bad value", header_keys[k]);
         switch (k) {
         case H_SANDPIT:
-            ok = rp_mp_str_copy(&v, h->sandpit_version, sizeof h->sandpit_version);
+            ok = sp_mp_str_copy(&v, h->sandpit_version, sizeof h->sandpit_version);
             break;
         case H_ARCH:
-            ok = rp_mp_str_copy(&v, h->arch, sizeof h->arch);
+            ok = sp_mp_str_copy(&v, h->arch, sizeof h->arch);
             break;
         case H_COMPILER:
-            ok = rp_mp_str_copy(&v, h->compiler, sizeof h->compiler);
+            ok = sp_mp_str_copy(&v, h->compiler, sizeof h->compiler);
             break;
         case H_MATH:
-            ok = rp_mp_str_copy(&v, h->math, sizeof h->math);
+            ok = sp_mp_str_copy(&v, h->math, sizeof h->math);
             break;
         case H_ENV:
-            ok = rp_mp_str_copy(&v, h->env_id, sizeof h->env_id) && h->env_id[0];
+            ok = sp_mp_str_copy(&v, h->env_id, sizeof h->env_id) && h->env_id[0];
             break;
         case H_ENV_VERSION:
             ok = as_int(&v, 0, INT_MAX, &x);
             h->env_version = (int)x;
             break;
         case H_DT:
-            ok = v.type == RP_MP_FLOAT && isfinite(v.f) && v.f > 0;
+            ok = v.type == SP_MP_FLOAT && isfinite(v.f) && v.f > 0;
             h->dt = v.f;
             break;
         case H_ITERATIONS:
@@ -299,11 +299,11 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
             h->max_steps = (int)x;
             break;
         case H_SEED:
-            ok = v.type == RP_MP_UINT;
+            ok = v.type == SP_MP_INT && !v.negative;
             h->seed = v.u;
             break;
         case H_EPISODE:
-            ok = v.type == RP_MP_UINT;
+            ok = v.type == SP_MP_INT && !v.negative;
             h->episode = v.u;
             break;
         case H_SENSORS:
@@ -311,9 +311,9 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
             h->sensor_count = (int)x;
             break;
         case H_ACTION_KIND:
-            ok = rp_mp_str_eq(&v, "discrete") || rp_mp_str_eq(&v, "continuous");
+            ok = sp_mp_str_eq(&v, "discrete") || sp_mp_str_eq(&v, "continuous");
             h->action_kind =
-                rp_mp_str_eq(&v, "discrete") ? SP_ACTION_DISCRETE : SP_ACTION_CONTINUOUS;
+                sp_mp_str_eq(&v, "discrete") ? SP_ACTION_DISCRETE : SP_ACTION_CONTINUOUS;
             break;
         case H_ACTIONS:
             ok = as_int(&v, 0, INT32_MAX, &x);
@@ -324,7 +324,7 @@ bool rp_parse_header(const uint8_t* data, size_t n, sp_replay_header* h, char* e
             h->actuator_count = (int)x;
             break;
         case H_OBSERVATIONS:
-            ok = v.type == RP_MP_BOOL;
+            ok = v.type == SP_MP_BOOL;
             h->observations = v.b;
             break;
         default:
@@ -410,54 +410,54 @@ bool rp_pack_footer(rp_buf* b, const sp_replay_footer* f) {
 
 bool rp_parse_footer(const uint8_t* data, size_t n, sp_replay_footer* f, char* err, size_t err_sz) {
     memset(f, 0, sizeof *f);
-    rp_mp_reader r = {data, data + n};
-    rp_mp_value m, key, v;
-    if (!rp_mp_read(&r, &m) || m.type != RP_MP_MAP)
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value m, key, v;
+    if (sp_mp_read(&r, &m) != SP_MP_OK || m.type != SP_MP_MAP)
         return fail(err, err_sz, "footer is not a msgpack map%s", "");
     uint32_t seen = 0;
     long long x = 0;
     for (uint32_t i = 0; i < m.len; i++) {
-        if (!rp_mp_read(&r, &key) || key.type != RP_MP_STR)
+        if (sp_mp_read(&r, &key) != SP_MP_OK || key.type != SP_MP_STR)
             return fail(err, err_sz, "footer has a key that is not a string%s", "");
         int k = 0;
-        while (k < F_COUNT && !rp_mp_str_eq(&key, footer_keys[k]))
+        while (k < F_COUNT && !sp_mp_str_eq(&key, footer_keys[k]))
             k++;
         if (k == F_COUNT) {
-            if (!rp_mp_skip(&r)) return fail(err, err_sz, "footer is cut short%s", "");
+            if (sp_mp_skip(&r) != SP_MP_OK) return fail(err, err_sz, "footer is cut short%s", "");
             continue;
         }
         if (seen & (1u << k))
             return fail(err, err_sz, "footer key '%s' appears twice", footer_keys[k]);
         seen |= 1u << k;
-        bool ok = rp_mp_read(&r, &v);
+        bool ok = sp_mp_read(&r, &v) == SP_MP_OK;
         switch (k) {
         case F_STEPS:
             ok = ok && as_int(&v, 0, INT_MAX, &x);
             f->steps = (int)x;
             break;
         case F_RETURN:
-            ok = ok && v.type == RP_MP_FLOAT;
+            ok = ok && v.type == SP_MP_FLOAT;
             f->episode_return = v.f;
             break;
         case F_TERMINATED:
-            ok = ok && v.type == RP_MP_BOOL;
+            ok = ok && v.type == SP_MP_BOOL;
             f->terminated = v.b;
             break;
         case F_TRUNCATED:
-            ok = ok && v.type == RP_MP_BOOL;
+            ok = ok && v.type == SP_MP_BOOL;
             f->truncated = v.b;
             break;
         case F_REASON:
-            ok = ok && (v.type == RP_MP_NIL || rp_mp_str_copy(&v, f->reason, sizeof f->reason));
+            ok = ok && (v.type == SP_MP_NIL || sp_mp_str_copy(&v, f->reason, sizeof f->reason));
             break;
         case F_ENDED:
             ok = ok &&
-                 (rp_mp_str_eq(&v, "done") || rp_mp_str_eq(&v, "reset") ||
-                  rp_mp_str_eq(&v, "closed")) &&
-                 rp_mp_str_copy(&v, f->ended, sizeof f->ended);
+                 (sp_mp_str_eq(&v, "done") || sp_mp_str_eq(&v, "reset") ||
+                  sp_mp_str_eq(&v, "closed")) &&
+                 sp_mp_str_copy(&v, f->ended, sizeof f->ended);
             break;
         case F_EVENTS_DROPPED:
-            ok = ok && v.type == RP_MP_UINT;
+            ok = ok && v.type == SP_MP_INT && !v.negative;
             f->events_dropped = v.u;
             break;
         }
@@ -470,9 +470,9 @@ bool rp_parse_footer(const uint8_t* data, size_t n, sp_replay_footer* f, char* e
 }
 
 bool rp_is_one_map(const uint8_t* data, size_t n) {
-    rp_mp_reader r = {data, data + n};
-    rp_mp_value v;
-    if (!rp_mp_read(&r, &v) || v.type != RP_MP_MAP) return false;
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value v;
+    if (sp_mp_read(&r, &v) != SP_MP_OK || v.type != SP_MP_MAP) return false;
     r.p = data;
-    return rp_mp_skip(&r) && r.p == r.end;
+    return sp_mp_skip(&r) == SP_MP_OK && r.p == r.end;
 }

@@ -28,6 +28,8 @@ struct sp_episode {
 
     sp_layer layers[SP_MAX_LAYERS];
     int layer_count;
+    bool step_hash;          /* sp_episode_step fills r.hash even when no layer reads it */
+    bool layers_read_hash;   /* some layer has on_step_end, which sees r.hash */
     const char* halt_reason; /* set by a layer's on_action through sp_episode_halt */
     bool halt_truncates;     /* sp_episode_halt_truncated: the time ran out, not the agent */
 
@@ -35,6 +37,10 @@ struct sp_episode {
     int event_count;
     uint64_t events_dropped;
     int layer_status; /* the first non-zero on_reset / on_step_end */
+
+    sp_render_fn render; /* pixel observations: NULL without */
+    void* render_user;
+    sp_frame frame;
 };
 
 sp_episode_def sp_default_episode_def(const sp_env_class* env) {
@@ -62,6 +68,7 @@ sp_episode* sp_episode_create(const sp_episode_def* def, char* err, size_t err_s
     ep->spec = spec;
     ep->max_steps = def->max_steps ? def->max_steps : spec->max_steps;
     ep->seed = def->seed;
+    ep->step_hash = true;
     sp_world_def wd = sp_default_world_def();
     wd.dt = spec->dt;
     wd.iterations = spec->iterations;
@@ -84,9 +91,14 @@ void sp_episode_destroy(sp_episode* ep) {
     free(ep);
 }
 
+void sp_episode_set_step_hash(sp_episode* ep, bool on) {
+    ep->step_hash = on;
+}
+
 int sp_episode_add_layer(sp_episode* ep, const sp_layer* layer) {
     if (ep->layer_count == SP_MAX_LAYERS) return SP_E_LIMIT;
     ep->layers[ep->layer_count++] = *layer;
+    if (layer->on_step_end) ep->layers_read_hash = true;
     return SP_OK;
 }
 
@@ -96,6 +108,29 @@ static void observe(sp_episode* ep) {
         const sp_layer* l = &ep->layers[i];
         if (l->on_observation) l->on_observation(l->self, ep, ep->obs);
     }
+    if (!ep->render) return;
+    ep->render(ep->render_user, ep, &ep->frame);
+    for (int i = 0; i < ep->layer_count; i++) {
+        const sp_layer* l = &ep->layers[i];
+        if (l->on_pixels) l->on_pixels(l->self, ep, &ep->frame);
+    }
+}
+
+int sp_episode_set_render(sp_episode* ep, sp_render_fn fn, void* user, const sp_frame* frame) {
+    if (fn && (!frame || !frame->pixels || frame->width < 1 || frame->height < 1 ||
+               (frame->channels != 1 && frame->channels != 3)))
+        return SP_E_BAD_ARGUMENT;
+    ep->render = fn;
+    ep->render_user = user;
+    if (fn)
+        ep->frame = *frame;
+    else
+        memset(&ep->frame, 0, sizeof ep->frame);
+    return SP_OK;
+}
+
+const sp_frame* sp_episode_frame(const sp_episode* ep) {
+    return ep->render ? &ep->frame : NULL;
 }
 
 /* The part of a reset that follows choosing the seed. */
@@ -254,7 +289,8 @@ int sp_episode_step(sp_episode* ep, const sp_action* action, sp_step_result* out
     ep->episode_return += r.reward;
     ep->done = r.terminated || r.truncated;
     r.episode_return = ep->episode_return;
-    r.hash = sp_episode_hash(ep);
+    /* Hashing every body costs as much as a fifth of a small env's step: only when read. */
+    r.hash = ep->step_hash || ep->layers_read_hash ? sp_episode_hash(ep) : 0;
     for (int i = 0; i < ep->layer_count; i++) {
         const sp_layer* l = &ep->layers[i];
         int st = l->on_step_end ? l->on_step_end(l->self, ep, &given, &a, &r) : SP_OK;

@@ -37,23 +37,27 @@ typedef struct fault_state {
     int32_t drops;     /* action_drop: dropped channels this step (stats, not hashed) */
     int32_t phase;     /* periodic schedule: (t - start) % period, carried from step to step */
     int32_t slot;      /* rings: t % slots, carried likewise (a division per step is not free) */
-    sp_rng rng;        /* the fault's own draws */
-    sp_rng sched;      /* its schedule's draws */
+    uint64_t draw;     /* pixel_noise: this step's draw, which seeds its per-pixel generator */
+    double box_x;      /* occlusion: the box's place in [0, 1), drawn when the window opens */
+    double box_y;
+    sp_rng rng;   /* the fault's own draws */
+    sp_rng sched; /* its schedule's draws */
 } fault_state;
 
 /* One fault of the set. What a step reads comes first, so it touches few cache lines. */
 typedef struct fault {
     int index;
-    int cur;        /* which of `st` is committed */
-    int nch;        /* channels targeted, ascending */
-    int slots;      /* rings: steps + 1 */
-    int duty;       /* periodic schedule: active steps per period */
-    bool always;    /* active at every step: its schedule needs no stepping after step 0 */
-    bool uses_rng;  /* seeded, copied and hashed only when it draws */
-    bool staged;    /* acts in on_action or on_result: see above */
-    uint8_t hashed; /* HASH_* bits: the state this fault's kind and schedule carry */
-    float* buf;     /* kind-specific floats, inside the set's block */
-    double* dbuf;   /* reward_delay's ring */
+    int cur;         /* which of `st` is committed */
+    int nch;         /* channels targeted, ascending */
+    int slots;       /* rings: steps + 1 */
+    int duty;        /* periodic schedule: active steps per period */
+    bool always;     /* active at every step: its schedule needs no stepping after step 0 */
+    bool uses_rng;   /* seeded, copied and hashed only when it draws */
+    bool staged;     /* acts in on_action or on_result: see above */
+    uint8_t hashed;  /* HASH_* bits: the state this fault's kind and schedule carry */
+    float* buf;      /* kind-specific floats, inside the set's block */
+    double* dbuf;    /* reward_delay's ring */
+    uint8_t* frames; /* frame_delay's ring of `slots` frames, inside the set's `frames` */
     uint64_t active_steps, windows, events; /* this fault's share of the stats */
     uint8_t ch[SP_MAX_SENSORS];             /* sensor, actuator or gravity component indices */
     sp_fault_def def;                       /* def.target points at `target` */
@@ -94,6 +98,7 @@ struct sp_faults {
     int action[SP_MAX_FAULTS], naction;   /* action kinds and motor */
     int physics[SP_MAX_FAULTS], nphysics; /* gravity, friction, mass */
     int reward[SP_MAX_FAULTS], nreward;
+    int pixels[SP_MAX_FAULTS], npixels; /* blackout, pixel_noise, frame_delay, occlusion */
     int staged[SP_MAX_FAULTS], nstaged; /* every fault but the sensor ones */
     uint64_t staged_mask;
     bool has_outage;
@@ -113,6 +118,9 @@ struct sp_faults {
     double* moment;
     int nbodies, bodies_cap;
     double applied_scale[PHYS_GROUPS], applied_offset[PHYS_GROUPS];
+
+    uint8_t* frames; /* frame_delay rings, sized at on_begin for the episode's frame */
+    size_t frames_cap;
 
     sp_fault_stats retired; /* counters of lists replaced since the last clear */
 };
@@ -208,9 +216,20 @@ static inline void sp_fault_hold_f64(struct sp_faults* fs, double* at, double v)
     *at = v;
 }
 
-/* faults.c */
-void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type, int channel,
-                   float value, float limit);
+/* Emits one fault event. Inline here, with the structs, so fault_sensors.c and
+ * fault_actions.c depend on this header and not back on faults.c. */
+static inline void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type,
+                                 int channel, float value, float limit) {
+    sp_event e = {
+        .source = SP_EVENT_FAULT,
+        .code = (uint16_t)f->def.kind,
+        .channel = (int16_t)channel,
+        .flags = SP_FAULT_EVENT_FLAGS(type, f->index),
+        .value = value,
+        .limit = limit,
+    };
+    sp_episode_emit(fs->ep, &e);
+}
 
 /* fault_normal.c: sp_fault_normal without its once-per-process table check, for the step
  * path (sp_faults_create calls the init, so every set's faults may use it). The common case
@@ -239,6 +258,11 @@ void sp_fault_action_apply(sp_faults* fs, fault* f, float* vals, int t);
 /* fault_physics.c */
 int sp_fault_physics_capture(sp_faults* fs, sp_world* world);
 void sp_fault_physics_apply(sp_faults* fs, sp_world* world);
+
+/* fault_pixels.c: sizes the frame_delay rings for `frame` (at on_begin; NULL: no frames),
+ * and applies one pixel fault to the frame of step t. */
+int sp_fault_pixels_begin(sp_faults* fs, const sp_frame* frame);
+void sp_fault_pixels_apply(sp_faults* fs, fault* f, sp_frame* frame, int t);
 
 /* fault_reward.c: the reward delivered at step t in place of `reward`. */
 double sp_fault_reward_apply(sp_faults* fs, fault* f, fault_state* s, double reward, int t,

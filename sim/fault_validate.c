@@ -77,7 +77,10 @@ static int check_target(const sp_fault_def* d, int index, const sp_env_spec* spe
                         "%s acts on the whole %s and takes no target (got \"%s\"); leave it "
                         "out or use \"*\"",
                         sp_fault_kind_name(d->kind),
-                        d->kind == SP_FAULT_REWARD_DELAY ? "reward" : "world", target);
+                        d->kind == SP_FAULT_REWARD_DELAY                   ? "reward"
+                        : sp_fault_kind_domain(d->kind) == SP_FAULT_PIXELS ? "frame"
+                                                                           : "world",
+                        target);
         return SP_OK;
     }
     for (int i = 0; i < n; i++)
@@ -140,12 +143,18 @@ static int check_kind_params(const sp_fault_def* d, int index, const sp_env_spec
     bool discrete = spec->action_kind == SP_ACTION_DISCRETE;
     if (SP_FAULT_BIT(d->kind) & SP_FAULT_STEP_KINDS) {
         int lo = d->kind == SP_FAULT_ACTION_REPEAT ? 1 : 0;
-        if (d->steps < lo || d->steps > SP_FAULT_MAX_STEPS)
-            return fail(err, err_sz, index, "steps", "must be within [%d, %d] (got %d)", lo,
-                        SP_FAULT_MAX_STEPS, d->steps);
+        int hi = d->kind == SP_FAULT_FRAME_DELAY ? SP_FAULT_MAX_FRAME_DELAY : SP_FAULT_MAX_STEPS;
+        if (d->steps < lo || d->steps > hi)
+            return fail(err, err_sz, index, "steps", "must be within [%d, %d] (got %d)", lo, hi,
+                        d->steps);
     }
     switch (d->kind) {
+    case SP_FAULT_OCCLUSION:
+        if (!(d->size > 0.0 && d->size <= 1.0))
+            return fail(err, err_sz, index, "size", "must be within (0, 1] (got %g)", d->size);
+        break;
     case SP_FAULT_NOISE:
+    case SP_FAULT_PIXEL_NOISE:
     case SP_FAULT_ACTION_NOISE:
         if (d->sigma < 0.0)
             return fail(err, err_sz, index, "sigma", "must be >= 0 (got %g)", d->sigma);

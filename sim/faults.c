@@ -53,6 +53,8 @@ static bool draws(const sp_fault_def* d) {
     case SP_FAULT_NOISE:
     case SP_FAULT_SPIKES:
     case SP_FAULT_ACTION_NOISE:
+    case SP_FAULT_PIXEL_NOISE:
+    case SP_FAULT_OCCLUSION:
         return true;
     default:
         return (SP_FAULT_BIT(d->kind) & SP_FAULT_PHYSICS_KINDS) && d->walk > 0.0;
@@ -174,7 +176,7 @@ int sp_faults_set(sp_faults* fs, const sp_fault_def* list, int count, char* err,
     fs->dblock = dblock;
     fs->dblock_len = nd;
     fs->held = 0;
-    fs->nsensor = fs->naction = fs->nphysics = fs->nreward = fs->nstaged = 0;
+    fs->nsensor = fs->naction = fs->nphysics = fs->nreward = fs->nstaged = fs->npixels = 0;
     fs->staged_mask = 0;
     fs->has_outage = fs->needs_bodies = fs->needs_shapes = false;
     size_t fo = 0, dofs = 0;
@@ -195,6 +197,9 @@ int sp_faults_set(sp_faults* fs, const sp_fault_def* list, int count, char* err,
             break;
         case SP_FAULT_REWARD:
             fs->reward[fs->nreward++] = i;
+            break;
+        case SP_FAULT_PIXELS:
+            fs->pixels[fs->npixels++] = i;
             break;
         case SP_FAULT_PHYSICS:
             if (f->def.kind == SP_FAULT_MOTOR)
@@ -233,20 +238,8 @@ void sp_faults_destroy(sp_faults* fs) {
     free(fs->friction);
     free(fs->mass);
     free(fs->moment);
+    free(fs->frames);
     free(fs);
-}
-
-void sp_fault_emit(sp_faults* fs, const fault* f, sp_fault_event_type type, int channel,
-                   float value, float limit) {
-    sp_event e = {
-        .source = SP_EVENT_FAULT,
-        .code = (uint16_t)f->def.kind,
-        .channel = (int16_t)channel,
-        .flags = SP_FAULT_EVENT_FLAGS(type, f->index),
-        .value = value,
-        .limit = limit,
-    };
-    sp_episode_emit(fs->ep, &e);
 }
 
 /* Steps state `s` of fault `f` to step t: its schedule, its window opening or closing (with
@@ -267,9 +260,15 @@ static void step_schedule(sp_faults* fs, fault* f, fault_state* s, int t) {
             if (f->def.update == SP_UPDATE_EPISODE && f->def.walk > 0.0)
                 s->base += f->def.walk * sp_fault_normal_ready(&s->rng);
         }
+        if (f->def.kind == SP_FAULT_OCCLUSION) {
+            s->box_x = sp_rng_uniform(&s->rng);
+            s->box_y = sp_rng_uniform(&s->rng);
+        }
     } else if (!act && was) {
         s->hold_left = 0;
     }
+    /* Drawn whether or not a frame is drawn: the stream never depends on rendering. */
+    if (act && f->def.kind == SP_FAULT_PIXEL_NOISE) s->draw = sp_rng_next(&s->rng);
     if (act && physics) {
         if (f->def.update == SP_UPDATE_STEP && f->def.walk > 0.0 && t > s->opened)
             s->walk += f->def.walk * sp_fault_normal_ready(&s->rng);
@@ -324,7 +323,8 @@ static int faults_on_begin(void* self, sp_episode* ep) {
     if (fs->dblock) memset(fs->dblock, 0, fs->dblock_len * sizeof *fs->dblock);
     fs->held = 0;
     sp_world* world = sp_episode_world(ep);
-    if (fs->nphysics && sp_fault_physics_capture(fs, world) != 0) {
+    if ((fs->nphysics && sp_fault_physics_capture(fs, world) != 0) ||
+        sp_fault_pixels_begin(fs, sp_episode_frame(ep)) != SP_OK) {
         fs->live = false;
         return SP_E_NO_MEMORY;
     }
@@ -413,6 +413,15 @@ static void faults_on_observation(void* self, sp_episode* ep, float* obs) {
         sp_fault_sensor_apply(fs, f, obs, t);
     }
     fs->active = (fs->active & fs->staged_mask) | active;
+}
+
+static void faults_on_pixels(void* self, sp_episode* ep, sp_frame* frame) {
+    sp_faults* fs = self;
+    int t = fs->pending_t;
+    (void)ep;
+    if (!fs->live || fs->npixels == 0 || t < 0) return;
+    for (int k = 0; k < fs->npixels; k++)
+        sp_fault_pixels_apply(fs, &fs->faults[fs->pixels[k]], frame, t);
 }
 
 static void faults_on_result(void* self, sp_episode* ep, const sp_action* action,
@@ -514,6 +523,7 @@ int sp_faults_attach(sp_faults* fs, sp_episode* ep) {
         .on_reset = faults_on_reset,
         .on_action = faults_on_action,
         .on_observation = faults_on_observation,
+        .on_pixels = faults_on_pixels,
         .on_result = faults_on_result,
         .hash = faults_hash,
     };

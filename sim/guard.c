@@ -1,5 +1,6 @@
-/* Guardrails: lifecycle, names, the def's validation, episode state and its hash. The step
- * path lives in guard_actions.c (before the env) and guard_resources.c (after it). */
+/* Guardrails: lifecycle, the def's validation, episode state and its hash. The step path
+ * lives in guard_actions.c (before the env) and guard_resources.c (after it), the names in
+ * guard_names.c; what they share is in guard_internal.h, so none of them calls back here. */
 
 #include <math.h>
 #include <stdio.h>
@@ -8,80 +9,6 @@
 
 #include "guard_internal.h"
 #include "sandpit/error.h"
-
-/* Counters are arrays indexed by reason number: the numbers must be exactly 1..COUNT. */
-#define SP_GUARD_REASON_CHECK(sym, num, name, source)                                              \
-    _Static_assert(num >= 1 && num <= SP_GUARD_REASON_COUNT, "reason numbers are 1..COUNT");
-SP_GUARD_REASON_LIST(SP_GUARD_REASON_CHECK)
-#undef SP_GUARD_REASON_CHECK
-
-const char* sp_guard_reason_name(int reason) {
-    switch (reason) {
-#define SP_GUARD_REASON_CASE(sym, num, name, source)                                               \
-    case num:                                                                                      \
-        return name;
-        SP_GUARD_REASON_LIST(SP_GUARD_REASON_CASE)
-#undef SP_GUARD_REASON_CASE
-    }
-    return NULL;
-}
-
-int sp_guard_reason_source(int reason) {
-    switch (reason) {
-#define SP_GUARD_REASON_CASE(sym, num, name, source)                                               \
-    case num:                                                                                      \
-        return source;
-        SP_GUARD_REASON_LIST(SP_GUARD_REASON_CASE)
-#undef SP_GUARD_REASON_CASE
-    }
-    return 0;
-}
-
-int sp_guard_reason_from_name(const char* name) {
-#define SP_GUARD_REASON_MATCH(sym, num, str, source)                                               \
-    if (name && !strcmp(name, str)) return num;
-    SP_GUARD_REASON_LIST(SP_GUARD_REASON_MATCH)
-#undef SP_GUARD_REASON_MATCH
-    return -1;
-}
-
-const char* sp_guard_policy_name(int policy) {
-    switch (policy) {
-#define SP_GUARD_POLICY_CASE(sym, num, name)                                                       \
-    case num:                                                                                      \
-        return name;
-        SP_GUARD_POLICY_LIST(SP_GUARD_POLICY_CASE)
-#undef SP_GUARD_POLICY_CASE
-    }
-    return NULL;
-}
-
-int sp_guard_policy_from_name(const char* name) {
-#define SP_GUARD_POLICY_MATCH(sym, num, str)                                                       \
-    if (name && !strcmp(name, str)) return num;
-    SP_GUARD_POLICY_LIST(SP_GUARD_POLICY_MATCH)
-#undef SP_GUARD_POLICY_MATCH
-    return -1;
-}
-
-const char* sp_guard_budget_name(int budget) {
-    switch (budget) {
-#define SP_GUARD_BUDGET_CASE(sym, num, name)                                                       \
-    case num:                                                                                      \
-        return name;
-        SP_GUARD_BUDGET_LIST(SP_GUARD_BUDGET_CASE)
-#undef SP_GUARD_BUDGET_CASE
-    }
-    return NULL;
-}
-
-int sp_guard_budget_from_name(const char* name) {
-#define SP_GUARD_BUDGET_MATCH(sym, num, str)                                                       \
-    if (name && !strcmp(name, str)) return num;
-    SP_GUARD_BUDGET_LIST(SP_GUARD_BUDGET_MATCH)
-#undef SP_GUARD_BUDGET_MATCH
-    return -1;
-}
 
 sp_guard_def sp_default_guard_def(const sp_env_spec* spec) {
     (void)spec; /* every default holds for every env; the spec is for defaults that may not */
@@ -317,22 +244,6 @@ int sp_guard_inject(sp_guard* guard, const sp_event* e) {
     if (guard->injected_count == SP_GUARD_MAX_INJECT) return SP_E_LIMIT;
     guard->injected[guard->injected_count++] = *e;
     return SP_OK;
-}
-
-void sp_guard_trip(sp_guard* g, sp_episode* ep, int reason, int channel, double value, double limit,
-                   sp_guard_policy policy) {
-    sp_event e = {
-        .source = (uint16_t)sp_guard_reason_source(reason),
-        .code = (uint16_t)reason,
-        .channel = (int16_t)channel,
-        .flags = (uint16_t)policy,
-        .value = (float)value,
-        .limit = (float)limit,
-    };
-    sp_episode_emit(ep, &e);
-    g->total_trips[reason]++;
-    if (g->step_trips[reason] < UINT8_MAX) g->step_trips[reason]++;
-    g->step_tripped = true;
 }
 
 uint64_t sp_guard_trips(const sp_guard* guard, int reason) {

@@ -64,9 +64,23 @@ struct sp_guard {
     uint64_t total_trips[SP_GUARD_SLOTS];
 };
 
-/* Emits one trip: the event, the lifetime counter and this step's counter. */
-void sp_guard_trip(sp_guard* g, sp_episode* ep, int reason, int channel, double value, double limit,
-                   sp_guard_policy policy);
+/* Emits one trip: the event, the lifetime counter and this step's counter. Inline here, with
+ * the struct, so the step-path files depend on this header and not back on guard.c. */
+static inline void sp_guard_trip(sp_guard* g, sp_episode* ep, int reason, int channel, double value,
+                                 double limit, sp_guard_policy policy) {
+    sp_event e = {
+        .source = (uint16_t)sp_guard_reason_source(reason),
+        .code = (uint16_t)reason,
+        .channel = (int16_t)channel,
+        .flags = (uint16_t)policy,
+        .value = (float)value,
+        .limit = (float)limit,
+    };
+    sp_episode_emit(ep, &e);
+    g->total_trips[reason]++;
+    if (g->step_trips[reason] < UINT8_MAX) g->step_trips[reason]++;
+    g->step_tripped = true;
+}
 
 /* The layer hooks, one file each side of the env. */
 int sp_guard_on_action(void* self, sp_episode* ep, sp_action* action, char* err, size_t err_sz);

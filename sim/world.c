@@ -1,6 +1,10 @@
 #include "sandpit/world.h"
 
+#include <chipmunk/chipmunk_private.h> /* the space's fields, to return one to its fresh state */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct sp_array {
     void** items;
@@ -37,19 +41,24 @@ static int array_push(sp_array* a, void* item) {
     return 0;
 }
 
-static int new_space(sp_world* world) {
+/* The world's settings on a space that has Chipmunk's defaults. */
+static void configure_space(sp_world* world, cpSpace* space) {
     const sp_world_def* def = &world->def;
-    cpSpace* space = cpSpaceNew();
-    if (!space) return -1;
     cpSpaceSetIterations(space, def->iterations);
     cpSpaceSetGravity(space, cpv(def->gravity_x, def->gravity_y));
     cpSpaceSetDamping(space, def->damping);
     /* Until a shape can collide there is no contact to remember: with persistence 0 Chipmunk
      * recycles one contact buffer instead of growing a ring of four 32 KiB buffers per world.
      * The first colliding shape restores the default, so worlds with contacts are unchanged. */
-    world->persistence = cpSpaceGetCollisionPersistence(space);
     cpSpaceSetCollisionPersistence(space, 0);
     world->colliding_shapes = 0;
+}
+
+static int new_space(sp_world* world) {
+    cpSpace* space = cpSpaceNew();
+    if (!space) return -1;
+    world->persistence = cpSpaceGetCollisionPersistence(space);
+    configure_space(world, space);
     world->space = space;
     return 0;
 }
@@ -90,7 +99,66 @@ void sp_world_destroy(sp_world* world) {
     free(world);
 }
 
+/* A space can be emptied and used again, in a state no step can tell from cpSpaceNew's, when
+ * nothing ever touched its collision machinery: no shape was ever added to it (visual shapes
+ * are not), so its spatial indexes, arbiter caches, contact history and shape ids are as new;
+ * no collision handler was registered; nothing can sleep; no callback is pending. Every other
+ * field cpSpaceInit sets is set again below. Worlds with contacts are made anew: a used hash
+ * set or tree keeps its grown size, which would change the order Chipmunk visits pairs in. */
+static bool space_reusable(const sp_world* world) {
+    const cpSpace* space = world->space;
+    return world->colliding_shapes == 0 && cpHashSetCount(space->collisionHandlers) == 0 &&
+           !space->usesWildcards && space->sleepTimeThreshold == INFINITY &&
+           space->sleepingComponents->num == 0 && space->rousedBodies->num == 0 &&
+           space->postStepCallbacks->num == 0 && space->pooledArbiters->num == 0 &&
+           space->arbiters->num == 0 && !space->locked;
+}
+
+/* Removes and frees the world's children, leaving its space empty and as cpSpaceInit left it
+ * (its arrays and contact buffers keep their memory: what a reset saves). */
+static void empty_space(sp_world* world) {
+    cpSpace* space = world->space;
+    for (int i = world->constraints.count - 1; i >= 0; i--) {
+        cpSpaceRemoveConstraint(space, world->constraints.items[i]);
+        cpConstraintFree(world->constraints.items[i]);
+    }
+    for (int i = world->shapes.count - 1; i >= 0; i--) /* visual only: never in the space */
+        cpShapeFree(world->shapes.items[i]);
+    for (int i = world->bodies.count - 1; i >= 0; i--) {
+        cpSpaceRemoveBody(space, world->bodies.items[i]);
+        cpBodyFree(world->bodies.items[i]);
+    }
+    world->constraints.count = 0;
+    world->shapes.count = 0;
+    world->bodies.count = 0;
+    world->steps = 0;
+
+    /* cpSpaceInit's values (its float literals included), for what an env or a fault may have
+     * changed, and its counters. */
+    space->damping = 1.0f;
+    space->collisionSlop = 0.1f;
+    space->collisionBias = cpfpow(1.0f - 0.1f, 60.0f);
+    space->idleSpeedThreshold = 0.0f;
+    space->userData = NULL;
+    space->stamp = 0;
+    space->curr_dt = 0.0;
+    space->skipPostStep = cpFalse;
+    memcpy(&space->defaultHandler, &cpCollisionHandlerDoNothing, sizeof(cpCollisionHandler));
+    /* The static body as cpSpaceInit makes it inside a calloc'd space (cpBodyInit leaves
+     * some fields, the centre of gravity among them, as it finds them). */
+    memset(&space->_staticBody, 0, sizeof space->_staticBody);
+    cpBody* ground = cpBodyInit(&space->_staticBody, 0.0f, 0.0f);
+    space->staticBody = NULL; /* it is the same body: nothing to detach */
+    cpBodySetType(ground, CP_BODY_TYPE_STATIC);
+    cpSpaceSetStaticBody(space, ground);
+    configure_space(world, space);
+}
+
 int sp_world_clear(sp_world* world) {
+    if (space_reusable(world)) {
+        empty_space(world);
+        return 0;
+    }
     free_children(world);
     return new_space(world);
 }

@@ -5,37 +5,38 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "scenes.h"
 #include "sandpit/envs.h"
+
+/* Values by kind (sandpit/env.h: SP_SPEC_SCALARS, SP_CHANNEL_FIELDS). */
+#define JSON_STR(out, v) sp_json_string(out, v)
+#define JSON_INT(out, v) fprintf(out, "%d", v)
+#define JSON_F64(out, v) sp_json_number(out, v)
 
 static void json_channels(FILE* out, const sp_channel* ch, int n) {
     fputc('[', out);
     for (int i = 0; i < n; i++) {
-        fputs(i ? ", {\"name\": " : "{\"name\": ", out);
-        sp_json_string(out, ch[i].name);
-        fputs(", \"unit\": ", out);
-        sp_json_string(out, ch[i].unit);
-        fputs(", \"low\": ", out);
-        sp_json_number(out, ch[i].low);
-        fputs(", \"high\": ", out);
-        sp_json_number(out, ch[i].high);
-        fputs(", \"doc\": ", out);
-        sp_json_string(out, ch[i].doc);
+        const char* sep = i ? ", {" : "{";
+#define JSON_FIELD(member, kind, wire)                                                             \
+    fprintf(out, "%s\"" #member "\": ", sep);                                                      \
+    JSON_##kind(out, ch[i].member);                                                                \
+    sep = ", ";
+        SP_CHANNEL_FIELDS(JSON_FIELD)
+#undef JSON_FIELD
         fputc('}', out);
     }
     fputc(']', out);
 }
 
 void sp_cli_json_spec(FILE* out, const sp_env_spec* s) {
-    fputs("{\"id\": ", out);
-    sp_json_string(out, s->id);
-    fprintf(out, ", \"version\": %d, \"summary\": ", s->version);
-    sp_json_string(out, s->summary);
-    fputs(", \"dt\": ", out);
-    sp_json_number(out, s->dt);
-    fprintf(out, ", \"iterations\": %d, \"frame_skip\": %d, \"max_steps\": %d", s->iterations,
-            s->frame_skip, s->max_steps);
+    const char* sep = "{";
+#define JSON_FIELD(member, kind)                                                                   \
+    fprintf(out, "%s\"" #member "\": ", sep);                                                      \
+    JSON_##kind(out, s->member);                                                                   \
+    sep = ", ";
+    SP_SPEC_SCALARS(JSON_FIELD)
+#undef JSON_FIELD
     fputs(", \"observation\": {\"dtype\": \"float32\", \"channels\": ", out);
     json_channels(out, s->sensors, s->sensor_count);
     fputs("}, \"action\": ", out);

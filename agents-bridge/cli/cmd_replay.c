@@ -11,9 +11,9 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "replay_cli.h"
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/export.h"
 #include "sandpit/progress.h"
 #include "sandpit/replay.h"

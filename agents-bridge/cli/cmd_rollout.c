@@ -12,7 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "scenes.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"

@@ -12,7 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "jsonw.h"
+#include "sandpit/json.h"
 #include "sandpit/draw.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"

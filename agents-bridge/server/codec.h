@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mpread.h"
+#include "sandpit/mpread.h"
 
 /* More keys than any op takes; a request with more is refused before any lookup. */
 #define SP_REQUEST_MAX_FIELDS 16

@@ -18,7 +18,8 @@ typedef struct scan {
 static void expire_session(sp_session* s, void* ctx) {
     scan* sc = ctx;
     sp_session_cfg* c = s->cfg;
-    if (!s->started || !c || !c->has_guard) return;
+    /* Envs in flight are a runner thread's until received (async.h). */
+    if (!s->started || !c || !c->has_guard || sp_async_pending(s->async) > 0) return;
     for (int i = 0; i < c->num_envs; i++) {
         sp_guard* g = c->layers[i].guard;
         if (c->expired[i] || !g) continue;

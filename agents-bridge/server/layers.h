@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/faults.h"
 #include "sandpit/guard.h"
 

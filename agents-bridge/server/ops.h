@@ -19,6 +19,24 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
 int sp_op_close(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 int sp_op_render(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
+int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
+int sp_op_recv(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
+
+/* The reply of a held recv of `session` once its envs have finished: *answered false (and
+ * nothing packed) while too few have; an error when the session is gone. */
+int sp_async_answer(sp_service* svc, uint64_t session, bool has_id, uint64_t id, bool* answered,
+                    char* err, size_t err_sz);
+
+/* Decodes the request's "actions" into s->actions and checks each: row j is env envs[j]'s
+ * action (`count` rows), or with envs NULL row i is env i's (N rows). SP_E_BAD_REQUEST for a
+ * malformed array, SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an
+ * out-of-range action. */
+int sp_read_actions(const sp_request* req, sp_session* s, const int32_t* envs, int count, char* err,
+                    size_t err_sz);
+
+/* Steps env `env` of `s` as a lockstep step steps it (autoreset included), writing only its
+ * slots of the session's buffers. For the async runner's threads. */
+int sp_step_env(sp_session* s, int env, char* err, size_t err_sz);
 
 /* An episode runtime failure as a wire code: the runtime's client-facing codes pass through,
  * anything else is the server's own fault (internal). */

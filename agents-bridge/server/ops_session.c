@@ -19,9 +19,9 @@
 
 /* ---- make ---- */
 
-static const char* const make_keys[] = {"env",    "num_envs",   "seed",   "max_steps", "autoreset",
-                                        "hashes", "guardrails", "faults", "info",      "record",
-                                        "scene",  "resume",     NULL};
+static const char* const make_keys[] = {
+    "env",    "num_envs", "seed",   "max_steps", "autoreset", "hashes",      "guardrails",
+    "faults", "info",     "record", "scene",     "resume",    "observation", NULL};
 
 /* An inline scene (docs/SCENES.md): its JSON text, decoded under the scene limits. Untrusted:
  * every error names its path and the server keeps serving. */
@@ -86,7 +86,8 @@ static int read_make(const sp_request* req, sp_session_def* d, sp_scene** scene,
         (rc = sp_field_int(req, "max_steps", false, 0, INT_MAX, &d->max_steps, err, err_sz)) ||
         (rc = sp_field_str(req, "autoreset", false, &autoreset, err, err_sz)) ||
         (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)) ||
-        (rc = sp_field_bool(req, "resume", &d->resume, err, err_sz)))
+        (rc = sp_field_bool(req, "resume", &d->resume, err, err_sz)) ||
+        (rc = sp_pixels_read(req, &d->pixels, err, err_sz)))
         return rc;
     /* Each episode of a scene, inline or from the catalogue, holds its bodies beyond what
      * SP_ENV_COST_BYTES covers. */
@@ -265,11 +266,14 @@ static sp_session_cfg* new_cfg(sp_service* svc, const sp_session_def* d, sp_epis
     return c;
 }
 
-/* What one env's layers hold under config `c`: its fault buffers, when recording the
- * recorder's bounded buffer (counted at make and by reset options, sessions.h), and the
- * step result kept for a quiet agent whose episode the server ended (expire.h). */
-static size_t layer_bytes(sp_episode_config* c, const sp_env_spec* spec, bool record) {
-    return sp_faults_cost(sp_episode_config_fault_defs(c), c->fault_count, spec) +
+/* What one env's layers hold under config `c`: its fault buffers (frame_delay's frames of
+ * the session's size among them), when recording the recorder's bounded buffer (counted at
+ * make and by reset options, sessions.h), and the step result kept for a quiet agent whose
+ * episode the server ended (expire.h). */
+static size_t layer_bytes(sp_episode_config* c, const sp_session_def* d, bool record) {
+    const sp_fault_def* faults = sp_episode_config_fault_defs(c);
+    return sp_faults_cost(faults, c->fault_count, d->env->spec) +
+           sp_faults_frame_cost(faults, c->fault_count, sp_pixels_frame_bytes(&d->pixels)) +
            (record ? SP_RECORDER_HOLD_BYTES : 0) + sizeof(sp_step_result) + 1;
 }
 
@@ -330,7 +334,7 @@ static int make_session(sp_service* svc, const sp_request* req, sp_session_def d
                                     err, err_sz);
         if (!rc) memcpy(record_dir, resolved, sizeof record_dir);
     }
-    if (rc == SP_OK && any) d.layer_bytes = layer_bytes(cfg, d.env->spec, record_dir[0] != '\0');
+    if (rc == SP_OK && any) d.layer_bytes = layer_bytes(cfg, &d, record_dir[0] != '\0');
     if (rc != SP_OK || !any) {
         sp_episode_config_destroy(cfg);
         if (rc != SP_OK) {
@@ -661,7 +665,7 @@ static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req,
     if (any) {
         /* A longer fault list holds more: counted before it is built, like make's. */
         if ((rc = sp_sessions_grow(svc->sessions, s,
-                                   layer_bytes(c->scratch, spec, c->recorders[0] != NULL), err,
+                                   layer_bytes(c->scratch, &s->def, c->recorders[0] != NULL), err,
                                    err_sz)))
             return rc;
         sp_episode_config_copy(c->over, c->scratch);
@@ -770,9 +774,11 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     msgpack_packer* pk = &svc->pk;
     uint32_t shape[2] = {(uint32_t)n, (uint32_t)s->obs_size};
     uint32_t extra = s->cfg ? sp_session_cfg_reply_keys(s->cfg, false) : 0;
-    sp_pack_ok(pk, req, (s->def.hashes ? 3 : 2) + s->def.resume + extra);
+    bool pixels = s->frames != NULL;
+    sp_pack_ok(pk, req, (s->def.hashes ? 3 : 2) + s->def.resume + pixels + extra);
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->obs);
+    if (pixels) sp_pixels_pack(pk, s);
     sp_pack_cstr(pk, "seeds");
     sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)n, s->seeds);
     if (s->def.resume) {

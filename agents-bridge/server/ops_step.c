@@ -96,7 +96,9 @@ static void keep_reply(sp_service* svc, sp_session* s, uint64_t seq, size_t head
     size_t len = svc->reply.size - head;
     /* Past the bound counted in the session's cost (never, for replies this server packs):
      * not kept, so a resend is refused rather than stepped twice. */
-    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size)) {
+    /* Frames: every env's, and as many ended episodes' last ones (same_step). */
+    size_t frames = 2 * (size_t)s->def.num_envs * sp_pixels_frame_bytes(&s->def.pixels);
+    if (svc->pack_failed || len > sp_session_reply_bound(s->def.num_envs, s->obs_size) + frames) {
         s->seq_reply_len = SIZE_MAX;
         return;
     }
@@ -146,12 +148,10 @@ static int guard_precheck(const sp_session* s, int i, const sp_action* act, char
     return rc;
 }
 
-/* Decodes the actions straight from the request's bytes into s->actions and checks each.
- * SP_E_BAD_REQUEST for a malformed array,
- * SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an out-of-range action. */
-static int read_actions(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
+int sp_read_actions(const sp_request* req, sp_session* s, const int32_t* envs, int count, char* err,
+                    size_t err_sz) {
     const sp_env_spec* spec = s->def.env->spec;
-    int n = s->def.num_envs;
+    int n = envs ? count : s->def.num_envs;
     const sp_mp_value* v = sp_request_get(req, "actions");
     if (!v) {
         snprintf(err, err_sz, "missing field 'actions'");
@@ -180,12 +180,13 @@ static int read_actions(const sp_request* req, sp_session* s, char* err, size_t 
     /* The bin is unaligned inside the message, hence memcpy; host order is little-endian
      * (checked in codec.h). */
     size_t stride = (size_t)k * 4;
-    for (int i = 0; i < n; i++) {
+    for (int j = 0; j < n; j++) {
+        int i = envs ? envs[j] : j; /* row j is env i's action */
         sp_action* act = &s->actions[i];
         if (discrete)
-            memcpy(&act->index, a.data + (size_t)i * stride, 4);
+            memcpy(&act->index, a.data + (size_t)j * stride, 4);
         else
-            memcpy(act->value, a.data + (size_t)i * stride, stride);
+            memcpy(act->value, a.data + (size_t)j * stride, stride);
         /* Checked on a copy: the episode's layers must see the values as sent (a guardrail
          * may have its own bounds policy), and the runtime clips after them. */
         sp_action checked = *act;
@@ -254,17 +255,16 @@ static int autoreset_env(sp_session* s, int i, sp_chunk_error* e) {
     return SP_OK;
 }
 
-static void step_range(void* ctx, int begin, int end, int chunk) {
-    step_job* job = ctx;
-    sp_session* s = job->s;
-    sp_chunk_error* e = &job->svc->chunk_errors[chunk];
+/* Steps envs [begin, end) of `s` into their slots of the session's buffers; stops at the
+ * first failure, noted in `e`. */
+static void step_envs(sp_session* s, bool masked, int begin, int end, sp_chunk_error* e) {
     size_t n = (size_t)s->obs_size;
     bool hashes = s->def.hashes;
     sp_session_cfg* cfg = s->cfg;
     for (int i = begin; i < end; i++) {
         sp_episode* ep = s->eps[i];
         int rc;
-        if (job->masked && !s->active[i]) {
+        if (masked && !s->active[i]) {
             /* Left as it is: its last observation, nothing to report. */
             s->reset_now[i] = s->ended[i] = s->terminated[i] = s->truncated[i] = 0;
             s->reward[i] = 0.0;
@@ -312,6 +312,7 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
                     /* Gymnasium's same_step autoreset: the last observation goes in `final`,
                      * the step's reward, flags and cost stay, the next episode starts now. */
                     memcpy(s->final_obs + (size_t)i * n, sp_episode_obs(ep), n * sizeof(float));
+                    if (s->frames) sp_pixels_keep_final(s, i);
                     double cost = 0.0;
                     if (cfg) {
                         sp_session_cfg_collect(cfg, i, ep, true);
@@ -340,6 +341,19 @@ static void step_range(void* ctx, int begin, int end, int chunk) {
     }
 }
 
+static void step_range(void* ctx, int begin, int end, int chunk) {
+    step_job* job = ctx;
+    step_envs(job->s, job->masked, begin, end, &job->svc->chunk_errors[chunk]);
+}
+
+int sp_step_env(sp_session* s, int env, char* err, size_t err_sz) {
+    sp_chunk_error e = {.index = -1, .code = SP_OK};
+    step_envs(s, false, env, env + 1, &e);
+    if (e.index < 0) return SP_OK;
+    snprintf(err, err_sz, "%s", e.message);
+    return sp_wire_code(e.code);
+}
+
 /* Gathers the ended episodes to the front of the final_* buffers, in index order, and the
  * autoreset indices into reset_index. Writes at j <= i, so in place is safe. */
 static void gather(sp_session* s, int* ended_count, int* reset_count) {
@@ -362,6 +376,7 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
         if (s->def.autoreset == SP_AUTORESET_SAME_STEP && m < i) {
             size_t k = (size_t)s->obs_size;
             memcpy(s->final_obs + (size_t)m * k, s->final_obs + (size_t)i * k, k * sizeof(float));
+            if (s->frames) sp_pixels_move_final(s, m, i);
         }
         m++;
     }
@@ -371,7 +386,8 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
 
 static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
     bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
-    msgpack_pack_map(pk, 5 + same_step);
+    bool pixels = same_step && s->frames;
+    msgpack_pack_map(pk, 5 + same_step + pixels);
     sp_pack_cstr(pk, "index");
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
     sp_pack_cstr(pk, "return");
@@ -389,6 +405,7 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
         sp_pack_cstr(pk, "obs");
         sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->final_obs);
     }
+    if (pixels) sp_pixels_pack_final(pk, s, m);
 }
 
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
@@ -402,7 +419,7 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
         return rc;
     if (duplicate) return answer_duplicate(svc, req, s);
     bool masked;
-    if ((rc = read_actions(req, s, err, err_sz)) != SP_OK ||
+    if ((rc = sp_read_actions(req, s, NULL, 0, err, err_sz)) != SP_OK ||
         (rc = read_active(req, s, &masked, err, err_sz)) != SP_OK ||
         (rc = check_ready(s, masked, err, err_sz)) != SP_OK)
         return rc;
@@ -434,11 +451,13 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     }
     uint32_t extra = cfg ? sp_session_cfg_reply_keys(cfg, true) : 0;
     bool streams = s->def.resume && r > 0;
-    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + extra;
+    bool pixels = s->frames != NULL;
+    uint32_t keys = 4 + (m > 0) + (r > 0) + 2 * streams + s->def.hashes + pixels + extra;
     sp_pack_ok(pk, req, keys);
     size_t head = svc->reply.size;
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
+    if (pixels) sp_pixels_pack(pk, s);
     sp_pack_cstr(pk, "reward");
     sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, s->reward);
     sp_pack_cstr(pk, "terminated");

@@ -107,7 +107,7 @@ int sp_pool_threads(const sp_pool* p) {
 }
 
 void sp_pool_run(sp_pool* p, int n, int chunks, sp_pool_fn fn, void* ctx) {
-    SP_ASSERT(chunks >= 1 && chunks <= p->threads);
+    SP_ASSERT(chunks >= 1);
     if (chunks == 1) {
         fn(ctx, 0, n, 0);
         return;

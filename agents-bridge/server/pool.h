@@ -22,7 +22,8 @@ void sp_pool_destroy(sp_pool* pool);
 
 int sp_pool_threads(const sp_pool* pool);
 
-/* Runs `fn` over `chunks` ranges of [0, n) (1 <= chunks <= threads; chunks 1 runs inline).
+/* Runs `fn` over `chunks` ranges of [0, n) (chunks >= 1; 1 runs inline). Threads claim
+ * ranges one at a time, so more ranges than threads balance the work between them.
  * Not reentrant: one job at a time, from one thread. */
 void sp_pool_run(sp_pool* pool, int n, int chunks, sp_pool_fn fn, void* ctx);
 

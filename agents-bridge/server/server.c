@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "expire.h"
 #include "log.h"
+#include "parked.h"
 #include "service.h"
 #include "sandpit/world.h"
 
@@ -66,6 +67,7 @@ struct sp_server {
     struct delayed* delayed;      /* [MAX_DELAYED] slots of replies held by reply_delay faults */
     int order[MAX_DELAYED_SLOTS]; /* the held slots, by due time */
     int delayed_count;
+    sp_parked* parked; /* recv requests waiting for their envs (parked.h) */
 };
 
 /* A reply held back by a reply_delay fault (transport.h): its envelope and bytes, sent by
@@ -278,7 +280,8 @@ sp_server* sp_server_create(const sp_server_def* def, char* err, size_t err_sz) 
     for (int i = 0; copied && i < def->bind_count; i++)
         copied = (srv->binds[i] = strdup(def->binds[i])) != NULL;
     srv->def.binds = (const char* const*)srv->binds;
-    copied = copied && (srv->delayed = calloc(MAX_DELAYED, sizeof *srv->delayed)) != NULL;
+    copied = copied && (srv->delayed = calloc(MAX_DELAYED, sizeof *srv->delayed)) != NULL &&
+             (srv->parked = sp_parked_create()) != NULL;
     /* The keys are read during create only (sp_auth keeps its own decoded copy). */
     if (!copied) {
         snprintf(err, err_sz, "out of memory");
@@ -323,6 +326,7 @@ void sp_server_destroy(sp_server* srv) {
         if (srv->svc) sp_sessions_release(srv->svc->sessions, srv->delayed[srv->order[d]].bytes);
     }
     free(srv->delayed);
+    sp_parked_destroy(srv->parked);
     if (srv->router) zmq_close(srv->router);
     remove_ipc_files(srv);
     sp_auth_destroy(srv->auth);
@@ -491,6 +495,13 @@ static void handle(sp_server* srv, message* m) {
         }
         sp_service_refuse(srv->svc, first, first_len, SP_E_BAD_REQUEST, why, &reply, &reply_len);
     }
+    if (srv->svc->wait_session) {
+        /* A recv whose envs have not finished: answered by the loop when they have. */
+        zmq_msg_t* p = &m->frames[envelope];
+        if (sp_parked_add(srv->parked, srv->svc, m->frames, envelope)) return;
+        sp_service_refuse(srv->svc, zmq_msg_data(p), zmq_msg_size(p), SP_E_NO_MEMORY,
+                          "out of memory holding a recv", &reply, &reply_len);
+    }
     if (srv->svc->reply_drop) {
         srv->svc->replies_dropped++; /* kept as the seq copy: the client's resend gets it */
         return;
@@ -551,11 +562,12 @@ int sp_server_run(sp_server* srv) {
     SP_LOG(srv->def.log_level, SP_LOG_INFO, "serving with %d thread%s", srv->def.threads,
            srv->def.threads == 1 ? "" : "s");
     /* The router, the wake-up pipe, then the parent pipe and the CURVE sockets when used. */
-    zmq_pollitem_t items[5] = {
+    zmq_pollitem_t items[6] = {
         {srv->router, 0, ZMQ_POLLIN, 0},
         {NULL, srv->wake[0], ZMQ_POLLIN, 0},
+        {NULL, sp_async_wake_fd(srv->svc->async), ZMQ_POLLIN, 0},
     };
-    int item_count = 2, parent_at = -1, auth_at = -1;
+    int item_count = 3, parent_at = -1, auth_at = -1;
     if (srv->def.parent_fd >= 0) {
         parent_at = item_count;
         items[item_count++] = (zmq_pollitem_t){NULL, srv->def.parent_fd, ZMQ_POLLIN, 0};
@@ -581,6 +593,7 @@ int sp_server_run(sp_server* srv) {
             break;
         }
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) drain_wake_pipe(srv);
+        if (rc > 0 && (items[2].revents & ZMQ_POLLIN)) sp_async_drain_wake(srv->svc->async);
         if (rc > 0 && parent_at >= 0 && (items[parent_at].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
             parent_gone(srv)) {
             SP_LOG(srv->def.log_level, SP_LOG_INFO, "the parent process is gone: stopping");
@@ -602,6 +615,8 @@ int sp_server_run(sp_server* srv) {
             message_close(&m);
         }
         if (status != 0) break;
+        /* Held recvs whose envs finished (or whose session a request just closed). */
+        if (sp_parked_count(srv->parked) > 0) sp_parked_answer(srv->parked, srv->svc, srv->router);
         now = sp_monotonic_seconds();
         if (now >= next_reap) {
             sp_service_reap(srv->svc, now);

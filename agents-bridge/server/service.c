@@ -21,15 +21,20 @@ static const struct {
 } ops[] = {
     {"ping", sp_op_ping, false},   {"hello", sp_op_hello, false},  {"make", sp_op_make, false},
     {"reset", sp_op_reset, true},  {"step", sp_op_step, true},     {"close", sp_op_close, false},
-    {"stats", sp_op_stats, false}, {"render", sp_op_render, true},
+    {"stats", sp_op_stats, false}, {"render", sp_op_render, true}, {"send", sp_op_send, true},
+    {"recv", sp_op_recv, false},
 };
 
 #define OP_COUNT ((int)(sizeof ops / sizeof ops[0]))
 
 /* Batches below this many envs step inline: waking workers costs more than it saves. */
 #define MIN_BATCH_FOR_THREADS 32
-/* Each thread gets at least this many envs. */
+/* Each range has at least this many envs. */
 #define MIN_ENVS_PER_CHUNK 16
+/* A batch is cut into up to this many ranges per thread, claimed one at a time: on a shared
+ * machine a thread that wakes late (or is preempted) leaves its ranges to the others instead
+ * of making the whole batch wait for its half. */
+#define CHUNKS_PER_THREAD 4
 
 /* msgpack-c's sbuffer writer, noting a failed growth instead of making every pack call check. */
 static int write_reply(void* data, const char* buf, size_t len) {
@@ -59,9 +64,10 @@ sp_service* sp_service_create(const sp_server_def* def, char* err, size_t err_sz
     sp_session_limits limits = {def->max_sessions, def->max_envs_per_session, def->max_total_envs,
                                 def->max_memory_bytes};
     svc->sessions = sp_sessions_create(&limits);
-    svc->chunk_errors = calloc((size_t)def->threads, sizeof *svc->chunk_errors);
+    svc->chunk_errors = calloc((size_t)def->threads * CHUNKS_PER_THREAD, sizeof *svc->chunk_errors);
     if (!svc->sessions || !svc->chunk_errors) goto oom;
-    if (!(svc->pool = sp_pool_create(def->threads))) {
+    if (!(svc->pool = sp_pool_create(def->threads)) ||
+        !(svc->async = sp_async_create(def->threads, def->max_total_envs, sp_step_env))) {
         snprintf(err, err_sz, "cannot start %d stepping threads", def->threads);
         sp_service_destroy(svc);
         return NULL;
@@ -75,8 +81,9 @@ oom:
 
 void sp_service_destroy(sp_service* svc) {
     if (!svc) return;
-    sp_sessions_destroy(svc->sessions);
+    sp_sessions_destroy(svc->sessions); /* detaches them from the async runner first */
     sp_pool_destroy(svc->pool);
+    sp_async_destroy(svc->async);
     free(svc->chunk_errors);
     msgpack_sbuffer_destroy(&svc->reply);
     free(svc);
@@ -161,6 +168,8 @@ void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, s
     svc->now = now;
     svc->peer = peer ? peer : "";
     svc->metered = false;
+    svc->async_op = false;
+    svc->wait_session = 0;
     svc->reply_delay_s = 0.0;
     svc->reply_drop = false;
     sp_sessions_set_requester(svc->sessions, svc->peer);
@@ -184,9 +193,23 @@ void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code, 
     svc->requests++;
     svc->reply_delay_s = 0.0;
     svc->reply_drop = false;
+    svc->wait_session = 0; /* not a recv to hold, whatever the last request was */
     sp_request_parse(data, len, &req, err, sizeof err);
     pack_error_reply(svc, req.has_id, req.id, code, message);
     finish_reply(svc, &req, reply, reply_len);
+}
+
+bool sp_service_answer_recv(sp_service* svc, uint64_t session, bool has_id, uint64_t id,
+                            const void** reply, size_t* reply_len) {
+    char err[SP_ERR_MAX];
+    sp_request req = {.has_id = has_id, .id = id};
+    bool answered;
+    begin_reply(svc);
+    int rc = sp_async_answer(svc, session, has_id, id, &answered, err, sizeof err);
+    if (!answered) return false;
+    if (rc != SP_OK) pack_error_reply(svc, has_id, id, rc, err);
+    finish_reply(svc, &req, reply, reply_len);
+    return true;
 }
 
 int sp_service_reap(sp_service* svc, double now) {
@@ -203,7 +226,9 @@ int sp_service_chunks(const sp_service* svc, int n) {
     if (n < MIN_BATCH_FOR_THREADS) return 1;
     int chunks = n / MIN_ENVS_PER_CHUNK;
     int threads = sp_pool_threads(svc->pool);
-    return chunks < threads ? chunks : threads;
+    if (threads == 1) return 1;
+    int most = threads * CHUNKS_PER_THREAD;
+    return chunks < most ? chunks : most;
 }
 
 void sp_service_clear_chunk_errors(sp_service* svc, int chunks) {
@@ -262,6 +287,13 @@ int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out,
         return SP_E_UNKNOWN_SESSION;
     }
     s->last_used = svc->now;
+    if (!svc->async_op && sp_async_pending(s->async) > 0 && !sp_mp_str_eq(req->op, "close")) {
+        snprintf(err, err_sz,
+                 "session %" PRIu64 " has %d env%s in flight: recv them first (only send, recv "
+                 "and close take it meanwhile)",
+                 id, sp_async_pending(s->async), sp_async_pending(s->async) == 1 ? "" : "s");
+        return SP_E_IN_FLIGHT;
+    }
     if (svc->metered && svc->def.max_step_rate > 0) {
         rc = take_token(svc, s, err, err_sz);
         if (rc != SP_OK) return rc;

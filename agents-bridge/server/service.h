@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "async.h"
 #include "codec.h"
 #include "pool.h"
 #include "sandpit/error.h"
@@ -36,7 +37,8 @@ typedef struct sp_service {
     sp_server_def def; /* limits; `binds` is not used here */
     sp_sessions* sessions;
     sp_pool* pool;
-    sp_chunk_error* chunk_errors; /* [threads] */
+    sp_async* async;              /* send/recv stepping (async.h) */
+    sp_chunk_error* chunk_errors; /* [threads * ranges per thread] */
 
     /* The reply of the request being handled. Cleared, never freed, between requests: after
      * the first few it has grown to its working size and packing allocates nothing. */
@@ -47,6 +49,12 @@ typedef struct sp_service {
     double now;       /* monotonic seconds at which the current request arrived */
     const char* peer; /* who sent it: its CURVE key (Z85), "" without CURVE */
     bool metered;     /* its op takes a step-rate token */
+    bool async_op;    /* its op is send or recv, which a session with envs in flight takes */
+    /* Nonzero: the request is a recv the loop must hold for this session's envs to finish
+     * (ops_async.c), and answer with sp_service_answer_recv. */
+    uint64_t wait_session;
+    bool wait_has_id; /* and the id its answer echoes */
+    uint64_t wait_id;
 
     uint64_t requests;
     uint64_t steps;
@@ -94,13 +102,19 @@ void sp_service_handle_as(sp_service* svc, const char* peer, const void* data, s
 void sp_service_refuse(sp_service* svc, const void* data, size_t len, int code, const char* message,
                        const void** reply, size_t* reply_len);
 
+/* The answer to a recv the loop held for `session` (svc->wait_session when it arrived, with
+ * its request's id): false while too few of its envs have finished; else true with the reply
+ * (an error if the session was closed meanwhile) in `*reply`, valid until the next call. */
+bool sp_service_answer_recv(sp_service* svc, uint64_t session, bool has_id, uint64_t id,
+                            const void** reply, size_t* reply_len);
+
 /* Closes sessions idle for the def's idle_timeout_s; returns how many. */
 int sp_service_reap(sp_service* svc, double now);
 
 /* For op handlers. */
 
-/* Into how many ranges to split a batch of `n` envs: one per thread, but only when the batch
- * is large enough for the hand-off to pay. */
+/* Into how many ranges to split a batch of `n` envs: a few per thread (claimed one at a time,
+ * for balance), but only when the batch is large enough for the hand-off to pay. */
 int sp_service_chunks(const sp_service* svc, int n);
 
 /* Resets every range's sp_chunk_error before a batched job. */

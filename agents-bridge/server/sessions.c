@@ -11,6 +11,7 @@
 #include <malloc.h>
 #endif
 
+#include "async.h"
 #include "invariant.h"
 #include "layers.h"
 #include "sandpit/error.h"
@@ -62,11 +63,13 @@ sp_sessions* sp_sessions_create(const sp_session_limits* limits) {
 
 static void free_session(sp_session* s) {
     if (!s) return;
+    sp_async_detach(s); /* no runner thread may still step its envs */
     if (s->eps)
         for (int i = 0; i < s->def.num_envs; i++)
             sp_episode_destroy(s->eps[i]);
     sp_session_cfg_free(s->cfg); /* its layers, after their episodes */
     sp_scene_destroy(s->scene);  /* its env, after every episode of it */
+    sp_pixels_free(s);
     free(s->eps);
     free(s->actions);
     free(s->obs);
@@ -212,7 +215,9 @@ static sp_session* new_session(const sp_session_def* def, char* err, size_t err_
             free_session(s);
             return NULL;
         }
+        sp_episode_set_step_hash(s->eps[i], def->hashes); /* the reply's only reader */
     }
+    if (sp_pixels_attach(s) != SP_OK) goto oom;
     return s;
 oom:
     free_session(s);
@@ -240,7 +245,7 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
         return SP_E_LIMIT;
     }
     size_t cost = sp_session_cost(def->num_envs, def->env->spec->sensor_count, def->layer_bytes) +
-                  def->extra_bytes;
+                  def->extra_bytes + sp_pixels_cost(&def->pixels, def->num_envs);
     int rc = check_memory(t, cost, def->num_envs, err, err_sz);
     if (rc != SP_OK) return rc;
     sp_session* s = new_session(def, err, err_sz);
@@ -263,7 +268,8 @@ int sp_sessions_open(sp_sessions* t, const sp_session_def* def, double now, sp_s
 
 int sp_sessions_grow(sp_sessions* t, sp_session* s, size_t layer_bytes, char* err, size_t err_sz) {
     if (layer_bytes <= s->layer_bytes) return SP_OK;
-    size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes) + s->def.extra_bytes;
+    size_t cost = sp_session_cost(s->def.num_envs, s->obs_size, layer_bytes) + s->def.extra_bytes +
+                  sp_pixels_cost(&s->def.pixels, s->def.num_envs);
     int rc = check_memory(t, cost - s->cost_bytes, s->def.num_envs, err, err_sz);
     if (rc != SP_OK) return rc;
     t->memory_bytes += cost - s->cost_bytes;

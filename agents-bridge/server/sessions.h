@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pixels.h"
 #include "sandpit/episode.h"
 
 /* A CURVE public key in Z85 (40 characters) and its NUL. */
@@ -36,6 +37,7 @@ typedef struct sp_session_def {
     /* Bytes the session holds beyond sp_session_cost (an inline scene: its model, and what
      * each episode of it holds beyond a C env's), counted against the ceiling too. */
     size_t extra_bytes;
+    sp_pixels_def pixels; /* pixel observations; type SP_OBSERVE_VECTOR: none */
 } sp_session_def;
 
 typedef struct sp_session {
@@ -93,6 +95,17 @@ typedef struct sp_session {
 
     /* Transport faults (transport.h); NULL: none declared. */
     struct sp_transport* transport;
+
+    /* Pixel observations (pixels.h): [N] frames of the last reset or step, drawn in place by
+     * each episode's renderer; the ended episodes' last frames (same_step); the views it
+     * draws with; grey frames' RGB scratch. */
+    uint8_t* frames;
+    uint8_t* final_frames; /* the last frames of ended episodes (same_step autoreset) */
+    struct sp_frame_view* views;
+    uint8_t* frame_rgb;
+
+    /* Async stepping (async.h): made at the session's first send; NULL before. */
+    struct sp_async_state* async;
 
     /* The scene sent inline with make, whose env def.env is; NULL for a catalogue env. Owned:
      * freed after the session's episodes. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "mpread.h"
+#include "sandpit/mpread.h"
 #include "service.h"
 #include "sessions.h"
 

@@ -505,6 +505,7 @@ static void model_free(sc_model* m) {
     free(m->channels);
     free(m->observed);
     free(m->spec_actuators);
+    free((void*)m->spec.rays);
     free(m->terms);
     free(m->components);
     free(m->checks);
@@ -540,9 +541,11 @@ static bool decode_document(sc_dec* d, json_t* root) {
     return sc_str(d, root, "id", true, &m->spec.id) &&
            sc_int(d, root, "version", false, 0, 1000000, &m->spec.version) &&
            sc_str(d, root, "summary", false, &m->spec.summary) && decode_world(d, root) &&
-           sc_decode_bodies(d, root) && sc_decode_joints(d, root) && sc_decode_actuators(d, root) &&
+           sc_decode_bodies(d, root) && sc_decode_joints(d, root) &&
+           /* generators before sensors: a track sensor names its generator */
+           sc_decode_generators(d, root) && sc_decode_actuators(d, root) &&
            sc_decode_sensors(d, root) && sc_decode_outcomes(d, root) &&
-           sc_decode_randomize(d, root) && sc_decode_generators(d, root);
+           sc_decode_randomize(d, root);
 }
 
 sp_scene* sp_scene_load(const char* json, size_t len, const sp_scene_limits* limits, char* err,

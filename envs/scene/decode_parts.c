@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "dec.h"
+#include "gen_track.h"
 #include "sandpit/envs.h"
+#include "wheel.h"
 
 #define SC_PI 3.14159265358979323846
 
 /* ---- actuators and actions ---- */
 
-static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque",
-                                             "servo",    "slot_motor",  "slot_thruster"};
+static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque", "servo",
+                                             "wheel",    "slot_motor",  "slot_thruster"};
 static const char* const frames[] = {"body", "world"};
 
 static const char* const slot_keys[] = {"name", "type", "slot", "gain", "low",
@@ -25,6 +27,9 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
         "joint", "gain", "kp",   "kd",         "max_torque",      "low",
         "high",  "unit", "doc",  "dispersion", "dispersion_from", "fuel",
         "slot",  NULL};
+    static const char* const wheel_keys[] = {"name",  "type", "body", "point",   "direction",
+                                             "steer", "gain", "low",  "high",    "unit",
+                                             "doc",   "grip", "drag", "lateral", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0, frame = 0;
     double max = d->lim->max_abs;
@@ -35,8 +40,9 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     a->ch.unit = "1";
     a->ch.doc = "";
     a->dispersion_from = -1;
-    if (!sc_only(d, o, keys) || !sc_str(d, o, "name", true, &a->ch.name) ||
-        !sc_enum(d, o, "type", true, actuator_types, 6, &type) ||
+    if (!sc_enum(d, o, "type", true, actuator_types, 7, &type) ||
+        !sc_only(d, o, type == SC_A_WHEEL ? wheel_keys : keys) ||
+        !sc_str(d, o, "name", true, &a->ch.name) ||
         !sc_num(d, o, "gain", false, -max, max, &a->gain) ||
         !sc_num(d, o, "low", false, -max, max, &a->ch.low) ||
         !sc_num(d, o, "high", false, -max, max, &a->ch.high) ||
@@ -47,6 +53,7 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
         if (!strcmp(d->m->actuators[i].ch.name, a->ch.name))
             return sc_fail_at(d, "name", "'%s' is taken by actuators[%d]", a->ch.name, i);
     a->kind = (sc_actuator_kind)type;
+    if (a->kind == SC_A_WHEEL) return sc_wheel_decode(d, o, a);
     /* Slots are checked against the level generator once generators are decoded. */
     if (a->kind == SC_A_SLOT_MOTOR || a->kind == SC_A_SLOT_THRUSTER)
         return sc_only(d, o, slot_keys) && sc_int(d, o, "slot", true, 0, 7, &a->slot);
@@ -160,9 +167,9 @@ bool sc_decode_actuators(sc_dec* d, json_t* root) {
 
 #define SC_MAX_CHANNELS (2 * SP_MAX_SENSORS)
 
-static const char* const sensor_types[] = {"body", "joint", "distance", "touch",
-                                           "imu",  "lidar", "impact",   "fuel"};
-enum { S_BODY, S_JOINT, S_DISTANCE, S_TOUCH, S_IMU, S_LIDAR, S_IMPACT, S_FUEL };
+static const char* const sensor_types[] = {"body",  "joint",  "distance", "touch", "imu",
+                                           "lidar", "impact", "fuel",     "wheel", "track"};
+enum { S_BODY, S_JOINT, S_DISTANCE, S_TOUCH, S_IMU, S_LIDAR, S_IMPACT, S_FUEL, S_WHEEL, S_TRACK };
 
 typedef struct value_def {
     const char* name;
@@ -188,6 +195,16 @@ static const value_def joint_values[] = {
 static const value_def distance_values[] = {
     {"distance", SC_P_DISTANCE, "m", "distance between the bodies' origins"},
     {"bearing", SC_P_BEARING, "rad", "direction to the target in the body's frame"},
+};
+static const value_def wheel_values[] = {
+    {"speed", SC_P_WHEEL_SPEED, "m/s", "rolling speed along the wheel's direction"},
+    {"travel", SC_P_WHEEL_TRAVEL, "m", "distance rolled since the reset (an encoder)"},
+};
+static const value_def track_values[] = {
+    {"progress", SC_P_TRACK_PROGRESS, "m", "distance along the centreline from the start line"},
+    {"offset", SC_P_TRACK_OFFSET, "m", "distance from the centreline, + to the left"},
+    {"heading", SC_P_TRACK_HEADING, "rad", "body angle minus the track's direction"},
+    {"laps", SC_P_TRACK_LAPS, "1", "progress over the track's length"},
 };
 static const value_def imu_values[] = {
     {"ax", SC_P_IMU_AX, "m/s^2", "specific force along the body's x axis"},
@@ -262,7 +279,8 @@ static bool decode_values(sc_dec* d, json_t* o, const char* sensor, bool observe
         if (defs[k].kind == SC_P_UPRIGHT) {
             c->ch.low = -1.0;
             c->ch.high = 1.0;
-        } else if ((defs[k].kind == SC_P_ANGLE && base.wrap) || defs[k].kind == SC_P_BEARING) {
+        } else if ((defs[k].kind == SC_P_ANGLE && base.wrap) || defs[k].kind == SC_P_BEARING ||
+                   defs[k].kind == SC_P_TRACK_HEADING) {
             c->ch.low = -SC_PI;
             c->ch.high = SC_PI;
         } else if (defs[k].kind == SC_P_DISTANCE) {
@@ -279,17 +297,28 @@ static bool decode_values(sc_dec* d, json_t* o, const char* sensor, bool observe
     return true;
 }
 
+/* The actuator of kind `kind` that o[key] names, or -1 (failed). */
+static int named(sc_dec* d, json_t* o, const char* key, sc_actuator_kind kind) {
+    json_t* v = json_object_get(o, key);
+    for (int i = 0; v && json_is_string(v) && i < d->m->actuator_count; i++)
+        if (d->m->actuators[i].kind == kind &&
+            !strcmp(d->m->actuators[i].ch.name, json_string_value(v)))
+            return i;
+    sc_fail_at(d, key, "must name a %s actuator", actuator_types[kind]);
+    return -1;
+}
+
 static bool decode_sensor(sc_dec* d, json_t* o) {
     static const char* const keys[] = {
-        "name",   "type", "body",      "relative_to", "values", "wrap",     "bounds",
-        "joint",  "to",   "with_role", "with_body",   "rays",   "fov",      "range",
-        "offset", "mask", "hidden",    "origin",      "latch",  "speed_of", NULL};
+        "name",   "type",      "body",      "relative_to", "values", "wrap",  "bounds", "joint",
+        "to",     "with_role", "with_body", "rays",        "fov",    "range", "offset", "mask",
+        "hidden", "origin",    "latch",     "speed_of",    "wheel",  "track", NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     const char* name = NULL;
     int type = 0;
     bool hidden = false;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", true, &name) ||
-        !sc_enum(d, o, "type", true, sensor_types, 8, &type) || !sc_bool(d, o, "hidden", &hidden))
+        !sc_enum(d, o, "type", true, sensor_types, 10, &type) || !sc_bool(d, o, "hidden", &hidden))
         return false;
     sc_probe base = {
         .body = SC_NONE, .ref = SC_NONE, .joint = SC_NONE, .other = SC_NONE, .role = -1};
@@ -331,6 +360,21 @@ static bool decode_sensor(sc_dec* d, json_t* o) {
         c->ch.doc = "largest speed at a contact that began during the step, 0 without one";
         c->ch.low = 0.0;
         return true;
+    }
+    case S_WHEEL:
+        base.actuator = named(d, o, "wheel", SC_A_WHEEL);
+        return base.actuator >= 0 && decode_values(d, o, name, observed, wheel_values, 2, base);
+    case S_TRACK: {
+        json_t* v = json_object_get(o, "track");
+        base.track = -1;
+        for (int i = 0; v && json_is_string(v) && i < d->m->generator_count; i++)
+            if (d->m->generators[i].kind == SC_G_TRACK &&
+                !strcmp(d->m->generators[i].name, json_string_value(v)))
+                base.track = i;
+        if (base.track < 0) return sc_fail_at(d, "track", "must name a track generator");
+        base.unwrap = d->m->track_progress++;
+        return sc_body_ref(d, o, "body", false, &base.body) &&
+               decode_values(d, o, name, observed, track_values, 4, base);
     }
     case S_JOINT:
         return sc_joint_ref(d, o, "joint", &base.joint) &&
@@ -689,14 +733,16 @@ static const char* const random_types[] = {"translate", "velocity", "rotate", "s
 static const char* const axes[] = {"x", "y"};
 
 static bool decode_random(sc_dec* d, json_t* o, sc_random* r) {
-    static const char* const keys[] = {"type",  "bodies", "body",     "axis",
-                                       "about", "range",  "actuator", NULL};
+    static const char* const keys[] = {"type",  "bodies",   "body", "axis", "about",
+                                       "range", "actuator", "snap", NULL};
     int type = 0;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     if (!sc_only(d, o, keys) || !sc_enum(d, o, "type", true, random_types, 8, &type) ||
         !sc_range(d, o, "range", true, &r->lo, &r->hi))
         return false;
     r->kind = (sc_random_kind)type;
+    if (json_object_get(o, "snap") && r->kind != SC_R_TRANSLATE)
+        return sc_fail_at(d, "snap", "applies to translate");
     switch (r->kind) {
     case SC_R_TRANSLATE:
     case SC_R_VELOCITY: {
@@ -706,6 +752,7 @@ static bool decode_random(sc_dec* d, json_t* o, sc_random* r) {
             !sc_array(d, o, "bodies", true, SC_MAX_RANDOM_BODIES, &arr, &n))
             return false;
         if (n == 0) return sc_fail_at(d, "bodies", "needs at least one body");
+        if (!sc_num(d, o, "snap", false, 0.0, d->lim->max_abs, &r->snap)) return false;
         size_t p = sc_push_key(d, "bodies");
         for (int i = 0; i < n; i++) {
             size_t q = sc_push_index(d, (size_t)i);
@@ -761,7 +808,7 @@ bool sc_decode_randomize(sc_dec* d, json_t* root) {
 
 /* ---- generators ---- */
 
-static const char* const gen_types[] = {"terrain", "maze", "scatter", "level"};
+static const char* const gen_types[] = {"terrain", "maze", "scatter", "track", "level"};
 static const char* const styles[] = {"rough", "stumps", "pits", "stairs", "smooth"};
 static const char* const streams[] = {"own", "env"};
 static const char* const scatter_shapes[] = {"circle", "box"};
@@ -795,6 +842,9 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
         "type",     "name", "style",      "x",       "y",    "segments", "amplitude", "origin",
         "cols",     "rows", "cell",       "wall",    "area", "count",    "size",      "shape",
         "friction", "role", "categories", "heights", "flat", "shoulder", "stream",    NULL};
+    static const char* const track_keys[] = {
+        "type",  "name",     "origin", "points", "radius",     "amplitude", "segments",
+        "width", "friction", "role",   "stream", "categories", NULL};
     int type = 0;
     double max = d->lim->max_abs;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
@@ -803,7 +853,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
         return sc_decode_level(d, o, g);
     g->friction = 0.8;
     g->categories = 1;
-    if (!sc_only(d, o, keys) || !sc_enum(d, o, "type", true, gen_types, 4, &type) ||
+    if (!sc_enum(d, o, "type", true, gen_types, 5, &type) ||
+        !sc_only(d, o, type == SC_G_TRACK ? track_keys : keys) ||
         !sc_str(d, o, "name", true, &g->name) ||
         !sc_num(d, o, "friction", false, 0.0, 100.0, &g->friction) ||
         !sc_u32(d, o, "categories", &g->categories))
@@ -868,6 +919,9 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
         g->shapes = g->segments;
         break;
     }
+    case SC_G_TRACK:
+        if (!sc_track_decode(d, o, g)) return false;
+        break;
     case SC_G_LEVEL:
         break; /* decoded by sc_decode_level */
     }

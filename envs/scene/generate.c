@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "gen_track.h"
 #include "run.h"
 #include "sandpit/error.h"
 
@@ -206,7 +207,8 @@ uint64_t sc_generator_seed(const sp_rng* env_rng) {
     return sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
 }
 
-int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
+int sc_generate(sc_state* s, sp_world* world, sp_rng* env_rng) {
+    const sc_model* m = s->m;
     uint64_t seed = sc_generator_seed(env_rng);
     for (int i = 0; i < m->generator_count; i++) {
         const sc_generator* g = &m->generators[i];
@@ -216,6 +218,7 @@ int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng) {
         sp_rng* rng = g->env_stream ? env_rng : &own;
         int rc = g->kind == SC_G_TERRAIN ? terrain(g, world, rng)
                  : g->kind == SC_G_MAZE  ? maze(g, world, rng)
+                 : g->kind == SC_G_TRACK ? sc_track_generate(s, g, world, rng)
                                          : scatter(g, world, rng);
         if (rc) return rc;
     }

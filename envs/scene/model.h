@@ -114,8 +114,14 @@ typedef enum sc_probe_kind {
     SC_P_ACTUATOR, /* the value an actuator is commanded this step */
     SC_P_SPEED,
     SC_P_FUEL,
-    SC_P_CONTACT_BEGAN, /* a contact began during the last env step (latched) */
-    SC_P_IMPACT,        /* the largest speed of `other` at a contact that began */
+    SC_P_CONTACT_BEGAN,  /* a contact began during the last env step (latched) */
+    SC_P_IMPACT,         /* the largest speed of `other` at a contact that began */
+    SC_P_WHEEL_SPEED,    /* a wheel's rolling speed (wheel.c) */
+    SC_P_WHEEL_TRAVEL,   /* a wheel's rolled distance since the reset */
+    SC_P_TRACK_PROGRESS, /* arc length along a generated track, unwrapped (gen_track.c) */
+    SC_P_TRACK_OFFSET,   /* signed distance from the track's centreline, + to the left */
+    SC_P_TRACK_HEADING,  /* body angle minus the track's direction there */
+    SC_P_TRACK_LAPS,     /* progress over the track's length */
 } sc_probe_kind;
 
 typedef struct sc_probe {
@@ -136,6 +142,8 @@ typedef struct sc_probe {
     int actuator;
     cpVect origin; /* body sensors: positions measured from this world point */
     int latch;     /* contact_began, impact: index into the state's latches */
+    int track;     /* track probes: the generator */
+    int unwrap;    /* track progress: its slot in the state's track_prev */
 } sc_probe;
 
 typedef struct sc_channel_def {
@@ -149,6 +157,7 @@ typedef enum sc_actuator_kind {
     SC_A_MOTOR_SPEED,
     SC_A_MOTOR_TORQUE,
     SC_A_SERVO,
+    SC_A_WHEEL,         /* a tyre at a body point: drive or steer (wheel.c) */
     SC_A_SLOT_MOTOR,    /* a motor the level generator builds (gen_level.c) */
     SC_A_SLOT_THRUSTER, /* a thruster the level generator mounts */
 } sc_actuator_kind;
@@ -167,6 +176,11 @@ typedef struct sc_actuator {
     int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
     bool fuel;           /* thruster: burns the world's tank */
     int slot;            /* slot actuators: index into the state's slots (motors, then thrusters) */
+    bool steer;          /* wheel: the command turns it (rad per unit) instead of driving it */
+    double lateral;      /* wheel: sideways friction, N per m/s of slip */
+    double grip;         /* wheel: the largest force the tyre passes to the ground, N */
+    double drag;         /* wheel: rolling resistance, N per m/s */
+    int travel;          /* wheel: its slot in the state's travel (encoder) array */
     sp_channel ch;
 } sc_actuator;
 
@@ -246,9 +260,16 @@ typedef struct sc_random {
     cpVect about; /* rotate, spin: body-frame point */
     int actuator; /* scale_gain */
     double lo, hi;
+    double snap; /* translate: a multiple of it (0: any value) */
 } sc_random;
 
-typedef enum sc_gen_kind { SC_G_TERRAIN, SC_G_MAZE, SC_G_SCATTER, SC_G_LEVEL } sc_gen_kind;
+typedef enum sc_gen_kind {
+    SC_G_TERRAIN,
+    SC_G_MAZE,
+    SC_G_SCATTER,
+    SC_G_TRACK,
+    SC_G_LEVEL
+} sc_gen_kind;
 typedef enum sc_terrain_style {
     SC_ROUGH,
     SC_STUMPS,
@@ -292,6 +313,9 @@ typedef struct sc_generator {
     double max_torque;         /* each wheel's motor */
     cpVect mount_lo, mount_hi; /* the agent-frame box wheels and thrusters mount in */
     uint32_t hazard_categories;
+    /* track: `rows` control points around `origin` at radius `cell` +- `amplitude` (a
+     * fraction), a centreline of `segments` points, walls `extent.x` apart */
+    int track_slot; /* its centreline's place in the state's track buffer, in points */
 } sc_generator;
 
 /* What the level generator built for one actuator slot this episode. */
@@ -351,6 +375,9 @@ typedef struct sc_model {
     int generated_shapes; /* upper bound over all generators */
     int level;            /* the level generator (at most one), or -1 */
     int slot_count;       /* its motors, then its thrusters */
+    int wheel_count;      /* wheels: encoder slots in the state */
+    int track_points;     /* centreline points of all track generators */
+    int track_progress;   /* track progress probes: unwrapping slots in the state */
 
     char* canonical; /* keys sorted, compact */
     size_t canonical_len;
@@ -372,6 +399,10 @@ typedef struct sc_state {
     double* delivered;     /* [actuator_count] sum over the step's physics steps of u/gain */
     double* latches;       /* [latch_count] contact events of this env step */
     sc_slot* slots;        /* [slot_count] the level generator's motors, then thrusters */
+    double* travel;        /* [wheel_count] distance each wheel rolled since the reset */
+    cpVect* track;         /* [track_points] generated centrelines, each closed */
+    double* track_len;     /* [track_points] arc length from a centreline's first point */
+    double* track_prev;    /* [track_progress] the last unwrapped progress reading */
     double gravity_scale;
     double fuel; /* N s left */
 } sc_state;

@@ -2,9 +2,11 @@
 
 #include <math.h>
 
+#include "gen_track.h"
 #include "run.h"
 #include "sandpit/scene.h"
 #include "smath.h"
+#include "wheel.h"
 
 int sp_scene_shape_role(const cpShape* shape) {
     uintptr_t tag = (uintptr_t)cpShapeGetUserData(shape);
@@ -31,8 +33,7 @@ static void touch_each(cpBody* body, cpArbiter* arb, void* data) {
 
 static double lidar(const sc_state* s, const sp_world* world, const sc_probe* p) {
     cpBody* b = s->bodies[p->body];
-    double a = p->rays > 1 ? -0.5 * p->fov + p->fov * (double)p->ray / (double)(p->rays - 1) : 0.0;
-    a += cpBodyGetAngle(b);
+    double a = sc_lidar_angle(p) + cpBodyGetAngle(b);
     cpVect from = cpBodyLocalToWorld(b, sc_local(s->m, p->body, p->offset));
     cpVect to = cpvadd(from, cpvmult(cpv(sc_cos(a), sc_sin(a)), p->range));
     cpSegmentQueryInfo info;
@@ -116,6 +117,15 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
     case SC_P_CONTACT_BEGAN:
     case SC_P_IMPACT:
         return s->latches[p->latch];
+    case SC_P_WHEEL_SPEED:
+        return sc_wheel_speed(s, p->actuator);
+    case SC_P_WHEEL_TRAVEL:
+        return s->travel[s->m->actuators[p->actuator].travel];
+    case SC_P_TRACK_PROGRESS:
+    case SC_P_TRACK_OFFSET:
+    case SC_P_TRACK_HEADING:
+    case SC_P_TRACK_LAPS:
+        return sc_track_read(s, p);
     }
     return 0.0;
 }

@@ -9,14 +9,16 @@
 #include "run.h"
 #include "sandpit/error.h"
 #include "sandpit/scene.h"
+#include "gen_track.h"
 #include "smath.h"
+#include "wheel.h"
 
 /* ---- the state block ---- */
 
 /* Offsets of the arrays after the sc_state header, each 8-byte aligned. */
 typedef struct layout {
-    size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, slots,
-        size;
+    size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, size;
+    size_t travel, track, track_len, track_prev, slots;
 } layout;
 
 /* Reserves `bytes` at *at, 8-byte aligned; returns where. */
@@ -41,6 +43,10 @@ static layout state_layout(const sc_model* m) {
     l.delivered = take(&at, acts);
     l.latches = take(&at, (size_t)m->latch_count * sizeof(double));
     l.slots = take(&at, (size_t)m->slot_count * sizeof(sc_slot));
+    l.travel = take(&at, (size_t)m->wheel_count * sizeof(double));
+    l.track = take(&at, (size_t)m->track_points * sizeof(cpVect));
+    l.track_len = take(&at, (size_t)m->track_points * sizeof(double));
+    l.track_prev = take(&at, (size_t)m->track_progress * sizeof(double));
     l.size = at;
     return l;
 }
@@ -59,6 +65,37 @@ static void bind_state(sc_state* s) {
     s->delivered = (double*)(void*)(base + l.delivered);
     s->latches = (double*)(void*)(base + l.latches);
     s->slots = (sc_slot*)(void*)(base + l.slots);
+    s->travel = (double*)(void*)(base + l.travel);
+    s->track = (cpVect*)(void*)(base + l.track);
+    s->track_len = (double*)(void*)(base + l.track_len);
+    s->track_prev = (double*)(void*)(base + l.track_prev);
+}
+
+/* The observed lidar channels as beams for the viewer and export (spec.rays): a scene body's
+ * registry index is its index, as build_bodies adds them in order and generators add none. */
+static bool fill_rays(sc_dec* d) {
+    sc_model* m = d->m;
+    int n = 0;
+    for (int i = 0; i < m->spec.sensor_count; i++)
+        n += m->channels[i].probe.kind == SC_P_LIDAR;
+    if (n == 0) return true;
+    sp_ray_sensor* rays = sc_alloc(d, (size_t)n, sizeof *rays);
+    if (!rays) return false;
+    n = 0;
+    for (int i = 0; i < m->spec.sensor_count; i++) {
+        const sc_probe* p = &m->channels[i].probe;
+        if (p->kind != SC_P_LIDAR) continue;
+        cpVect at = sc_local(m, p->body, p->offset);
+        rays[n++] = (sp_ray_sensor){.sensor = i,
+                                    .body = p->body,
+                                    .x = at.x,
+                                    .y = at.y,
+                                    .angle = sc_lidar_angle(p),
+                                    .range = p->range};
+    }
+    m->spec.ray_count = n;
+    m->spec.rays = rays;
+    return true;
 }
 
 bool sc_finish(sc_dec* d) {
@@ -72,6 +109,7 @@ bool sc_finish(sc_dec* d) {
     for (int i = 0; i < m->actuator_count; i++)
         m->spec_actuators[i] = m->actuators[i].ch;
     spec->sensors = m->observed;
+    if (!fill_rays(d)) return false;
     spec->constraint_count = m->constraint_count;
     spec->constraints = m->constraints;
     if (m->action_count > 0) {
@@ -276,6 +314,12 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
     for (int i = 0; i < m->random_count; i++) {
         const sc_random* r = &m->randoms[i];
         double x = sp_rng_range(rng, r->lo, r->hi);
+        if (r->snap > 0.0 && r->hi > r->lo) {
+            /* The same one draw, onto the grid lo, lo + snap, ... up to hi. */
+            double steps = floor((r->hi - r->lo) / r->snap + 1e-9) + 1.0;
+            double k = floor((x - r->lo) / (r->hi - r->lo) * steps);
+            x = r->lo + r->snap * (k < steps ? k : steps - 1.0);
+        }
         cpBody* b = s->bodies[r->bodies[0]];
         switch (r->kind) {
         case SC_R_TRANSLATE:
@@ -380,12 +424,13 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
     listen_for_contacts(s, space);
     /* Generated terrain first, then the bodies: the order shapes enter the space (their
      * Chipmunk hash ids) is the order a C env that draws its terrain first would use. */
-    int rc = sc_generate(m, world, rng);
+    int rc = sc_generate(s, world, rng);
     if (!rc) rc = build_bodies(s, world);
     if (!rc) rc = build_joints(s, world);
     if (!rc && m->level >= 0) rc = sc_level_build(s, world, rng);
     if (rc) return rc;
     randomize(s, world, rng);
+    sc_track_start(s);
     cpSpaceSetGravity(space, cpv(m->gravity_x * s->gravity_scale, m->gravity_y * s->gravity_scale));
     for (int i = 0; i < m->channel_count; i++) {
         const sc_probe* p = &m->channels[i].probe;
@@ -490,6 +535,9 @@ void sc_apply(void* state, sp_world* world) {
                 cpBodyLocalToWorld(t->body, t->point));
             break;
         }
+        case SC_A_WHEEL:
+            sc_wheel_apply(s, i, m->spec.dt);
+            break;
         case SC_A_MOTOR_TORQUE: {
             const sc_joint* j = &m->joints[a->joint];
             torque_between(sc_body_ptr(s, world, j->a), sc_body_ptr(s, world, j->b), u);
@@ -508,6 +556,7 @@ void sc_apply(void* state, sp_world* world) {
         }
         }
     }
+    if (m->track_progress) sc_track_follow(s);
 }
 
 void sc_sense(const void* state, const sp_world* world, float* obs) {
@@ -662,6 +711,10 @@ void sc_hash(const void* state, sp_hash* h) {
         sp_hash_f64(h, s->slots[i].direction.x);
         sp_hash_f64(h, s->slots[i].direction.y);
     }
+    for (int i = 0; i < m->wheel_count; i++)
+        sp_hash_f64(h, s->travel[i]);
+    for (int i = 0; i < m->track_progress; i++)
+        sp_hash_f64(h, s->track_prev[i]);
     sp_hash_f64(h, s->gravity_scale);
     sp_hash_f64(h, s->fuel);
 }

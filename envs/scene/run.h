@@ -24,7 +24,12 @@ double sc_probe_read(const sc_state* s, const sp_world* world, const sc_probe* p
 /* Adds every generator's shapes for this episode, each from its own stream derived from the
  * episode's env stream (which it does not advance), or, with "stream": "env", from the env
  * stream itself. Returns 0 or an sp_error. */
-int sc_generate(const sc_model* m, sp_world* world, sp_rng* env_rng);
+int sc_generate(sc_state* s, sp_world* world, sp_rng* env_rng);
+
+/* A lidar probe's ray direction in its body's frame: -fov/2 + fov * ray / (rays - 1). */
+static inline double sc_lidar_angle(const sc_probe* p) {
+    return p->rays > 1 ? -0.5 * p->fov + p->fov * (double)p->ray / (double)(p->rays - 1) : 0.0;
+}
 
 /* The seed of a generator's own stream: a function of the episode's env stream at build time,
  * which it does not advance. */

@@ -151,6 +151,25 @@ sp_scene_opts sp_default_scene_opts(void);
 void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
                    const sp_scene_opts* opts);
 
+/* ---- Pixel observations (sp_episode_set_render) ---- */
+
+/* What a frame hook draws with: the env's camera, the scene options and, for grey frames, an
+ * RGB scratch of width * height * 3 bytes (owned by the caller; NULL for RGB frames). */
+typedef struct sp_frame_view {
+    sp_view_hint hint;
+    sp_scene_opts opts;
+    uint8_t* rgb;
+} sp_frame_view;
+
+/* The view of `env_id`'s frames: its view hint, default scene options, no scratch. */
+sp_frame_view sp_default_frame_view(const char* env_id);
+
+/* An sp_render_fn (`user`: an sp_frame_view): draws the episode's world into the frame, RGB,
+ * or grey (BT.601 luma of the RGB frame, in integers). Allocates nothing. */
+struct sp_episode;
+struct sp_frame;
+void sp_draw_frame_hook(void* user, struct sp_episode* ep, struct sp_frame* frame);
+
 /* Env-specific marks drawn over the scene from the world and the action the env received
  * (Lander: thruster flames sized by throttle, the landing pad's flags). A small table in
  * replay/draw keyed by env id, like the view hints; other envs get nothing. */

@@ -53,6 +53,20 @@ typedef struct sp_ray_sensor {
 
 typedef enum sp_action_kind { SP_ACTION_DISCRETE = 0, SP_ACTION_CONTINUOUS = 1 } sp_action_kind;
 
+/* The one description of a spec that every output walks (the server's catalogue and `make`
+ * reply, `sandpit envs --json`), so their fields cannot drift apart. Each field is
+ * X(member, KIND) with KIND one of STR, INT, F64; the order is the order written. */
+#define SP_SPEC_SCALARS(X)                                                                         \
+    X(id, STR)                                                                                     \
+    X(version, INT)                                                                                \
+    X(summary, STR) X(dt, F64) X(iterations, INT) X(frame_skip, INT) X(max_steps, INT)
+
+/* A channel's fields, X(member, KIND, WIRE): WIRE is the key of the parallel array the wire
+ * spec holds for it ("names": [...]), or "" for a field the wire leaves out (the doc line). */
+#define SP_CHANNEL_FIELDS(X)                                                                       \
+    X(name, STR, "names")                                                                          \
+    X(unit, STR, "units") X(low, F64, "low") X(high, F64, "high") X(doc, STR, "")
+
 typedef struct sp_env_spec {
     const char* id;      /* "CartPole-v0" */
     int version;         /* bumped whenever dynamics, reward or termination change */

@@ -58,8 +58,23 @@ typedef struct sp_step_result {
     const char* reason;
     int step;              /* steps taken in this episode, this one included */
     double episode_return; /* sum of rewards so far */
-    uint64_t hash;         /* state hash after this step */
+    uint64_t hash;         /* state hash after this step (0 when not asked for: see
+                              sp_episode_set_step_hash) */
 } sp_step_result;
+
+/* A picture the agent sees instead of (or beside) its sensor vector: width x height pixels
+ * of `channels` bytes (1: grey, 3: RGB), row-major, no padding. Memory owned by whoever
+ * installs the renderer (sp_episode_set_render). */
+typedef struct sp_frame {
+    uint8_t* pixels;
+    int width;
+    int height;
+    int channels;
+} sp_frame;
+
+/* Draws the episode's current world into `frame`. The runtime knows nothing of drawing: the
+ * server installs the one rasterizer (replay/draw) through this hook. Must not allocate. */
+typedef void (*sp_render_fn)(void* user, sp_episode* ep, sp_frame* frame);
 
 /* A layer around the env. Every hook may be NULL. `self` is the layer's own state, owned by
  * whoever added the layer. Hooks run in the order layers were added. */
@@ -82,6 +97,10 @@ typedef struct sp_layer {
     int (*on_action)(void* self, sp_episode* ep, sp_action* action, char* err, size_t err_sz);
     /* May rewrite the observation the agent sees (never the env's true state). */
     void (*on_observation)(void* self, sp_episode* ep, float* obs);
+    /* May rewrite the frame the agent sees (pixel observations). Runs after every layer's
+     * on_observation, only when a renderer is installed, at every reset and step that
+     * sensed; the same hook's stream draws must not depend on it (a replay has no frames). */
+    void (*on_pixels)(void* self, sp_episode* ep, sp_frame* frame);
     /* May end the episode or amend the result; sees the action as applied. */
     void (*on_result)(void* self, sp_episode* ep, const sp_action* action, sp_step_result* r);
     /* After the step is complete: `r` is final, hash included. `given` is the action as the
@@ -115,6 +134,21 @@ void sp_episode_destroy(sp_episode* ep);
 
 /* Adds a layer (copied). Returns 0, or SP_E_LIMIT past SP_MAX_LAYERS. */
 int sp_episode_add_layer(sp_episode* ep, const sp_layer* layer);
+
+/* Whether sp_episode_step fills sp_step_result.hash (on by default). Off, it is 0 unless a
+ * layer with on_step_end (a recorder) is attached, which always sees the hash: a caller that
+ * does not read the hash of every step (a server session without `hashes`) saves hashing
+ * every body. sp_episode_hash still works at any time. */
+void sp_episode_set_step_hash(sp_episode* ep, bool on);
+
+/* Installs the renderer that draws a frame after each observation is sensed (reset and
+ * step), before the layers' on_pixels. `frame` (copied) describes caller memory that must
+ * outlive the episode or the next call; fn NULL removes it. Call before the first reset (a
+ * layer sizes its frame buffers at on_begin). Returns 0 or SP_E_BAD_ARGUMENT. */
+int sp_episode_set_render(sp_episode* ep, sp_render_fn fn, void* user, const sp_frame* frame);
+
+/* The frame of the last reset or step, or NULL without a renderer. */
+const sp_frame* sp_episode_frame(const sp_episode* ep);
 
 /* Starts a new episode. With a seed, the episode stream is reseeded from it and this episode
  * uses that seed; with NULL, the next episode seed is drawn from the stream, so a sequence of

@@ -4,7 +4,8 @@
 /* An episode's config, as a client gives it and as a replay header stores it: guardrails,
  * faults and what `info` reports. One codec for the server (`make`, `reset` options), the
  * recorder (the header's `config`) and replay verification and playback, so what was applied,
- * what was recorded and what is rebuilt are the same thing.
+ * what was recorded and what is rebuilt are the same thing. It belongs to the episode runtime
+ * (sim/episode_config.c, library sp_sim); the recorder's part is in episode_layers.h.
  *
  *   sp_episode_config* c = sp_episode_config_create();
  *   if (sp_episode_config_decode(c, spec, bytes, n, err, sizeof err)) ... // "faults[2].sigma: ..."
@@ -30,7 +31,6 @@
 #include "sandpit/episode.h"
 #include "sandpit/faults.h"
 #include "sandpit/guard.h"
-#include "sandpit/replay.h"
 
 /* A constraint declared on the wire: the step costs 1 when the named sensor channel of the
  * observation the agent receives is outside [low, high] (a NaN reading costs nothing). */
@@ -95,47 +95,26 @@ const sp_fault_def* sp_episode_config_fault_defs(sp_episode_config* c);
 /* Copies `src` into `dst` (targets re-pointed). */
 void sp_episode_config_copy(sp_episode_config* dst, const sp_episode_config* src);
 
-/* ---- layers on one episode ---- */
+/* ---- the runtime's layers on one episode ---- */
 
-typedef struct sp_episode_layers {
-    sp_guard* guard;       /* NULL when the config has none */
-    sp_faults* faults;     /* NULL when the config has none */
-    sp_recorder* recorder; /* NULL when not recording */
-} sp_episode_layers;
+typedef struct sp_config_layers {
+    sp_guard* guard;   /* NULL when the config has none */
+    sp_faults* faults; /* NULL when the config has none */
+} sp_config_layers;
 
-/* Builds the config's layers and attaches them to `ep` (before its first reset) in the order
- * the runtime needs: guard, faults, then the recorder (when `rec` is not NULL; its config is
- * replaced by the canonical encoding of `c`). `c` must outlive the layers (the constraint).
- * On failure nothing is left attached... except layers already attached, which
- * sp_episode_layers_destroy frees after the episode is destroyed. Returns 0 or an sp_error. */
-int sp_episode_layers_attach(sp_episode_layers* l, sp_episode* ep, const sp_episode_config* c,
-                             const sp_recorder_def* rec, char* err, size_t err_sz);
+/* Builds the config's guard and fault layers and attaches them to `ep` (before its first
+ * reset), guard first. `c` must outlive the layers (the constraint). On failure, layers
+ * already attached stay in `l`, for sp_config_layers_destroy after the episode is destroyed.
+ * Returns 0 or an sp_error. (With a recorder: sp_episode_layers_attach, episode_layers.h.) */
+int sp_config_layers_attach(sp_config_layers* l, sp_episode* ep, const sp_episode_config* c,
+                            char* err, size_t err_sz);
 
 /* Frees the layers; destroy their episode first. Zeroes `l`. */
-void sp_episode_layers_destroy(sp_episode_layers* l);
+void sp_config_layers_destroy(sp_config_layers* l);
 
 /* Replaces the layers' config from the next reset on (reset options, and the restore of the
- * make-time config after them): the guard's def, the fault list, the recorder's header
- * config (`canon`, the encoding of `c`). Only the layers that exist are changed; asking for a
- * layer that is not attached is SP_E_BAD_ARGUMENT. */
-int sp_episode_layers_set(sp_episode_layers* l, const sp_episode_config* c, const uint8_t* canon,
-                          size_t canon_size, char* err, size_t err_sz);
-
-/* ---- replay ---- */
-
-/* Rebuilds the recorded layers for sp_replay_verify_with, sp_verifier_create and
- * sp_playback_load: add_layers decodes the header's config, attaches guard (in replay mode)
- * and faults; machine_events re-injects the recorded machine events into the guard. One
- * context serves one episode at a time (a verifier, or one playback): add_layers frees the
- * previous episode's layers, which the verifier has destroyed by then. */
-typedef struct sp_config_replay sp_config_replay;
-
-sp_config_replay* sp_config_replay_create(void);
-sp_verify_def sp_config_replay_def(sp_config_replay* r);
-/* Frees the layers built last; destroy the verifier or playback first. NULL is allowed. */
-void sp_config_replay_destroy(sp_config_replay* r);
-/* The layers built last (guard and faults NULL when the config has none), so a playback can
- * read what they did at each step: active faults, channels under outage, the step's cost. */
-const sp_episode_layers* sp_config_replay_layers(const sp_config_replay* r);
+ * make-time config after them): the guard's def and the fault list. Only the layers that
+ * exist are changed; asking for a layer that is not attached is SP_E_BAD_ARGUMENT. */
+int sp_config_layers_set(sp_config_layers* l, const sp_episode_config* c, char* err, size_t err_sz);
 
 #endif

@@ -21,7 +21,9 @@
     X(SP_E_INTERNAL, -12, "internal")                                                              \
     X(SP_E_IO, -13, "io_error")                                                                    \
     X(SP_E_RATE_LIMITED, -14, "rate_limited")                                                      \
-    X(SP_E_BAD_SCENE, -15, "bad_scene")
+    X(SP_E_BAD_SCENE, -15, "bad_scene")                                                            \
+    X(SP_E_NOTHING_PENDING, -16, "nothing_pending")                                                \
+    X(SP_E_IN_FLIGHT, -17, "in_flight")
 
 typedef enum sp_error {
 #define SP_ERROR_ENUM(sym, num, name) sym = num,

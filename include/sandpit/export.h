@@ -1,22 +1,15 @@
 #ifndef SANDPIT_EXPORT_H
 #define SANDPIT_EXPORT_H
 
-/* Image encoders and the `sandpit replay export` command. The encoders are written here, with
- * no external library: a PNG writer (zlib stream of fixed-Huffman deflate with our own CRC-32
- * and Adler-32) and an animated GIF89a writer (fixed 6x6x6 palette, LZW). Each encoder owns
- * buffers sized once for its image size, so encoding a frame allocates nothing. */
+/* Image encoders and the `sandpit replay export` command. PNG goes through zlib (fixed level
+ * and strategy: the same frame gives the same bytes), animated GIF89a through giflib (fixed
+ * 6x6x6 palette, so no quantization). Each encoder owns buffers sized once for its image
+ * size, so encoding a frame allocates nothing. */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sandpit/draw.h"
-
-/* CRC-32 as in PNG and zlib (reflected 0xEDB88320). Start with 0; chain by passing the last
- * result back in. */
-uint32_t sp_crc32(uint32_t crc, const void* data, size_t n);
-
-/* Adler-32 as in zlib. Start with 1. */
-uint32_t sp_adler32(uint32_t adler, const void* data, size_t n);
 
 /* ---- PNG ---- */
 

@@ -29,7 +29,8 @@
     X(SP_FAULT_SENSOR, 0, "sensor")                                                                \
     X(SP_FAULT_ACTION, 1, "action")                                                                \
     X(SP_FAULT_REWARD, 2, "reward")                                                                \
-    X(SP_FAULT_PHYSICS, 3, "physics")
+    X(SP_FAULT_PHYSICS, 3, "physics")                                                              \
+    X(SP_FAULT_PIXELS, 4, "pixels")
 
 typedef enum sp_fault_domain {
 #define SP_FAULT_DOMAIN_ENUM(sym, num, name) sym = num,
@@ -58,7 +59,13 @@ typedef enum sp_fault_domain {
     X(SP_FAULT_GRAVITY, 13, "gravity", SP_FAULT_PHYSICS, "the world's gravity vector")             \
     X(SP_FAULT_FRICTION, 14, "friction", SP_FAULT_PHYSICS, "every shape's friction")               \
     X(SP_FAULT_MASS, 15, "mass", SP_FAULT_PHYSICS, "every dynamic body's mass and moment")         \
-    X(SP_FAULT_MOTOR, 16, "motor", SP_FAULT_PHYSICS, "continuous actuator strength")
+    X(SP_FAULT_MOTOR, 16, "motor", SP_FAULT_PHYSICS, "continuous actuator strength")               \
+    X(SP_FAULT_BLACKOUT, 17, "blackout", SP_FAULT_PIXELS, "the frame is black")                    \
+    X(SP_FAULT_PIXEL_NOISE, 18, "pixel_noise", SP_FAULT_PIXELS,                                    \
+      "Gaussian noise of std `sigma` on every pixel value")                                        \
+    X(SP_FAULT_FRAME_DELAY, 19, "frame_delay", SP_FAULT_PIXELS, "the frame of `steps` ago")        \
+    X(SP_FAULT_OCCLUSION, 20, "occlusion", SP_FAULT_PIXELS,                                        \
+      "a black box of `size` at a random place")
 
 typedef enum sp_fault_kind {
 #define SP_FAULT_KIND_ENUM(sym, num, name, domain, doc) sym = num,
@@ -67,7 +74,7 @@ typedef enum sp_fault_kind {
 } sp_fault_kind;
 
 /* Slots for arrays indexed by kind number (index 0 unused). */
-#define SP_FAULT_KIND_SLOTS 17
+#define SP_FAULT_KIND_SLOTS 21
 
 /* A bit per kind, for the tables' "applies to" and "required by" columns. */
 #define SP_FAULT_BIT(kind) (1u << (kind))
@@ -78,9 +85,19 @@ typedef enum sp_fault_kind {
 #define SP_FAULT_PHYSICS_KINDS                                                                     \
     (SP_FAULT_BIT(SP_FAULT_GRAVITY) | SP_FAULT_BIT(SP_FAULT_FRICTION) |                            \
      SP_FAULT_BIT(SP_FAULT_MASS) | SP_FAULT_BIT(SP_FAULT_MOTOR))
+#define SP_FAULT_PIXEL_KINDS                                                                       \
+    (SP_FAULT_BIT(SP_FAULT_BLACKOUT) | SP_FAULT_BIT(SP_FAULT_PIXEL_NOISE) |                        \
+     SP_FAULT_BIT(SP_FAULT_FRAME_DELAY) | SP_FAULT_BIT(SP_FAULT_OCCLUSION))
 #define SP_FAULT_STEP_KINDS                                                                        \
     (SP_FAULT_BIT(SP_FAULT_DELAY) | SP_FAULT_BIT(SP_FAULT_ACTION_DELAY) |                          \
-     SP_FAULT_BIT(SP_FAULT_ACTION_REPEAT) | SP_FAULT_BIT(SP_FAULT_REWARD_DELAY))
+     SP_FAULT_BIT(SP_FAULT_ACTION_REPEAT) | SP_FAULT_BIT(SP_FAULT_REWARD_DELAY) |                  \
+     SP_FAULT_BIT(SP_FAULT_FRAME_DELAY))
+
+#define SP_FAULT_SIGMA_KINDS                                                                       \
+    (SP_FAULT_BIT(SP_FAULT_NOISE) | SP_FAULT_BIT(SP_FAULT_ACTION_NOISE) |                          \
+     SP_FAULT_BIT(SP_FAULT_PIXEL_NOISE))
+/* frame_delay keeps steps + 1 whole frames: a smaller bound than SP_FAULT_MAX_STEPS. */
+#define SP_FAULT_MAX_FRAME_DELAY 32
 
 /* Choices of the CHOICE-typed fields: symbol, value, wire name. */
 #define SP_FAULT_OUTAGE_MODE_LIST(X)                                                               \
@@ -113,10 +130,8 @@ typedef enum sp_fault_update { SP_FAULT_UPDATE_LIST(SP_FAULT_CHOICE_ENUM) } sp_f
     X(noop, "noop", INT, SP_FAULT_NO_CHOICES,                                                      \
       SP_FAULT_BIT(SP_FAULT_ACTION_DELAY) | SP_FAULT_BIT(SP_FAULT_ACTION_DROP), 0, 0,              \
       "discrete envs: the action index that stands for \"no action\"")                             \
-    X(sigma, "sigma", REAL, SP_FAULT_NO_CHOICES,                                                   \
-      SP_FAULT_BIT(SP_FAULT_NOISE) | SP_FAULT_BIT(SP_FAULT_ACTION_NOISE),                          \
-      SP_FAULT_BIT(SP_FAULT_NOISE) | SP_FAULT_BIT(SP_FAULT_ACTION_NOISE), 0,                       \
-      "standard deviation of the noise, in the channel's unit")                                    \
+    X(sigma, "sigma", REAL, SP_FAULT_NO_CHOICES, SP_FAULT_SIGMA_KINDS, SP_FAULT_SIGMA_KINDS, 0,    \
+      "standard deviation of the noise, in the channel's unit (pixel values: 0..255)")             \
     X(offset, "offset", REAL, SP_FAULT_NO_CHOICES,                                                 \
       SP_FAULT_BIT(SP_FAULT_BIAS) | SP_FAULT_PHYSICS_KINDS, SP_FAULT_BIT(SP_FAULT_BIAS), 0,        \
       "added to the value (after the scale, for physics kinds)")                                   \
@@ -133,7 +148,9 @@ typedef enum sp_fault_update { SP_FAULT_UPDATE_LIST(SP_FAULT_CHOICE_ENUM) } sp_f
     X(walk, "walk", REAL, SP_FAULT_NO_CHOICES, SP_FAULT_PHYSICS_KINDS, 0, 0,                       \
       "std of the factor's random walk per step (or of its one draw per episode)")                 \
     X(update, "update", CHOICE, SP_FAULT_UPDATE_LIST, SP_FAULT_PHYSICS_KINDS, 0, 0,                \
-      "step: drift and walk move every step; episode: one draw when the window opens")
+      "step: drift and walk move every step; episode: one draw when the window opens")             \
+    X(size, "size", REAL, SP_FAULT_NO_CHOICES, SP_FAULT_BIT(SP_FAULT_OCCLUSION), 0, 0.25,          \
+      "occlusion: the box's side as a fraction of the frame's width and height, (0, 1]")
 
 /* Schedule types: symbol, value, wire name. */
 #define SP_FAULT_SCHEDULE_LIST(X)                                                                  \
@@ -276,6 +293,10 @@ int sp_faults_validate(const sp_fault_def* list, int count, const sp_env_spec* s
  * its memory ceiling before it builds anything. The physics faults' copies of nominal masses
  * and frictions scale with the env's bodies and shapes and are counted with the episode. */
 size_t sp_faults_cost(const sp_fault_def* list, int count, const sp_env_spec* spec);
+
+/* The bytes the frame_delay faults of a (valid) list hold beside sp_faults_cost, with frames
+ * of `frame_bytes` (pixel observations): (steps + 1) frames each. */
+size_t sp_faults_frame_cost(const sp_fault_def* list, int count, size_t frame_bytes);
 
 /* Validates `list` (count 0 is an empty set) and builds a fault set for episodes of `spec`.
  * Returns NULL with a message on a bad list or no memory. The caller owns the result

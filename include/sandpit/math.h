@@ -43,4 +43,10 @@ double sp_log(double x);
 /* x^y with C99's special cases (pow(x, 0) == 1, negative x with integer y, ...). */
 double sp_pow(double x, double y);
 
+/* sp_pow(x, y), bit for bit, remembering the last few (x, y) pairs this thread asked for.
+ * Chipmunk raises the same bias and damping constants to the same dt at every step of
+ * every world (a CartPole step spent a fifth of its time there); a pure function's memo
+ * cannot change a result, only skip recomputing it. */
+double sp_pow_memo(double x, double y);
+
 #endif

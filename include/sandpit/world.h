@@ -33,8 +33,10 @@ sp_world* sp_world_create(const sp_world_def* def);
 /* Frees the world and everything it owns. NULL is allowed. */
 void sp_world_destroy(sp_world* world);
 
-/* Frees every body, shape and constraint and starts a fresh cpSpace with the same def, so
- * no cached contact, warm-start impulse or shape id survives into the next episode. */
+/* Frees every body, shape and constraint and leaves a space in cpSpaceNew's state with the
+ * same def, so no cached contact, warm-start impulse or shape id survives into the next
+ * episode. A space in which nothing ever collided is emptied and kept (a reset then allocates
+ * only the env's bodies); any other is freed and made anew. */
 int sp_world_clear(sp_world* world);
 
 /* The underlying space, for queries and for setting parameters. Never free it. */

@@ -1,38 +1,28 @@
-/* Animated GIF89a writer: one global 256-colour palette (the 6x6x6 cube every scene colour is
- * drawn from, then black), a NETSCAPE2.0 loop extension, and LZW-compressed frames.
+/* Animated GIF89a writer over giflib (Debian's libgif): one global 256-colour palette (the
+ * 6x6x6 cube every scene colour is drawn from, then black), a NETSCAPE2.0 loop extension, and
+ * frames that giflib LZW-compresses.
  *
  * A fixed palette means no per-frame quantization: encoding is a table lookup per pixel, the
- * same frame always gives the same bytes, and the scene's colours survive exactly. */
+ * same frame always gives the same bytes (giflib's encoder depends on its input alone), and
+ * the scene's colours survive exactly. */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gif_lib.h>
+
 #include "sandpit/error.h"
 #include "sandpit/export.h"
 
-#define MIN_CODE_SIZE 8
-#define CLEAR_CODE 256
-#define EOI_CODE 257
-#define MAX_CODES 4096
-/* Open addressing over (prefix code, next byte); twice the largest dictionary keeps probes
- * short, and clearing it is a 32 KiB memset rather than a 2 MiB trie. */
-#define TABLE_SIZE 8192
-
 struct sp_gif_writer {
     FILE* f;
+    GifFileType* gif;
     int width, height;
     int delay_cs;
     int failed;
     uint8_t* indices; /* width * height palette indices of the frame being encoded */
-    int32_t keys[TABLE_SIZE];
-    uint16_t codes[TABLE_SIZE];
-    /* Bit packing into data sub-blocks of at most 255 bytes. */
-    uint32_t bits;
-    int bit_count;
-    uint8_t block[255];
-    int block_len;
 };
 
 static int level(uint8_t v) {
@@ -43,13 +33,18 @@ uint8_t sp_gif_palette_index(sp_rgb c) {
     return (uint8_t)(36 * level(c.r) + 6 * level(c.g) + level(c.b));
 }
 
-static void put_bytes(sp_gif_writer* g, const void* p, size_t n) {
-    if (fwrite(p, 1, n, g->f) != n) g->failed = 1;
+/* giflib's output callback: our FILE, so a failed write is counted rather than lost. */
+static int write_out(GifFileType* gif, const GifByteType* p, int n) {
+    sp_gif_writer* g = gif->UserData;
+    if (fwrite(p, 1, (size_t)n, g->f) != (size_t)n) {
+        g->failed = 1;
+        return 0;
+    }
+    return n;
 }
 
-static void put_u16(sp_gif_writer* g, int v) {
-    uint8_t b[2] = {(uint8_t)(v & 0xFF), (uint8_t)((v >> 8) & 0xFF)};
-    put_bytes(g, b, 2);
+static void check(sp_gif_writer* g, int rc) {
+    if (rc != GIF_OK) g->failed = 1;
 }
 
 sp_gif_writer* sp_gif_open(const char* path, int width, int height, int delay_cs, char* err,
@@ -77,94 +72,34 @@ sp_gif_writer* sp_gif_open(const char* path, int width, int height, int delay_cs
     g->height = height;
     g->delay_cs = delay_cs < 0 ? 0 : (delay_cs > 65535 ? 65535 : delay_cs);
 
-    put_bytes(g, "GIF89a", 6);
-    put_u16(g, width);
-    put_u16(g, height);
-    /* Global colour table present, 8 bits of colour resolution, 2^(7+1) entries. */
-    uint8_t screen[3] = {0xF7, 0, 0};
-    put_bytes(g, screen, 3);
-    uint8_t palette[256 * 3] = {0};
+    int gif_err = 0;
+    g->gif = EGifOpen(g, write_out, &gif_err);
+    if (!g->gif) {
+        snprintf(err, err_sz, "%s: giflib: %s", path, GifErrorString(gif_err));
+        fclose(g->f);
+        free(g->indices);
+        free(g);
+        return NULL;
+    }
+    EGifSetGifVersion(g->gif, true);
+    GifColorType colors[256] = {{0, 0, 0}};
     for (int i = 0; i < 216; i++) {
-        palette[3 * i + 0] = (uint8_t)(51 * (i / 36));
-        palette[3 * i + 1] = (uint8_t)(51 * (i / 6 % 6));
-        palette[3 * i + 2] = (uint8_t)(51 * (i % 6));
+        colors[i].Red = (GifByteType)(51 * (i / 36));
+        colors[i].Green = (GifByteType)(51 * (i / 6 % 6));
+        colors[i].Blue = (GifByteType)(51 * (i % 6));
     }
-    put_bytes(g, palette, sizeof palette);
+    ColorMapObject* map = GifMakeMapObject(256, colors);
+    if (!map) g->failed = 1;
+    /* 8 bits of colour resolution, background 0, the global palette. */
+    if (map) check(g, EGifPutScreenDesc(g->gif, width, height, 8, 0, map));
+    GifFreeMapObject(map);
     /* Loop forever: application extension NETSCAPE2.0, sub-block 1, loop count 0. */
-    static const uint8_t loop[19] = {0x21, 0xFF, 0x0B, 'N', 'E',  'T',  'S',  'C',  'A', 'P',
-                                     'E',  '2',  '.',  '0', 0x03, 0x01, 0x00, 0x00, 0x00};
-    put_bytes(g, loop, sizeof loop);
+    static const uint8_t loop[3] = {0x01, 0x00, 0x00};
+    check(g, EGifPutExtensionLeader(g->gif, APPLICATION_EXT_FUNC_CODE));
+    check(g, EGifPutExtensionBlock(g->gif, 11, "NETSCAPE2.0"));
+    check(g, EGifPutExtensionBlock(g->gif, sizeof loop, loop));
+    check(g, EGifPutExtensionTrailer(g->gif));
     return g;
-}
-
-static void flush_block(sp_gif_writer* g) {
-    if (g->block_len == 0) return;
-    uint8_t n = (uint8_t)g->block_len;
-    put_bytes(g, &n, 1);
-    put_bytes(g, g->block, (size_t)g->block_len);
-    g->block_len = 0;
-}
-
-/* GIF packs LZW codes from the least significant bit. */
-static void put_code(sp_gif_writer* g, int code, int size) {
-    g->bits |= (uint32_t)code << g->bit_count;
-    g->bit_count += size;
-    while (g->bit_count >= 8) {
-        g->block[g->block_len++] = (uint8_t)g->bits;
-        g->bits >>= 8;
-        g->bit_count -= 8;
-        if (g->block_len == 255) flush_block(g);
-    }
-}
-
-static void reset_table(sp_gif_writer* g) {
-    memset(g->keys, 0xFF, sizeof g->keys);
-}
-
-/* The slot of (prefix, byte): where it is stored, or the empty slot where it would go. */
-static int slot_of(const sp_gif_writer* g, int32_t key) {
-    uint32_t h = ((uint32_t)key * 2654435761u) >> (32 - 13);
-    while (g->keys[h] != -1 && g->keys[h] != key)
-        h = (h + 1) & (TABLE_SIZE - 1);
-    return (int)h;
-}
-
-static void lzw_encode(sp_gif_writer* g, const uint8_t* data, size_t n) {
-    g->bits = 0;
-    g->bit_count = 0;
-    g->block_len = 0;
-    int code_size = MIN_CODE_SIZE + 1;
-    int next_code = EOI_CODE + 1;
-    reset_table(g);
-    put_code(g, CLEAR_CODE, code_size);
-    int prefix = data[0];
-    for (size_t i = 1; i < n; i++) {
-        int32_t key = (int32_t)(prefix << 8 | data[i]);
-        int s = slot_of(g, key);
-        if (g->keys[s] == key) {
-            prefix = g->codes[s];
-            continue;
-        }
-        put_code(g, prefix, code_size);
-        g->keys[s] = key;
-        g->codes[s] = (uint16_t)next_code;
-        /* Widen once the code just assigned no longer fits (the decoder, one entry behind,
-         * widens at the same point in the stream). */
-        if (next_code == (1 << code_size) && code_size < 12) code_size++;
-        next_code++;
-        if (next_code == MAX_CODES) {
-            /* Dictionary full: start over rather than keep stale, ever-longer codes. */
-            put_code(g, CLEAR_CODE, code_size);
-            reset_table(g);
-            code_size = MIN_CODE_SIZE + 1;
-            next_code = EOI_CODE + 1;
-        }
-        prefix = data[i];
-    }
-    put_code(g, prefix, code_size);
-    put_code(g, EOI_CODE, code_size);
-    if (g->bit_count > 0) put_code(g, 0, 8 - g->bit_count);
-    flush_block(g);
 }
 
 int sp_gif_add_frame(sp_gif_writer* g, const sp_image* img) {
@@ -178,29 +113,19 @@ int sp_gif_add_frame(sp_gif_writer* g, const sp_image* img) {
         }
     }
     /* Graphic control: no transparency, disposal 1 (leave in place), the frame delay. */
-    uint8_t gce[8] = {
-        0x21, 0xF9, 0x04, 0x04, (uint8_t)(g->delay_cs & 0xFF), (uint8_t)(g->delay_cs >> 8),
-        0x00, 0x00};
-    put_bytes(g, gce, sizeof gce);
-    uint8_t sep = 0x2C;
-    put_bytes(g, &sep, 1);
-    put_u16(g, 0);
-    put_u16(g, 0);
-    put_u16(g, g->width);
-    put_u16(g, g->height);
-    uint8_t packed = 0x00, min_code = MIN_CODE_SIZE;
-    put_bytes(g, &packed, 1);
-    put_bytes(g, &min_code, 1);
-    lzw_encode(g, g->indices, (size_t)g->width * (size_t)g->height);
-    uint8_t terminator = 0;
-    put_bytes(g, &terminator, 1);
+    uint8_t gce[4] = {0x04, (uint8_t)(g->delay_cs & 0xFF), (uint8_t)(g->delay_cs >> 8), 0x00};
+    check(g, EGifPutExtension(g->gif, GRAPHICS_EXT_FUNC_CODE, sizeof gce, gce));
+    check(g, EGifPutImageDesc(g->gif, 0, 0, g->width, g->height, false, NULL));
+    for (int y = 0; y < g->height && !g->failed; y++)
+        check(g, EGifPutLine(g->gif, g->indices + (size_t)y * (size_t)g->width, g->width));
     return g->failed ? SP_E_IO : 0;
 }
 
 int sp_gif_close(sp_gif_writer* g) {
     if (!g) return 0;
-    uint8_t trailer = 0x3B;
-    put_bytes(g, &trailer, 1);
+    int gif_err = 0;
+    /* Writes the trailer and frees giflib's state; the FILE is ours to close. */
+    if (EGifCloseFile(g->gif, &gif_err) != GIF_OK) g->failed = 1;
     if (fclose(g->f) != 0) g->failed = 1;
     int failed = g->failed;
     free(g->indices);

@@ -1,14 +1,21 @@
-/* PNG writer: 8-bit RGB, no interlace, filter None on every row, one IDAT chunk.
+/* PNG writer: 8-bit RGB, no interlace, filter None on every row, one IDAT chunk, compressed
+ * by zlib (Debian's zlib1g) and framed with its CRC-32.
  *
- * Filter None because our LZ77 already finds the previous row at distance `stride`, and a flat
- * frame compresses as well either way; it keeps the encoder a straight copy. */
+ * Filter None because deflate already finds the previous row at distance `stride`, and a flat
+ * frame compresses as well either way; it keeps the encoder a straight copy.
+ *
+ * The bytes are stable: level, window, memory level and strategy are fixed below, and zlib's
+ * output is a function of those and the input alone (no threads, no clock). A zlib of another
+ * version may choose other matches, which changes bytes but never pixels; the tests compare
+ * pixels through an independent decoder (Pillow) and bytes only within one build. */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deflate.h"
+#include <zlib.h>
+
 #include "sandpit/error.h"
 #include "sandpit/export.h"
 
@@ -18,7 +25,8 @@ struct sp_png_encoder {
     uint8_t* raw;
     size_t file_cap;
     uint8_t* file; /* the whole PNG being built */
-    sp_deflate* deflate;
+    z_stream z;    /* set up once; deflateReset per frame allocates nothing */
+    int z_ready;
 };
 
 static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
@@ -27,19 +35,32 @@ static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'
 #define CHUNK_OVERHEAD 12
 #define IHDR_LEN 13
 
+/* zlib's defaults, spelled out so that no change of default can change our bytes: level 6,
+ * a 32 KiB window (which reaches the previous row up to 10k pixels wide), memory level 8. */
+#define Z_LEVEL 6
+#define Z_WINDOW_BITS 15
+#define Z_MEM_LEVEL 8
+#define Z_STRATEGY_FIXED Z_DEFAULT_STRATEGY
+
 sp_png_encoder* sp_png_encoder_create(int width, int height) {
-    /* PNG allows up to 2^31-1, our deflate up to INT32_MAX input bytes; 16k a side is plenty. */
+    /* PNG allows up to 2^31-1; 16k a side keeps a frame's bytes within zlib's uInt counts. */
     if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return NULL;
     sp_png_encoder* enc = calloc(1, sizeof *enc);
     if (!enc) return NULL;
     enc->width = width;
     enc->height = height;
     enc->raw_len = (size_t)height * (1u + 3u * (size_t)width);
-    enc->file_cap = sizeof signature + 3 * CHUNK_OVERHEAD + IHDR_LEN + sp_zlib_bound(enc->raw_len);
+    enc->z_ready = deflateInit2(&enc->z, Z_LEVEL, Z_DEFLATED, Z_WINDOW_BITS, Z_MEM_LEVEL,
+                                Z_STRATEGY_FIXED) == Z_OK;
+    if (!enc->z_ready) {
+        sp_png_encoder_destroy(enc);
+        return NULL;
+    }
+    enc->file_cap = sizeof signature + 3 * CHUNK_OVERHEAD + IHDR_LEN +
+                    deflateBound(&enc->z, (uLong)enc->raw_len);
     enc->raw = malloc(enc->raw_len);
     enc->file = malloc(enc->file_cap);
-    enc->deflate = sp_deflate_create(enc->raw_len);
-    if (!enc->raw || !enc->file || !enc->deflate) {
+    if (!enc->raw || !enc->file) {
         sp_png_encoder_destroy(enc);
         return NULL;
     }
@@ -50,7 +71,7 @@ void sp_png_encoder_destroy(sp_png_encoder* enc) {
     if (!enc) return;
     free(enc->raw);
     free(enc->file);
-    sp_deflate_destroy(enc->deflate);
+    if (enc->z_ready) deflateEnd(&enc->z);
     free(enc);
 }
 
@@ -65,7 +86,7 @@ static void put_u32(uint8_t* p, uint32_t v) {
  * after the type); returns the chunk's total size. */
 static size_t finish_chunk(uint8_t* p, size_t data_len) {
     put_u32(p, (uint32_t)data_len);
-    put_u32(p + 8 + data_len, sp_crc32(0, p + 4, 4 + data_len));
+    put_u32(p + 8 + data_len, (uint32_t)crc32_z(0, p + 4, 4 + data_len));
     return CHUNK_OVERHEAD + data_len;
 }
 
@@ -93,7 +114,15 @@ int sp_png_encode(sp_png_encoder* enc, const sp_image* img, const uint8_t** out,
     p += finish_chunk(p, IHDR_LEN);
 
     memcpy(p + 4, "IDAT", 4);
-    p += finish_chunk(p, sp_zlib_compress(enc->deflate, enc->raw, enc->raw_len, p + 8));
+    z_stream* z = &enc->z;
+    if (deflateReset(z) != Z_OK) return SP_E_INTERNAL;
+    z->next_in = enc->raw;
+    z->avail_in = (uInt)enc->raw_len;
+    z->next_out = p + 8;
+    z->avail_out = (uInt)(enc->file_cap - (size_t)(p + 8 - enc->file));
+    /* The buffer holds deflateBound bytes, so one call finishes the stream. */
+    if (deflate(z, Z_FINISH) != Z_STREAM_END) return SP_E_INTERNAL;
+    p += finish_chunk(p, (size_t)z->total_out);
 
     memcpy(p + 4, "IEND", 4);
     p += finish_chunk(p, 0);
@@ -109,7 +138,9 @@ int sp_png_write(sp_png_encoder* enc, const sp_image* img, const char* path, cha
     size_t len;
     int rc = sp_png_encode(enc, img, &data, &len);
     if (rc != 0) {
-        snprintf(err, err_sz, "%s: image size does not match the encoder", path);
+        snprintf(err, err_sz, "%s: %s", path,
+                 rc == SP_E_BAD_ARGUMENT ? "image size does not match the encoder"
+                                         : "zlib could not compress the frame");
         return rc;
     }
     FILE* f = fopen(path, "wb");

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/envs.h"
 #include "sandpit/scene.h"
 #include "sandpit/error.h"
@@ -307,7 +307,8 @@ static void finish_note(sp_playback* pb, sp_replay_status status, const sp_repla
 }
 
 /* Whether fault `f` acts on channel `c`: sensor faults on the sensors their target matches,
- * action faults on the actions, reward faults on reward and return, physics on everything. */
+ * action faults on the actions, reward faults on reward and return, physics on everything,
+ * pixel faults on none. */
 static bool fault_acts_on(const sp_fault_def* f, const sp_playback_channel* c) {
     const char* target = f->target ? f->target : "*";
     switch (sp_fault_kind_domain(f->kind)) {
@@ -318,6 +319,8 @@ static bool fault_acts_on(const sp_fault_def* f, const sp_playback_channel* c) {
                (strcmp(c->name, "action") == 0 || fnmatch(target, c->name, 0) == 0);
     case SP_FAULT_REWARD:
         return c->kind == SP_CHANNEL_REWARD || c->kind == SP_CHANNEL_RETURN;
+    case SP_FAULT_PIXELS:
+        return false; /* frames only: no channel a chart shows */
     default:
         return true;
     }

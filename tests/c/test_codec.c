@@ -4,10 +4,13 @@
 
 #include <math.h>
 #include <msgpack.h>
+#include <poll.h>
+#include <pthread.h>
 
 #include "ensure.h"
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
+#include "ops.h"
 #include "service.h"
 
 /* ---- building requests ---- */
@@ -1292,6 +1295,132 @@ static void nested_maps_hold_each_key_once(void) {
     sp_service_destroy(svc);
 }
 
+/* ---- async stepping: a recv the loop holds until its envs finish ---- */
+
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static void set_gate(bool open) {
+    pthread_mutex_lock(&gate_mu);
+    gate_open = open;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+/* The runner's step, held until the test opens the gate: envs stay in flight on demand. */
+static int gated_step(sp_session* s, int env, char* err, size_t err_sz) {
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    return sp_step_env(s, env, err, err_sz);
+}
+
+static void send_envs(sp_service* svc, uint64_t session, const int32_t* ids, int k, reply* rp) {
+    req r;
+    int32_t actions[8] = {0};
+    msgpack_packer* pk = begin(&r, 4);
+    kv_str(pk, "op", "send");
+    kv_u64(pk, "session", session);
+    uint64_t shape[1] = {(uint64_t)k};
+    kv_array(pk, "env_ids", "int32", 1, shape, ids, (size_t)k * 4);
+    kv_array(pk, "actions", "int32", 1, shape, actions, (size_t)k * 4);
+    call(svc, &r, rp);
+}
+
+/* A recv of `batch`: true when the service held it (no reply yet). */
+static bool recv_held(sp_service* svc, uint64_t session, int batch, reply* rp) {
+    req r;
+    msgpack_packer* pk = begin(&r, 4);
+    kv_str(pk, "op", "recv");
+    kv_u64(pk, "session", session);
+    kv_u64(pk, "batch_size", (uint64_t)batch);
+    kv_u64(pk, "id", 9);
+    const void* out;
+    size_t out_len;
+    sp_service_handle(svc, r.sb.data, r.sb.size, sp_monotonic_seconds(), &out, &out_len);
+    msgpack_sbuffer_destroy(&r.sb);
+    if (svc->wait_session == session) return true;
+    decode_reply(out, out_len, rp);
+    return false;
+}
+
+/* The held recv's answer, waiting on the runner's wake-up fd for the envs to finish. */
+static bool answer_held(sp_service* svc, uint64_t session, reply* rp) {
+    const void* out;
+    size_t out_len;
+    for (int tries = 0; tries < 1000; tries++) {
+        if (sp_service_answer_recv(svc, session, true, 9, &out, &out_len)) {
+            decode_reply(out, out_len, rp);
+            return true;
+        }
+        struct pollfd p = {sp_async_wake_fd(svc->async), POLLIN, 0};
+        poll(&p, 1, 10000);
+        sp_async_drain_wake(svc->async);
+    }
+    return false;
+}
+
+static void held_recv_waits_for_its_envs(void) {
+    sp_service* svc = service();
+    sp_async_destroy(svc->async);
+    svc->async = sp_async_create(1, 300, gated_step);
+    set_gate(false);
+    uint64_t s = make(svc, "CartPole-v0", 4, 1, "next_step", true);
+    reply rp;
+    reset(svc, s, &rp);
+    ENSURE_OK(rp);
+    reply_free(&rp);
+    int32_t ids[2] = {2, 0};
+    send_envs(svc, s, ids, 2, &rp);
+    ENSURE_OK(rp);
+    reply_free(&rp);
+    ENSURE(recv_held(svc, s, 2, &rp));
+    /* A message the transport refuses next is not taken for a recv to hold. */
+    const void* out;
+    size_t out_len;
+    sp_service_refuse(svc, NULL, 0, SP_E_BAD_REQUEST, "two frames", &out, &out_len);
+    ENSURE(svc->wait_session == 0);
+    /* One recv per session waits at a time; lockstep ops wait for the envs too. */
+    ENSURE(!recv_held(svc, s, 1, &rp));
+    ENSURE_CODE(rp, "in_flight");
+    ENSURE(strstr(rp.message, "already waiting"));
+    reply_free(&rp);
+    int32_t acts[4] = {0};
+    step_discrete(svc, s, acts, 4, &rp);
+    ENSURE_CODE(rp, "in_flight");
+    reply_free(&rp);
+    ENSURE(!sp_service_answer_recv(svc, s, true, 9, &out, &out_len));
+
+    set_gate(true);
+    ENSURE(answer_held(svc, s, &rp));
+    ENSURE_OK(rp);
+    ENSURE(rp.has_id && rp.id == 9);
+    const msgpack_object* got = get(&rp.root, "env_id");
+    ENSURE(got && i32_at(got, 0) + i32_at(got, 1) == 2 && i32_at(got, 0) != i32_at(got, 1));
+    reply_free(&rp);
+
+    /* A session closed while its recv waits: the held recv gets unknown_session. */
+    set_gate(false);
+    send_envs(svc, s, ids, 2, &rp);
+    ENSURE_OK(rp);
+    reply_free(&rp);
+    ENSURE(recv_held(svc, s, 2, &rp));
+    set_gate(true); /* close waits for the env a runner thread is stepping */
+    req r;
+    msgpack_packer* pk = begin(&r, 2);
+    kv_str(pk, "op", "close");
+    kv_u64(pk, "session", s);
+    call(svc, &r, &rp);
+    ENSURE_OK(rp);
+    reply_free(&rp);
+    ENSURE(answer_held(svc, s, &rp));
+    ENSURE_CODE(rp, "unknown_session");
+    reply_free(&rp);
+    sp_service_destroy(svc);
+}
+
 static const sp_test_case cases[] = {
     {"garbage_is_bad_request", garbage_is_bad_request},
     {"non_maps_are_bad_request", non_maps_are_bad_request},
@@ -1321,6 +1450,7 @@ static const sp_test_case cases[] = {
     {"refused_frames_echo_the_id", refused_frames_echo_the_id},
     {"messages_quote_client_bytes_safely", messages_quote_client_bytes_safely},
     {"nested_maps_hold_each_key_once", nested_maps_hold_each_key_once},
+    {"held_recv_waits_for_its_envs", held_recv_waits_for_its_envs},
 };
 
 SP_TEST_MAIN(cases)

@@ -298,6 +298,44 @@ static void layers_see_every_stage(void) {
     sp_episode_destroy(layered);
 }
 
+static int hash_seen(void* self, sp_episode* ep, const sp_action* given, const sp_action* applied,
+                     const sp_step_result* r) {
+    *(uint64_t*)self = r->hash;
+    return 0;
+}
+
+/* With the step hash off a step reports hash 0 and simulates the same episode; a layer
+ * with on_step_end (what a recorder is) still sees the real hash. */
+static void step_hash_only_when_read(void) {
+    const sp_env_class* env = sp_env_find("CartPole-v0");
+    sp_episode* on = make(env);
+    sp_episode* off = make(env);
+    sp_episode* read = make(env);
+    sp_episode_set_step_hash(off, false);
+    sp_episode_set_step_hash(read, false);
+    uint64_t seen = 0;
+    sp_layer l = {.name = "reader", .self = &seen, .on_step_end = hash_seen};
+    ENSURE(sp_episode_add_layer(read, &l) == 0);
+    uint64_t seed = 5;
+    sp_episode_reset(on, &seed);
+    sp_episode_reset(off, &seed);
+    sp_episode_reset(read, &seed);
+    sp_action a = {.index = 1};
+    sp_step_result r_on, r_off, r_read;
+    char err[64];
+    for (int k = 0; k < 5; k++) {
+        ENSURE(sp_episode_step(on, &a, &r_on, err, sizeof err) == 0);
+        ENSURE(sp_episode_step(off, &a, &r_off, err, sizeof err) == 0);
+        ENSURE(sp_episode_step(read, &a, &r_read, err, sizeof err) == 0);
+        ENSURE(r_on.hash != 0 && r_on.hash == sp_episode_hash(on));
+        ENSURE(r_off.hash == 0 && sp_episode_hash(off) == r_on.hash);
+        ENSURE(r_read.hash == r_on.hash && seen == r_on.hash);
+    }
+    sp_episode_destroy(on);
+    sp_episode_destroy(off);
+    sp_episode_destroy(read);
+}
+
 static const sp_test_case cases[] = {
     {"specs_are_consistent", specs_are_consistent},
     {"observations_stay_in_bounds_and_episodes_end", observations_stay_in_bounds_and_episodes_end},
@@ -308,5 +346,6 @@ static const sp_test_case cases[] = {
      bad_actions_are_refused_and_leave_the_episode_untouched},
     {"out_of_bounds_continuous_actions_are_clipped", out_of_bounds_continuous_actions_are_clipped},
     {"layers_see_every_stage", layers_see_every_stage},
+    {"step_hash_only_when_read", step_hash_only_when_read},
 };
 SP_TEST_MAIN(cases)

@@ -1,6 +1,7 @@
-/* The episode config codec (replay/episode_config.c): strict decoding with field paths,
- * canonical encoding that decodes back to the same bytes, layers in the runtime's order, and
- * replays of guarded and faulted episodes verifying through sp_config_replay. */
+/* The episode config codec (sim/episode_config.c, with the recorder in replay/episode_layers.c):
+ * strict decoding with field paths, canonical encoding that decodes back to the same bytes, layers
+ * in the runtime's order, and replays of guarded and faulted episodes verifying through
+ * sp_config_replay. */
 
 #include <msgpack.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 
 #include "ensure.h"
 #include "sandpit/envs.h"
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/error.h"
 
 /* A msgpack config built with msgpack-c, the way a client would send it. */

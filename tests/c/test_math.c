@@ -160,11 +160,36 @@ static void special_values_as_c99(void) {
     }
 }
 
+static int same_bits(double a, double b) {
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The memo returns sp_pow's exact bits: for pairs seen again (hits), for more distinct pairs
+ * than it has slots (evictions), and for arguments that compare equal with other bits. */
+static void pow_memo_is_pow(void) {
+    const double xs[] = {0.0, -0.0, 1.0, 0.9, 0.0017970103533967436, 2.5, -2.0, NAN, INFINITY};
+    const double ys[] = {1.0 / 60.0, 0.01, 60.0, 3.0, -0.0, 0.0, NAN, -1.0};
+    const int nx = (int)(sizeof xs / sizeof xs[0]), ny = (int)(sizeof ys / sizeof ys[0]);
+    for (int round = 0; round < 3; round++) /* the later rounds hit or evict */
+        for (int i = 0; i < nx; i++)
+            for (int j = 0; j < ny; j++)
+                for (int again = 0; again < 2; again++)
+                    ENSURE_MSG(same_bits(sp_pow_memo(xs[i], ys[j]), sp_pow(xs[i], ys[j])),
+                               "pow_memo(%g, %g) round %d", xs[i], ys[j], round);
+    sp_rng rng;
+    sp_rng_seed(&rng, 7, "pow_memo");
+    for (int i = 0; i < 20000; i++) {
+        double x = sp_rng_range(&rng, 0.0, 2.0), y = sp_rng_range(&rng, -4.0, 4.0);
+        ENSURE(same_bits(sp_pow_memo(x, y), sp_pow(x, y)));
+    }
+}
+
 static const sp_test_case cases[] = {
     {"sin_cos_within_one_ulp", sin_cos_within_one_ulp},
     {"sincos_is_sin_and_cos", sincos_is_sin_and_cos},
     {"exp_log_within_one_ulp", exp_log_within_one_ulp},
     {"atan2_acos_pow_within_limits", atan2_acos_pow_within_limits},
     {"special_values_as_c99", special_values_as_c99},
+    {"pow_memo_is_pow", pow_memo_is_pow},
 };
 SP_TEST_MAIN(cases)

@@ -13,7 +13,7 @@
 #include "pixels.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/guard.h"
 #include "sandpit/playback.h"
 #include "sandpit/replay.h"

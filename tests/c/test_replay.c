@@ -11,6 +11,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
+#include "sandpit/json.h"
 #include "sandpit/replay.h"
 
 #define SEEDS 12
@@ -844,6 +845,33 @@ static void long_episodes_are_written_in_chunks(void) {
     remove_tmpdir(paths, 2, NULL);
 }
 
+/* The one JSON writer: escapes, keeps well-formed UTF-8, and writes U+FFFD for each byte of
+ * an ill-formed sequence (overlong, surrogate, cut, above U+10FFFF, stray continuation). */
+static void json_strings_are_escaped_and_valid_utf8(void) {
+    static const struct {
+        const char* in;
+        const char* out;
+    } cases[] = {
+        {"a\"b\\c\n", "\"a\\\"b\\\\c\\u000a\""},
+        {"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+        {"\xc0\xaf", "\"\\ufffd\\ufffd\""},            /* overlong '/' */
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""}, /* a surrogate */
+        {"x\xe2\x82", "\"x\\ufffd\\ufffd\""},          /* cut short */
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+        {"\x80z\xff", "\"\\ufffdz\\ufffd\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char* buf = NULL;
+        size_t len = 0;
+        FILE* f = open_memstream(&buf, &len);
+        ENSURE(f);
+        sp_json_string(f, cases[i].in);
+        fclose(f);
+        ENSURE_MSG(strcmp(buf, cases[i].out) == 0, "case %zu: %s", i, buf);
+        free(buf);
+    }
+}
+
 static const sp_test_case cases[] = {
     {"checksums_match_the_documented_algorithms", checksums_match_the_documented_algorithms},
     {"record_then_verify_every_env", record_then_verify_every_env},
@@ -859,6 +887,7 @@ static const sp_test_case cases[] = {
     {"recorder_edges", recorder_edges},
     {"long_episodes_are_written_in_chunks", long_episodes_are_written_in_chunks},
     {"garbage_is_unreadable", garbage_is_unreadable},
+    {"json_strings_are_escaped_and_valid_utf8", json_strings_are_escaped_and_valid_utf8},
 };
 
 SP_TEST_MAIN(cases)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sandpit replay export`, headless: records a CartPole episode, exports it as PNG frames and a
-# GIF, and decodes both with independent decoders (Python's zlib for PNG, tests/cli/
-# imagecheck.py's LZW for GIF): one frame per step plus the reset, well-formed files, the
+# GIF, and decodes both with independent decoders (Python's zlib for PNG, Pillow for GIF,
+# through tests/cli/imagecheck.py): one frame per step plus the reset, well-formed files, the
 # cart's and the pole's colours in every frame. Also: the LZW stress file from test_draw, bad
 # usage, and --video: through ffmpeg when it is installed, else a clear error, and always
 # through a stand-in ffmpeg that checks what export pipes to it.
@@ -9,7 +9,7 @@ set -euo pipefail
 bin=${1:?usage: export.sh SANDPIT_BIN TEST_DRAW_BIN}
 test_draw=${2:?usage: export.sh SANDPIT_BIN TEST_DRAW_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
-check="python3 $here/imagecheck.py"
+check="${SP_PYTHON:-python3} $here/imagecheck.py" # Pillow decodes the GIFs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset DISPLAY WAYLAND_DISPLAY # headless means headless
@@ -45,7 +45,7 @@ head -c 6 "$tmp/small.gif" | grep -q '^GIF89a$'
 diff -r "$tmp/a" "$tmp/b"
 $check png "$tmp/a/frame_000010.png" --has $cart --has $pole
 
-# Every LZW code width and dictionary reset, decoded independently.
+# Every LZW code width and dictionary reset, decoded by Pillow.
 SP_GIF_NOISE_OUT="$tmp/noise.gif" "$test_draw" gif_noise >/dev/null
 $check gif "$tmp/noise.gif" --frames 2 --min-colors 216
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Independent decoders for the PNG and GIF files sandpit writes, used by the CLI tests.
 
-Decoding with code we did not write (Python's zlib) or wrote from the specs separately (the
-LZW decoder below) is what proves the encoders right; the C tests only check structure.
+Decoding with code we did not write (Python's zlib for PNG, Pillow for GIF) is what proves
+the encoders right; the C tests only check structure.
 
     imagecheck.py png FILE [--min-colors N] [--has R,G,B ...]   (colours over all frames)
     imagecheck.py gif FILE [--frames N] [--has R,G,B ...]
@@ -57,91 +57,27 @@ def decode_png(path):
     return width, height, [pixels]
 
 
-def lzw_decode(data, min_size, count):
-    """GIF LZW (variable-width codes, LSB first, clear and end codes), written from the
-    GIF89a spec, independent of replay/export/gif.c."""
-    clear, end = 1 << min_size, (1 << min_size) + 1
-    bits, nbits, pos, out = 0, 0, 0, []
-    size, table, prev = min_size + 1, None, None
-
-    def reset():
-        return [bytes([i]) for i in range(clear)] + [b"", b""]
-
-    table = reset()
-    while True:
-        while nbits < size:
-            if pos >= len(data):
-                fail("LZW data ended without an end code")
-            bits |= data[pos] << nbits
-            pos += 1
-            nbits += 8
-        code = bits & ((1 << size) - 1)
-        bits >>= size
-        nbits -= size
-        if code == clear:
-            table, size, prev = reset(), min_size + 1, None
-            continue
-        if code == end:
-            break
-        if prev is None:
-            entry = table[code]
-        elif code < len(table):
-            entry = table[code]
-            table.append(prev + entry[:1])
-        elif code == len(table):
-            entry = prev + prev[:1]
-            table.append(entry)
-        else:
-            fail(f"LZW code {code} beyond table size {len(table)}")
-        out.append(entry)
-        prev = entry
-        if len(table) == (1 << size) and size < 12:
-            size += 1
-    pixels = b"".join(out)
-    if len(pixels) != count:
-        fail(f"LZW decoded {len(pixels)} pixels, want {count}")
-    return pixels
-
-
 def decode_gif(path):
+    """Every frame as RGB, decoded by Pillow (not by code of ours), after checking what our
+    writer promises: GIF89a, a global palette, full-size frames without a local palette."""
+    from PIL import Image, ImageSequence
+
     data = open(path, "rb").read()
     if data[:6] != b"GIF89a":
         fail(f"{path}: not a GIF89a header")
-    width, height, packed = struct.unpack("<HHB", data[6:11])
-    if not packed & 0x80:
+    if not data[10] & 0x80:
         fail(f"{path}: no global colour table")
-    ncolors = 2 << (packed & 7)
-    palette = [tuple(data[13 + 3 * i : 16 + 3 * i]) for i in range(ncolors)]
-    at, frames = 13 + 3 * ncolors, []
-    while True:
-        if at >= len(data):
-            fail(f"{path}: no trailer")
-        tag = data[at]
-        if tag == 0x3B:
-            if at != len(data) - 1:
-                fail(f"{path}: data after the trailer")
-            break
-        if tag == 0x21:
-            at += 2
-            while data[at]:
-                at += 1 + data[at]
-            at += 1
-        elif tag == 0x2C:
-            x, y, w, h, flags = struct.unpack("<HHHHB", data[at + 1 : at + 10])
-            if (x, y, w, h) != (0, 0, width, height) or flags & 0x80:
-                fail(f"{path}: frame {len(frames)} is not full-size on the global palette")
-            min_size, at = data[at + 10], at + 11
-            blocks = b""
-            while data[at]:
-                blocks += data[at + 1 : at + 1 + data[at]]
-                at += 1 + data[at]
-            at += 1
-            idx = lzw_decode(blocks, min_size, width * height)
-            frames.append(
-                [[palette[idx[r * width + c]] for c in range(width)] for r in range(height)]
-            )
-        else:
-            fail(f"{path}: unknown block 0x{tag:02x} at byte {at}")
+    if data[-1:] != b"\x3b":
+        fail(f"{path}: no trailer")
+    frames = []
+    with Image.open(path) as im:
+        width, height = im.size
+        for i, frame in enumerate(ImageSequence.Iterator(im)):
+            if frame.tile and frame.tile[0][1] != (0, 0, width, height):
+                fail(f"{path}: frame {i} is not full-size")
+            rgb = frame.convert("RGB")
+            px = list(rgb.getdata())
+            frames.append([px[r * width : (r + 1) * width] for r in range(height)])
     return width, height, frames
 
 

@@ -12,7 +12,7 @@
 set -euo pipefail
 bin=${1:?usage: report.sh SANDPIT_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
-check="python3 $here/imagecheck.py"
+check="${SP_PYTHON:-python3} $here/imagecheck.py" # Pillow decodes the GIFs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 die() { echo "FAIL: $*"; exit 1; }

@@ -21,7 +21,7 @@
 
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
-#include "sandpit/episode_config.h"
+#include "sandpit/episode_layers.h"
 #include "sandpit/error.h"
 #include "sandpit/faults.h"
 #include "sandpit/guard.h"

@@ -58,7 +58,8 @@ def main(argv: list) -> int:
             print(f"install smoke: {mod.name} needs {e.name}, not installed here: skipped")
             continue
         imported.append(mod.name)
-    for needed in ("sandpit.faults", "sandpit.faults.suite", "sandpit.faults.runner"):
+    for needed in ("sandpit.faults", "sandpit.faults.suite", "sandpit.faults.runner",
+                   "sandpit._codec"):
         if needed not in imported:
             fail(f"{needed} is not in the installed package (imported: {', '.join(imported)})")
 

@@ -6,9 +6,9 @@ prints one table (library, algorithm, env, steps, wall time, final return).
 
 Each example runs in its own process (as a user runs it) and prints one JSON line. The run
 fails (exit 1) when an example fails, when SB3 PPO through the adapter does not reach a mean
-evaluation return of 475 on CartPole-v0 within 100k steps, or when the CleanRL-style script
-does not solve CartPole-v0 (475 too). RLlib's figure is reported, not gated: at 100k steps
-its tuned CartPole settings are still climbing.
+evaluation return of 475 on CartPole-v0 within 100k steps, when the CleanRL-style script
+does not solve CartPole-v0 (475 too), or when RLlib PPO's training return (the mean of its
+last 100 episodes) does not reach 475 within its 200k-step budget.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = {
     "sb3": ("examples/sb3_ppo_cartpole.py", 475.0),
     "cleanrl": ("examples/ppo_cartpole.py", 475.0),
-    "rllib": ("examples/rllib_ppo_cartpole.py", None),
+    "rllib": ("examples/rllib_ppo_cartpole.py", 475.0),
 }
 ENVS = ["sandpit/CartPole-v0", "CartPole-v1"]
 COLUMNS = ["library", "algorithm", "env", "steps", "wall_s", "train_return", "eval_return"]
@@ -60,10 +60,12 @@ def main() -> int:
         for env_id in ENVS:
             row = run(script, env_id)
             rows.append(row)
+            # RLlib's example has no separate evaluation: its training return is the figure.
+            key = "eval_return" if row["eval_return"] is not None else "train_return"
             if threshold is not None and env_id.startswith("sandpit/") and not (
-                row["eval_return"] >= threshold
+                row[key] >= threshold
             ):
-                failures.append(f"{name}: eval return {row['eval_return']} < {threshold}")
+                failures.append(f"{name}: {key} {row[key]} < {threshold}")
     print(table(rows, args.markdown))
     for f in failures:
         print(f"FAILED {f}", file=sys.stderr)

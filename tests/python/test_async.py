@@ -1,11 +1,13 @@
-"""Async stepping against a real server: send/recv returns whole blocks, each env follows the
-trajectory it has in a lockstep vector env with the same seed, and misuse is refused."""
+"""Async stepping (the send and recv ops) against a real server: each env follows the
+trajectory it has in a lockstep vector env with the same seed and actions, whatever comes back
+together, and every misuse gets its stable code while the server keeps serving."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import sandpit
+from helpers import RawClient, wire
 from sandpit import SandpitError
 from sandpit.asyncvec import make_async
 
@@ -14,47 +16,207 @@ def _policy(obs):
     return (obs[:, 2] + 0.3 * obs[:, 3] > 0).astype(np.int32)
 
 
-def test_async_envs_follow_their_lockstep_trajectories(endpoint):
-    n, batch, steps = 8, 2, 30
-    with sandpit.make_vec("CartPole-v0", n, endpoint, seed=4, hashes=True, max_steps=20) as vec:
+def _pendulum_policy(obs):
+    return np.clip(-2.0 * obs[:, 2:3], -2.0, 2.0).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "env_id, policy, n, batch",
+    [("CartPole-v0", _policy, 9, 4), ("Pendulum-v0", _pendulum_policy, 5, 2)],
+)
+def test_async_envs_follow_their_lockstep_trajectories(server_factory, env_id, policy, n, batch):
+    steps = 30
+    # Two stepping threads: envs finish out of order, and batches mix envs freely.
+    server = server_factory("--threads", "2")
+    ep = server.endpoint
+    with sandpit.make_vec(env_id, n, ep, seed=4, hashes=True, max_steps=20) as vec:
         obs, info = vec.reset()
         lockstep = [[h] for h in info["hash"].tolist()]
+        returns: list[list[float]] = [[] for _ in range(n)]
         for _ in range(steps):
-            obs, _, _, _, info = vec.step(_policy(obs))
+            obs, _, _, _, info = vec.step(policy(obs))
             for i, h in enumerate(info["hash"].tolist()):
                 lockstep[i].append(h)
-    with make_async("CartPole-v0", n, batch, endpoint, seed=4, hashes=True, max_steps=20) as envs:
+            if "_episode_end" in info:
+                for i in np.flatnonzero(info["_episode_end"]):
+                    returns[i].append(float(info["episode_end"]["r"][i]))
+    got: list[list[int]] = [[] for _ in range(n)]
+    got_returns: list[list[float]] = [[] for _ in range(n)]
+    with make_async(env_id, n, batch, ep, seed=4, hashes=True, max_steps=20) as envs:
         envs.async_reset()
-        got = [[] for _ in range(n)]
-        seen_blocks = []
         while min(len(g) for g in got) < steps + 1:
             obs, rew, term, trunc, info = envs.recv()
             ids = info["env_id"]
-            assert obs.shape == (batch, 4) and ids.shape == (batch,) and ids[0] % batch == 0
-            seen_blocks.append(int(ids[0]) // batch)
-            for i, h in zip(ids.tolist(), info["hash"].tolist()):
+            assert obs.shape[0] == batch and ids.shape == (batch,)
+            assert len(set(ids.tolist())) == batch
+            for j, (i, h) in enumerate(zip(ids.tolist(), info["hash"].tolist())):
                 got[i].append(h)
-            envs.send(_policy(obs), ids)
-        # drain what is still in flight so the sessions close cleanly
-        while envs._inflight:
+                if info["_final_return"][j]:
+                    got_returns[i].append(float(info["final_return"][j]))
+            envs.send(policy(obs), ids)
+        while envs.in_flight:  # drained, so the close below finds nothing in flight
             envs.recv()
     for i in range(n):
         assert got[i][: steps + 1] == lockstep[i], f"env {i}"
-    assert set(seen_blocks) == set(range(n // batch))
+        k = len(returns[i])
+        assert got_returns[i][:k] == returns[i], f"env {i}"
 
 
-def test_async_misuse_is_refused(endpoint):
-    with pytest.raises(ValueError, match="multiple"):
-        make_async("CartPole-v0", 5, 2, endpoint)
+def _session(raw: RawClient, n: int, reset: bool = True) -> int:
+    s = raw.call({"op": "make", "env": "CartPole-v0", "num_envs": n, "seed": 1})["session"]
+    if reset:
+        assert raw.call({"op": "reset", "session": s})["ok"]
+    return s
+
+
+def _send(raw: RawClient, s: int, ids, actions=None, **fields) -> dict:
+    ids = np.asarray(ids, dtype=np.int32)
+    acts = np.zeros(len(ids), np.int32) if actions is None else actions
+    return raw.call({"op": "send", "session": s, "env_ids": wire(ids, "int32"),
+                     "actions": wire(acts, "int32"), **fields})
+
+
+def _code(reply: dict) -> str:
+    assert reply["ok"] is False, reply
+    return reply["error"]["code"]
+
+
+def test_send_with_batch_size_is_send_then_recv(raw):
+    s = _session(raw, 4)
+    assert _code(_send(raw, s, [0], batch_size=2)) == "nothing_pending"
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"  # nothing queued
+    reply = _send(raw, s, [1, 3], batch_size=1)
+    assert reply["ok"] and reply["env_id"]["shape"] == [1]
+    reply = _send(raw, s, [0], batch_size=2)
+    assert reply["ok"] and reply["env_id"]["shape"] == [2]
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"
+
+
+def test_recv_answers_in_completion_order_and_counts_steps(raw):
+    s = _session(raw, 4)
+    before = raw.call({"op": "stats"})["steps"]
+    assert _send(raw, s, [3, 1]) == {"ok": True}
+    reply = raw.call({"op": "recv", "session": s, "batch_size": 2, "id": 7})
+    assert reply["ok"] and reply["id"] == 7
+    assert sorted(np.frombuffer(reply["env_id"]["data"], "<i4").tolist()) == [1, 3]
+    assert reply["obs"]["shape"] == [2, 4] and reply["reward"]["shape"] == [2]
+    # Without batch_size, recv waits for every env in flight.
+    assert _send(raw, s, [0, 2, 1])["ok"]
+    reply = raw.call({"op": "recv", "session": s})
+    assert sorted(np.frombuffer(reply["env_id"]["data"], "<i4").tolist()) == [0, 1, 2]
+    assert raw.call({"op": "stats"})["steps"] == before + 5
+
+
+def test_recv_with_nothing_pending_is_refused(raw):
+    s = _session(raw, 4)
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"
+    assert _send(raw, s, [0])["ok"]
+    # More than are in flight would never be answered.
+    assert _code(raw.call({"op": "recv", "session": s, "batch_size": 2})) == "nothing_pending"
+    assert raw.call({"op": "recv", "session": s, "batch_size": 1})["ok"]
+    assert _code(raw.call({"op": "recv", "session": s, "batch_size": 1})) == "nothing_pending"
+
+
+def test_send_to_an_env_in_flight_is_refused(raw):
+    s = _session(raw, 4)
+    assert _send(raw, s, [2])["ok"]
+    reply = _send(raw, s, [0, 2])
+    assert _code(reply) == "in_flight" and "env 2" in reply["error"]["message"]
+    # Nothing of the refused send went out: env 0 is free, env 2 comes back once.
+    assert raw.call({"op": "recv", "session": s})["env_id"]["shape"] == [1]
+    assert _send(raw, s, [0, 2])["ok"]
+    assert raw.call({"op": "recv", "session": s, "batch_size": 2})["ok"]
+
+
+def test_lockstep_ops_wait_for_envs_in_flight(raw):
+    s = _session(raw, 2)
+    assert _send(raw, s, [1])["ok"]
+    step = {"op": "step", "session": s, "actions": wire(np.zeros(2, np.int32), "int32")}
+    for request in (step, {"op": "reset", "session": s}, {"op": "render", "session": s}):
+        assert _code(raw.call(request)) == "in_flight"
+    assert raw.call({"op": "recv", "session": s})["ok"]
+    assert raw.call(step)["ok"]
+
+
+@pytest.mark.parametrize(
+    "ids, why",
+    [
+        ([4], "not an env"),
+        ([-1], "not an env"),
+        ([1, 1], "twice"),
+        ([0, 1, 2, 3, 0], "int32 [k]"),
+        ([], "int32 [k]"),
+    ],
+)
+def test_bad_env_ids_are_refused(raw, ids, why):
+    s = _session(raw, 4)
+    reply = _send(raw, s, ids, np.zeros(len(ids), np.int32))
+    assert _code(reply) == "bad_request" and why in reply["error"]["message"], reply
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"
+
+
+def test_env_ids_of_another_dtype_and_unknown_keys_are_refused(raw):
+    s = _session(raw, 4)
+    reply = raw.call({"op": "send", "session": s, "env_ids": wire(np.zeros(1), "uint64"),
+                      "actions": wire(np.zeros(1, np.int32), "int32")})
+    assert _code(reply) == "bad_request"
+    reply = raw.call({"op": "send", "session": s, "actions": wire(np.zeros(1, np.int32), "int32")})
+    assert _code(reply) == "bad_request" and "env_ids" in reply["error"]["message"]
+    assert _code(raw.call({"op": "recv", "session": s, "batch": 1})) == "bad_request"
+    assert _code(raw.call({"op": "recv", "session": s, "batch_size": 5})) == "bad_request"
+    assert _code(raw.call({"op": "recv", "session": s, "batch_size": 0})) == "bad_request"
+
+
+def test_bad_actions_send_nothing(raw):
+    s = _session(raw, 4)
+    reply = _send(raw, s, [0, 1], np.array([0, 7], np.int32))
+    assert _code(reply) == "bad_action" and "env 1" in reply["error"]["message"]
+    assert _code(_send(raw, s, [0, 1], np.zeros(3, np.int32))) == "bad_action"
+    assert _code(raw.call({"op": "recv", "session": s})) == "nothing_pending"
+
+
+def test_send_before_reset_and_to_unknown_sessions_is_refused(raw):
+    s = _session(raw, 2, reset=False)
+    assert _code(_send(raw, s, [0])) == "needs_reset"
+    assert _code(_send(raw, s + (1 << 32), [0])) == "unknown_session"
+    assert _code(raw.call({"op": "recv", "session": s + (1 << 32)})) == "unknown_session"
+
+
+def test_close_with_envs_in_flight_frees_the_session(server_factory):
+    server = server_factory("--threads", "2")
+    raw = RawClient(server.endpoint)
+    try:
+        s = raw.call({"op": "make", "env": "Lander-v0", "num_envs": 64, "seed": 0})["session"]
+        assert raw.call({"op": "reset", "session": s})["ok"]
+        acts = np.zeros(64, np.int32)
+        ids = np.arange(64, dtype=np.int32)
+        for _ in range(3):  # some queued, some running, some finished when close comes
+            send = {"op": "send", "session": s, "env_ids": wire(ids, "int32"),
+                    "actions": wire(acts, "int32")}
+            assert raw.call(send)["ok"]
+            assert raw.call({"op": "close", "session": s})["ok"]
+            s = raw.call({"op": "make", "env": "Lander-v0", "num_envs": 64, "seed": 0})["session"]
+            assert raw.call({"op": "reset", "session": s})["ok"]
+        stats = raw.call({"op": "stats"})
+        assert stats["sessions"] == 1 and stats["errors_by_code"]["in_flight"] == 0
+    finally:
+        raw.close()
+
+
+def test_wrapper_misuse_is_refused(endpoint):
+    with pytest.raises(ValueError, match="batch_size"):
+        make_async("CartPole-v0", 4, 5, endpoint)
     with make_async("CartPole-v0", 4, 2, endpoint, seed=0) as envs:
         with pytest.raises(SandpitError, match="nothing sent"):
             envs.recv()
         envs.async_reset()
         obs, *_, info = envs.recv()
-        with pytest.raises(ValueError, match="whole blocks"):
-            envs.send(np.zeros(2, np.int32), [1, 2])
         with pytest.raises(SandpitError, match="in flight"):
-            envs.send(np.zeros(2, np.int32), [2, 3])  # block 1's reset is not received yet
+            envs.send(np.zeros(2, np.int32), [2, 3])  # their reset is not received yet
         envs.send(np.zeros(2, np.int32), info["env_id"])
-        envs.recv()
-        envs.recv()
+        envs.send(np.zeros(1, np.int32), info["env_id"][:1])  # sends the first one
+        with pytest.raises(sandpit.ServerError) as e:
+            envs.flush()
+        assert e.value.code == "in_flight"
+        got = envs.recv()[4]["env_id"].tolist() + envs.recv()[4]["env_id"].tolist()
+        assert sorted(got) == [0, 1, 2, 3]

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHES = ["bench_latency.py", "bench_throughput.py", "bench_memory.py", "bench_render.py"]
+BENCHES = [
+    "bench_latency.py",
+    "bench_throughput.py",
+    "bench_memory.py",
+    "bench_render.py",
+    "bench_pixels.py",
+]
 
 # A table row ending in "<value>  <= 1.3  PASS" (or >=, or MISS).
 RESULT_ROW = re.compile(r"^\S.*\s\d+(\.\d+)?\s+(<=|>=) \d+(\.\d+)?\s+(PASS|MISS)$", re.MULTILINE)

@@ -39,12 +39,13 @@ class ScriptedServer:
         while not self._stop.is_set():
             if not sock.poll(20):
                 continue
-            peer, empty, payload = sock.recv_multipart()
+            # The envelope (up to the payload) goes back unchanged, as sandpit serve does.
+            *envelope, payload = sock.recv_multipart()
             request = msgpack.unpackb(payload, raw=False)
             self.requests.append(request)
             for reply in self.script(request):
                 if reply is not None:
-                    sock.send_multipart([peer, b"", msgpack.packb(reply, use_bin_type=True)])
+                    sock.send_multipart([*envelope, msgpack.packb(reply, use_bin_type=True)])
         sock.close(linger=0)
 
     def stop(self) -> None:

@@ -7,7 +7,8 @@ Each public factory follows the agent contract of :mod:`sandpit.faults`::
 ``spec`` is the server's spec of the env (``env.sandpit_spec``: channel names, bounds, dt).
 So ``python -m sandpit.faults run SUITE.toml --agent sandpit.agents:cartpole`` works, and
 so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``,
-``sandpit.agents:reacher``, ``sandpit.agents:pusher``, ``sandpit.agents:touch``
+``sandpit.agents:rover``, ``sandpit.agents:racer``, ``sandpit.agents:reacher``,
+``sandpit.agents:pusher``, ``sandpit.agents:touch``
 and ``sandpit.agents:random_agent``.
 
 The controllers are model-based, not learned: they exist to give suites and demos an agent
@@ -27,6 +28,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from .agent_manipulation import pusher, reacher, touch  # noqa: F401  (Reacher, Pusher, Touch)
+from .agent_navigation import racer, rover  # noqa: F401  (Rover and Racer, re-exported)
 
 __all__ = [
     "CARTPOLE_GAINS",
@@ -41,7 +43,9 @@ __all__ = [
     "make_lander_controller",
     "make_pendulum_controller",
     "pendulum",
+    "racer",
     "random_agent",
+    "rover",
 ]
 
 Policy = Callable[[np.ndarray], Any]
@@ -223,9 +227,16 @@ def make_lander_controller(spec: Dict[str, Any]) -> Policy:
 
 
 def lander(env_id: str, spec: Dict[str, Any]) -> Policy:
-    """Agent factory: the heuristic pilot for Lander-v0 and LanderContinuous-v0."""
+    """Agent factory: the heuristic pilot for Lander-v0 and LanderContinuous-v0. With
+    ``observation="both"`` it flies on the sensor vector (``obs["state"]``), so a suite of
+    pixel faults shows they leave the vector alone."""
     _require(env_id, spec, LANDER_CHANNELS, "lander")
-    return make_lander_controller(spec)
+    policy = make_lander_controller(spec)
+
+    def act(obs: Any) -> Any:
+        return policy(obs["state"] if isinstance(obs, dict) else obs)
+
+    return act
 
 
 # -- random --------------------------------------------------------------------------------

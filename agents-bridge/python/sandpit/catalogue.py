@@ -25,7 +25,11 @@ ENV_IDS: Tuple[str, ...] = (
     "CartPoleScene-v0",
     "LanderScene-v0",
     "Pusher-v0",
+    "Racer-v0",
+    "RacerContinuous-v0",
     "Reacher-v0",
+    "Rover-v0",
+    "RoverContinuous-v0",
     "Touch-v0",
     # The held-out Touch levels in assets/levels/, after the scenes, by file name.
     "Touch-level01-v0",

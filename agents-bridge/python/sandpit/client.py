@@ -1,8 +1,9 @@
 """Request/reply transport to a ``sandpit serve`` process (docs/PROTOCOL.md).
 
 One :class:`Client` owns one ZeroMQ ``DEALER`` socket. Each request carries a fresh ``id``
-and is sent with the empty delimiter frame of the REQ envelope; the reply with the same
-``id`` is the answer and any other reply (left over from an earlier request) is discarded.
+and is sent as one frame, without the empty delimiter of the REQ envelope (the server answers
+such a DEALER with one frame too: docs/PROTOCOL.md "Transport"), which saves a frame each way
+on the lockstep hot path; the reply with the same ``id`` is the answer and any other reply (left over from an earlier request) is discarded.
 A request that gets no reply within the timeout raises :class:`ConnectionLost` and throws
 the socket away, so nothing stale can ever be read as an answer and the next request starts
 from a clean connection.
@@ -24,6 +25,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import zmq
 
+from .codec import PlainStep, pack_step, unpack_step
 from .errors import ConnectionLost, ProtocolError, SandpitError, ServerError, VersionMismatch
 from .protocol import PROTOCOL_VERSION, pack, unpack
 
@@ -46,10 +48,12 @@ _HEARTBEAT_IVL_MS = 1000
 _HEARTBEAT_TIMEOUT_MS = 5000
 _HEARTBEAT_TTL_MS = 10000
 _MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+# Plain ints: pyzmq converts its enum flags on every call, a microsecond on the hot path.
+_NOBLOCK = int(zmq.NOBLOCK)
+_RCVMORE = int(zmq.RCVMORE)
 # A request looks at the monitor first only if it has not for this long: reading it costs
 # about as much as a tenth of a small request, and a drop is also seen between wait slices.
 _MONITOR_EVERY_S = 0.05
-_SNDMORE_NOBLOCK = zmq.SNDMORE | zmq.NOBLOCK
 
 
 class _Sent(NamedTuple):
@@ -176,6 +180,23 @@ class Client:
         with self._lock:
             deadline = self._ready(wait)
             return self._call({"op": op, **fields}, deadline, wait, retries)
+
+    def step_plain(
+        self, session: int, seq: int, actions: dict[str, Any], n: int, retries: int = 0
+    ) -> PlainStep | dict[str, Any]:
+        """One env's ``step`` through the compiled codec (sandpit/codec.py): the request
+        written in one call, and a plain reply (no episode end, hash or layer info) read in
+        one call as ``(id, obs, reward, terminated, truncated)``; any other reply comes back
+        as the checked reply map, as :meth:`request` returns it. The lockstep hot path."""
+        wait = self.timeout
+        with self._lock:
+            deadline = self._ready(wait)
+            self._next_id += 1
+            rid = self._next_id
+            payload = pack_step(session, seq, rid, actions["data"], actions["dtype"],
+                                actions["shape"])
+            sent = self._send_payload(payload, rid, "step", deadline, wait)
+            return self._await(sent, "step", deadline, wait, retries, lambda p: unpack_step(p, n))
 
     def send(
         self, op: str, *, timeout: Optional[float] = None, retries: int = 0, **fields: Any
@@ -317,7 +338,7 @@ class Client:
     def _receive(
         self, deadline: float, op: Any, wait: float, drops: int, resend: bool = False
     ) -> bytes:
-        """The payload of the next reply (``['', payload]``), received before ``deadline``.
+        """The payload of the next reply (one frame), received before ``deadline``.
 
         This is the latency-critical wait, so it blocks in ``recv`` itself (ZMQ_RCVTIMEO)
         rather than polling first: one call into libzmq per frame. The wait is sliced so
@@ -355,13 +376,13 @@ class Client:
                         f"the connection dropped while waiting for the reply to '{op}'"
                     ) from None
             left = deadline - time.monotonic()
+        if not socket.get(_RCVMORE):
+            return first
         # The rest of a message arrives with its first frame: no waiting from here on.
         frames = [first]
-        while socket.getsockopt(zmq.RCVMORE):
+        while socket.get(zmq.RCVMORE):
             frames.append(socket.recv(zmq.NOBLOCK))
-        if len(frames) != 2 or first != b"":
-            raise ProtocolError(f"reply has {len(frames)} frames, expected ['', map]")
-        return frames[1]
+        raise ProtocolError(f"reply has {len(frames)} frames, expected one")
 
     def _wait(self, event: int, deadline: float) -> bool:
         """Polls for ``event`` until ``deadline``; raises at once if the server is known dead."""
@@ -389,13 +410,17 @@ class Client:
 
     def _send(self, message: dict[str, Any], deadline: float, wait: float) -> _Sent:
         """Gives ``message`` the next ``id`` and queues it; returns what a resend needs."""
-        socket = self._socket
-        assert socket is not None
         self._next_id += 1
         rid = self._next_id
         message["id"] = rid
-        payload = pack(message)
-        op = message.get("op")
+        return self._send_payload(pack(message), rid, message.get("op"), deadline, wait)
+
+    def _send_payload(
+        self, payload: bytes, rid: int, op: Any, deadline: float, wait: float
+    ) -> _Sent:
+        """Queues a request already packed with ``id`` ``rid``."""
+        socket = self._socket
+        assert socket is not None
         now = time.monotonic()
         if now >= self._monitor_due:
             self._monitor_due = now + _MONITOR_EVERY_S
@@ -404,25 +429,22 @@ class Client:
             raise self._dropped(f"the connection to the server dropped before '{op}'")
         drops = self._drops
         try:
-            # Two sends rather than send_multipart: the same frames, less Python. A multipart
-            # message is queued whole or not at all, so only the first send can meet a full
-            # queue.
             try:
-                socket.send(b"", _SNDMORE_NOBLOCK)
+                socket.send(payload, _NOBLOCK)
             except zmq.Again:  # the send queue is full: wait for room, within the deadline
                 if not self._wait(zmq.POLLOUT, deadline):
                     raise self._lost(f"could not send '{op}' within {wait:g} s") from None
-                socket.send(b"", _SNDMORE_NOBLOCK)
-            socket.send(payload, zmq.NOBLOCK)
+                socket.send(payload, _NOBLOCK)
         except zmq.ZMQError as e:
             raise self._lost(f"transport error during '{op}': {e}") from None
         return _Sent(rid, payload, drops, time.monotonic())
 
     def _await(
-        self, sent: _Sent, op: Any, deadline: float, wait: float, retries: int
-    ) -> dict[str, Any]:
+        self, sent: _Sent, op: Any, deadline: float, wait: float, retries: int,
+        plain: Optional[Callable[[bytes], Optional[PlainStep]]] = None,
+    ) -> Any:
         """The checked reply to the request ``sent`` (resending it on a timeout while
-        ``retries`` are left)."""
+        ``retries`` are left); with ``plain``, what it reads from a reply it recognizes."""
         socket = self._socket
         if socket is None:  # dropped since the send (an error on another request)
             raise self._lost(f"the connection was reset before the reply to '{op}'")
@@ -435,12 +457,16 @@ class Client:
             while True:
                 until = deadline if sends > retries else sent.at + share * sends
                 try:
-                    reply = unpack(self._receive(until, op, wait, drops, sends <= retries))
+                    payload = self._receive(until, op, wait, drops, sends <= retries)
+                    if plain is not None:
+                        got = plain(payload)
+                        if got is not None and got[0] == rid:
+                            return got
+                    reply = unpack(payload)
                 except _NoReply:
                     # Resend the same bytes: the server answers a repeated seq from its copy.
                     sends += 1
-                    socket.send(b"", _SNDMORE_NOBLOCK)
-                    socket.send(payload, zmq.NOBLOCK)
+                    socket.send(payload, _NOBLOCK)
                     continue
                 if "id" in reply:
                     if reply["id"] != rid:

@@ -6,8 +6,8 @@ Without ``--endpoint`` it starts ``sandpit serve`` on loopback TCP (``tcp://127.
 reads the actual endpoint from the server's ``listening`` line and stops the server at the
 end. CartPole is balanced by a linear state-feedback controller (it must reach the 500-step
 limit), Pendulum is swung up by pumping energy and then held upright by a PD controller,
-Acrobot pumps energy at the elbow, the Landers fly Gymnasium's heuristic pilot, and any
-other env of the catalogue gets random actions. Controlled envs are also played at random
+Acrobot pumps energy at the elbow, the Landers fly Gymnasium's heuristic pilot, the Rovers
+follow the maze's wall, the Racers centre on the track by lidar, and any other env of the catalogue gets random actions. Controlled envs are also played at random
 once per episode seed, as a baseline.
 
 ``--check`` exits with status 1 unless CartPole reaches 500 steps in every episode and
@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from .agent_manipulation import manipulation_controller
+from .agent_navigation import navigation_controller
 
 # The controllers live in sandpit.agents (shared with the fault-suite runner); they are
 # re-exported here for code that imported them from the demo.
@@ -69,7 +70,7 @@ def controller_for(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
         return "energy pump", acrobot_policy
     if env_id.startswith("Lander") and _channels(spec)[: len(LANDER_CHANNELS)] == LANDER_CHANNELS:
         return "heuristic pilot", make_lander_controller(spec)
-    return manipulation_controller(env_id, spec)
+    return manipulation_controller(env_id, spec) or navigation_controller(env_id, spec)
 
 
 # -- running -----------------------------------------------------------------------------

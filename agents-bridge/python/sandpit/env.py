@@ -13,6 +13,8 @@ from gymnasium.wrappers import TimeLimit
 
 from .catalogue import gym_id
 from .client import DEFAULT_TIMEOUT, Client
+from .pixels import FrameStack, PixelOptions, compose
+from .pixels import observation_space as pixel_observation_space
 from .render import RENDER_MODES, check_render_mode, render_fps, render_size
 from .session import Session, fault_indices
 from .spaces import action_space, encode_actions, observation_space
@@ -120,6 +122,12 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         render_mode: ``None`` or ``"rgb_array"``; another mode gets a warning and renders
             nothing, as in Gymnasium.
         render_width, render_height: Frame size in pixels for ``"rgb_array"``.
+        observation: ``"vector"`` (the sensor vector, the default), ``"pixels"`` (frames drawn
+            by the server: uint8 ``(H, W, C * frame_stack)``) or ``"both"`` (a Dict space
+            ``{"state": vector, "pixels": frames}``); docs/RENDERING.md.
+        size: ``(height, width)`` of the frames (84x84 by default; an int for a square).
+        grayscale: One channel (BT.601 luma) instead of RGB.
+        frame_stack: The last k frames on the last axis, oldest first (SB3's layout).
         **config: Further ``make`` fields passed to the server verbatim.
 
     Example:
@@ -148,9 +156,14 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         record: Any = None,
         info_faults: bool = False,
         sensor_valid: bool = False,
+        observation: str = "vector",
+        size: Any = (84, 84),
+        grayscale: bool = False,
+        frame_stack: int = 1,
         **config: Any,
     ) -> None:
         self.render_mode = check_render_mode(render_mode)
+        self._pixels = PixelOptions.make(observation, size, grayscale, frame_stack)
         self._render_size = render_size(render_width, render_height)
         # gymnasium.make's max_episode_steps reaches only its TimeLimit: look for it at the
         # first reset, unless the caller chose max_steps itself.
@@ -172,10 +185,12 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
             autoreset="disabled",
             hashes=hashes,
             config=config,
+            observation=self._pixels,
             **layer_kwargs,
         )
         spec = self._session.spec
-        self.observation_space = observation_space(spec)
+        self.observation_space = pixel_observation_space(observation_space(spec), self._pixels)
+        self._stack = FrameStack(1, self._pixels) if self._pixels.pixels else None
         self.action_space = action_space(spec)
         self.metadata = {**type(self).metadata, "render_fps": render_fps(spec)}
         env_id = self._session.env_id
@@ -190,6 +205,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         if self._render_size != (600, 400):
             kwargs["render_width"], kwargs["render_height"] = self._render_size
         kwargs.update({k: v for k, v in layer_kwargs.items() if v})
+        kwargs.update(self._pixels.kwargs())
         kwargs.update(config)
         self._kwargs = kwargs
         self.spec = env_spec_for(env_id, kwargs)
@@ -198,7 +214,7 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
 
     def reset(
         self, *, seed: Optional[int] = None, options: Optional[dict[str, Any]] = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any]]:
         """Starts an episode. ``seed`` reseeds the simulation (and :attr:`np_random`);
         without it the env continues its own seed stream, deterministically."""
         super().reset(seed=seed)
@@ -212,12 +228,19 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         if result.hash is not None:
             info["hash"] = result.hash[0]
         _layer_info(info, result)
-        return result.obs[0].copy(), info
+        frames = None
+        if self._stack is not None:
+            frames = self._stack.reset(result.pixels)[0].copy()
+        return compose(self._pixels, result.obs[0].copy(), frames), info
 
-    def step(self, action: ActType) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+    def step(self, action: ActType) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         """Advances the episode by one env step (``frame_skip`` physics steps)."""
         wire = encode_actions(action, self.action_space, 1, batched=False)
-        result = self._session.step(wire)
+        result = self._session.step_plain(wire)
+        if type(result) is tuple:  # a plain step: info holds at most its cost
+            _, obs, reward, terminated, truncated, cost = result
+            plain_info = {} if cost is None else {"cost": cost}
+            return np.frombuffer(obs, dtype=np.float32), reward, terminated, truncated, plain_info
         info: dict[str, Any] = {}
         if result.final is not None:
             info["reason"] = result.final.reason[0]
@@ -226,8 +249,11 @@ class SandpitEnv(gymnasium.Env[np.ndarray, ActType]):
         _layer_info(info, result)
         if result.cost is not None:
             info["cost"] = float(result.cost[0])
+        frames = None
+        if self._stack is not None:
+            frames = self._stack.push(result.pixels)[0].copy()
         return (
-            result.obs[0].copy(),
+            compose(self._pixels, result.obs[0].copy(), frames),
             float(result.reward[0]),
             bool(result.terminated[0]),
             bool(result.truncated[0]),

@@ -19,6 +19,7 @@ import numpy as np
 
 from .client import DEFAULT_TIMEOUT, Client, PendingReply
 from .errors import ConnectionLost, ProtocolError, RecordingWarning, SandpitError, ServerError
+from .pixels import PixelOptions, keep_large_blocks
 from .protocol import decode_array, encode_array
 from .scene import scene_json
 from .server import LocalServer, acquire_shared, release_shared
@@ -41,6 +42,7 @@ class ResetResult:
     guardrail: Optional[List[List[dict]]] = None
     faults: Optional[np.ndarray] = None  # uint64 [N]
     sensor_valid: Optional[np.ndarray] = None  # uint8 [N, n]
+    pixels: Optional[np.ndarray] = None  # uint8 [N, H, W, C], with pixel observations
 
 
 @dataclass
@@ -53,6 +55,7 @@ class FinalEpisodes:
     reason: List[str]
     seed: np.ndarray  # uint64 [m]
     obs: Optional[np.ndarray] = None  # float32 [m, n]: last observations (same_step autoreset)
+    pixels: Optional[np.ndarray] = None  # uint8 [m, H, W, C]: their last frames (same_step)
 
 
 @dataclass
@@ -70,6 +73,7 @@ class StepResult:
     cost: Optional[np.ndarray] = None  # float64 [N], when a constraint is configured
     faults: Optional[np.ndarray] = None  # uint64 [N] active-fault masks, when asked
     sensor_valid: Optional[np.ndarray] = None  # uint8 [N, n], when asked
+    pixels: Optional[np.ndarray] = None  # uint8 [N, H, W, C], with pixel observations
 
 
 #: Guardrail reasons whose event channel is an actuator index (named through the spec).
@@ -130,6 +134,8 @@ class Session:
             when the session starts its own local server.
         info_faults: Report the active faults of every env at every reset and step.
         sensor_valid: Report the sensor validity mask (outages) at every reset and step.
+        observation: Pixel observations (:class:`sandpit.pixels.PixelOptions`): replies then
+            carry every env's frame, drawn by the server.
         config: Further ``make`` fields, passed through verbatim (the server refuses unknown ones),
             except these client options: ``retries`` (default 2): how many times a step
             whose reply has not come is resent within ``timeout`` (same ``seq``: the server
@@ -156,6 +162,7 @@ class Session:
         record: Union[None, str, "os.PathLike[str]", dict[str, Any]] = None,
         info_faults: bool = False,
         sensor_valid: bool = False,
+        observation: Optional[PixelOptions] = None,
         config: Optional[dict[str, Any]] = None,
     ) -> None:
         # An inline scene (docs/SCENES.md) travels as JSON text in `scene`, instead of `env`.
@@ -246,6 +253,12 @@ class Session:
             fields["resume"] = True
         self.info_faults = bool(info_faults)
         self.sensor_valid = bool(sensor_valid)
+        #: One frame's shape (H, W, C) with pixel observations, else None.
+        self.frame_shape: Optional[tuple[int, int, int]] = None
+        if observation is not None and observation.pixels:
+            fields["observation"] = observation.wire()
+            self.frame_shape = observation.frame_shape
+            keep_large_blocks()
         for key, value in (config or {}).items():
             if key in fields or key in ("op", "id"):
                 raise TypeError(f"make field {key!r} is set by the client")
@@ -354,7 +367,16 @@ class Session:
             guardrail=self._guardrail(reply),
             faults=self._optional(reply, "faults", "uint64", (n,)),
             sensor_valid=self._optional(reply, "sensor_valid", "uint8", (n, self._n)),
+            pixels=self._pixels(reply, n),
         )
+
+    def _pixels(self, reply: dict[str, Any], n: Optional[int]) -> Optional[np.ndarray]:
+        """The reply's frames, uint8 [n, H, W, C]; None without pixel observations."""
+        if self.frame_shape is None:
+            return None
+        if "pixels" not in reply:
+            raise ProtocolError("the session observes pixels but the reply has none")
+        return decode_array(reply["pixels"], "uint8", (n, *self.frame_shape))
 
     def step(self, actions: dict[str, Any]) -> StepResult:
         """Steps every env with an encoded ``actions`` wire array."""
@@ -364,6 +386,32 @@ class Session:
             "step", session=self.id, seq=self._seq, actions=actions, retries=self.retries
         )
         return self._step_result(reply)
+
+    def step_plain(self, actions: dict[str, Any]) -> Any:
+        """:meth:`step` of a one-env session through the compiled codec: a plain reply as
+        ``(id, obs bytearray, reward, terminated, truncated, cost)`` (sandpit/codec.py), any other
+        as a :class:`StepResult`. Sessions that rebuild themselves take :meth:`step`."""
+        if (
+            self.reconnect
+            or self.num_envs != 1
+            or self.id is None
+            or self._n is None
+            or self.frame_shape is not None  # replies with frames are never plain
+        ):
+            return self.step(actions)
+        self._check_open()
+        self._seq += 1
+        try:
+            got = self.client.step_plain(self.id, self._seq, actions, self._n, self.retries)
+        except ConnectionLost:
+            self._lost = True
+            raise
+        self._lost = False
+        if isinstance(got, tuple):
+            return got
+        if "record_error" in got:
+            self._warn_record_error(got["record_error"])
+        return self._step_result(got)
 
     def step_send(self, actions: dict[str, Any]) -> tuple[Optional[PendingReply], dict[str, Any]]:
         """Sends a step without waiting: :meth:`step_receive` takes the reply. Several
@@ -411,6 +459,7 @@ class Session:
             cost=self._optional(reply, "cost", "float64", (n,)),
             faults=self._optional(reply, "faults", "uint64", (n,)),
             sensor_valid=self._optional(reply, "sensor_valid", "uint8", (n, self._n)),
+            pixels=self._pixels(reply, n),
         )
 
     @staticmethod
@@ -588,6 +637,7 @@ class Session:
             reason=reason,
             seed=decode_array(final.get("seed"), "uint64", (m,)),
             obs=self._optional(final, "obs", "float32", (m, self._n)),
+            pixels=self._pixels(final, m) if "obs" in final else None,
         )
 
     def close(self) -> None:

@@ -98,6 +98,7 @@ class ShardedSession:
                     f"from {self.shards[0].client.endpoint} (different versions?)"
                 )
         self._n = self.shards[0]._n
+        self.frame_shape = self.shards[0].frame_shape
         self._bounds = [(o, o + s.num_envs) for o, s in zip(self.offsets, self.shards)]
 
     # -- the Session interface ------------------------------------------------------------
@@ -158,6 +159,7 @@ class ShardedSession:
             guardrail=self._lists([r.guardrail for r in results]),
             faults=_concat([r.faults for r in results]),
             sensor_valid=_concat([r.sensor_valid for r in results]),
+            pixels=_concat([r.pixels for r in results]),
         )
 
     def step(self, actions: dict[str, Any]) -> StepResult:
@@ -188,6 +190,7 @@ class ShardedSession:
             cost=_concat([r.cost for r in results]),
             faults=_concat([r.faults for r in results]),
             sensor_valid=_concat([r.sensor_valid for r in results]),
+            pixels=_concat([r.pixels for r in results]),
         )
 
     def close(self) -> None:
@@ -225,6 +228,7 @@ class ShardedSession:
             reason=[r for p, _ in got for r in p.reason],
             seed=np.concatenate([p.seed for p, _ in got]),
             obs=None if got[0][0].obs is None else np.concatenate([p.obs for p, _ in got]),
+            pixels=_concat([p.pixels for p, _ in got]),
         )
 
     def _lists(self, parts: Sequence[Optional[list]]) -> Optional[list]:

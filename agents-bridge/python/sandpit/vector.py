@@ -11,6 +11,9 @@ from gymnasium.vector.utils import batch_space
 
 from .client import DEFAULT_TIMEOUT, Client
 from .env import env_spec_for, rebuild
+from .errors import ProtocolError
+from .pixels import FrameStack, PixelOptions, compose
+from .pixels import observation_space as pixel_observation_space
 from .render import RENDER_MODES, check_render_mode, render_fps, render_size
 from .session import Session, fault_indices
 from .shard import ShardedSession
@@ -90,6 +93,8 @@ class SandpitVectorEnv(VectorEnv):
         episode_info: Emit ``info["episode_end"]`` when episodes end.
         render_mode: ``None`` or ``"rgb_array"`` (another mode: a warning, no frames).
         render_width, render_height: Frame size in pixels.
+        observation, size, grayscale, frame_stack: Pixel observations, as
+            :class:`sandpit.SandpitEnv` takes them; batched: uint8 ``[N, H, W, C * k]``.
         **config: Further ``make`` fields passed to the server verbatim.
     """
 
@@ -119,9 +124,14 @@ class SandpitVectorEnv(VectorEnv):
         record: Any = None,
         info_faults: bool = False,
         sensor_valid: bool = False,
+        observation: str = "vector",
+        size: Any = (84, 84),
+        grayscale: bool = False,
+        frame_stack: int = 1,
         **config: Any,
     ) -> None:
         self.render_mode = check_render_mode(render_mode)
+        self._pixels = PixelOptions.make(observation, size, grayscale, frame_stack)
         self._render_size = render_size(render_width, render_height)
         if max_episode_steps is not None:
             if max_steps is not None and max_steps != max_episode_steps:
@@ -148,6 +158,7 @@ class SandpitVectorEnv(VectorEnv):
             record=record,
             info_faults=info_faults,
             sensor_valid=sensor_valid,
+            observation=self._pixels,
         )
         self.num_envs = self._session.num_envs
         spec = self._session.spec
@@ -156,7 +167,10 @@ class SandpitVectorEnv(VectorEnv):
             "autoreset_mode": mode,
             "render_fps": render_fps(spec),
         }
-        self.single_observation_space = observation_space(spec)
+        self.single_observation_space = pixel_observation_space(
+            observation_space(spec), self._pixels
+        )
+        self._stack = FrameStack(self.num_envs, self._pixels) if self._pixels.pixels else None
         self.single_action_space = action_space(spec)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -187,6 +201,7 @@ class SandpitVectorEnv(VectorEnv):
         ):
             if option:
                 kwargs[key] = option
+        kwargs.update(self._pixels.kwargs())
         kwargs.update(config)
         self._kwargs = {**kwargs, "num_envs": self.num_envs}
         self.spec = env_spec_for(env_id, kwargs)
@@ -199,7 +214,7 @@ class SandpitVectorEnv(VectorEnv):
         *,
         seed: Union[int, Sequence[Optional[int]], None] = None,
         options: Optional[dict[str, Any]] = None,
-    ) -> tuple[np.ndarray, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any]]:
         """Resets all envs. ``seed``: an int s (env i gets s + i), a list of N ints or Nones
         (None continues that env's seed stream), or None (every env continues its stream).
         ``options["reset_mask"]`` (bool [N]): reset only those envs; the others keep running
@@ -218,11 +233,14 @@ class SandpitVectorEnv(VectorEnv):
             info["hash"] = result.hash.copy()
             info["_hash"] = np.ones(self.num_envs, dtype=np.bool_)
         self._layer_info(info, result)
-        return result.obs.copy(), info
+        frames = None
+        if self._stack is not None:
+            frames = self._stack.reset(result.pixels, mask).copy()
+        return compose(self._pixels, result.obs.copy(), frames), info
 
     def step(
         self, actions: Any
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps all N envs in one request. ``actions``: int [N] or float [N, k]."""
         wire = encode_actions(actions, self.single_action_space, self.num_envs, batched=True)
         result = self._session.step(wire)
@@ -253,7 +271,7 @@ class SandpitVectorEnv(VectorEnv):
             if self._same_step and final.obs is not None:
                 last = np.zeros_like(result.obs)
                 last[index] = final.obs
-                info["final_obs"] = last
+                info["final_obs"] = self._final_obs(last, final, index)
                 info["_final_obs"] = mask.copy()
         if result.hash is not None:
             info["hash"] = result.hash.copy()
@@ -262,13 +280,27 @@ class SandpitVectorEnv(VectorEnv):
         if result.cost is not None:
             info["cost"] = result.cost.copy()
             info["_cost"] = np.ones(n, dtype=np.bool_)
+        frames = None
+        if self._stack is not None:
+            frames = self._stack.push(result.pixels, result.autoreset).copy()
         return (
-            result.obs.copy(),
+            compose(self._pixels, result.obs.copy(), frames),
             result.reward.copy(),
             result.terminated,
             result.truncated,
             info,
         )
+
+    def _final_obs(self, last: np.ndarray, final: Any, index: np.ndarray) -> Any:
+        """The last observations of the episodes that ended (same_step), stacked like the
+        others; rows of envs that did not end are zeros."""
+        if self._stack is None:
+            return last
+        if final.pixels is None:
+            raise ProtocolError("the step reply's 'final' has no pixels")
+        frames = np.zeros_like(self._stack.stack)
+        frames[index] = self._stack.stacked(final.pixels, index)
+        return compose(self._pixels, last, frames)
 
     def _layer_info(self, info: dict[str, Any], result: Any) -> None:
         """Guardrail trips, active faults and validity masks, in the vector convention."""

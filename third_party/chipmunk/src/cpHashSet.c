@@ -218,6 +218,7 @@ cpHashSetFind(cpHashSet *set, cpHashValue hash, const void *ptr)
 void
 cpHashSetEach(cpHashSet *set, cpHashSetIteratorFunc func, void *data)
 {
+	if(set->entries == 0) return; // sandpit: an empty set visits nothing (PATCHES.md)
 	for(unsigned int i=0; i<set->size; i++){
 		cpHashSetBin *bin = set->table[i];
 		while(bin){
@@ -231,6 +232,7 @@ cpHashSetEach(cpHashSet *set, cpHashSetIteratorFunc func, void *data)
 void
 cpHashSetFilter(cpHashSet *set, cpHashSetFilterFunc func, void *data)
 {
+	if(set->entries == 0) return; // sandpit: an empty set visits nothing (PATCHES.md)
 	for(unsigned int i=0; i<set->size; i++){
 		// The rest works similarly to cpHashSetRemove() above.
 		cpHashSetBin **prev_ptr = &set->table[i];

@@ -169,6 +169,7 @@ class UnitSpec:
     endpoint: Optional[str]
     record_dir: Optional[str]
     timeout: Optional[float] = None
+    observation: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -188,6 +189,7 @@ def env_kwargs(
     max_steps: Optional[int],
     record_dir: Optional[str],
     timeout: Optional[float] = None,
+    observation: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     """The keyword arguments of ``sandpit.make`` for a scenario. Fields a scenario does not
     use are left out, so a baseline without guardrails or recording asks the server for
@@ -205,6 +207,7 @@ def env_kwargs(
         kwargs["guardrails"] = dict(guardrails)
     if record_dir is not None:
         kwargs["record"] = record_dir
+    kwargs.update(observation or {})
     return kwargs
 
 
@@ -251,7 +254,13 @@ def run_unit(unit: UnitSpec, env_factory: Optional[EnvFactory] = None) -> UnitRe
     ep: Optional[EpisodeResult] = None
     try:
         kwargs = env_kwargs(
-            unit.faults, unit.guardrails, unit.seed, unit.max_steps, unit.record_dir, unit.timeout
+            unit.faults,
+            unit.guardrails,
+            unit.seed,
+            unit.max_steps,
+            unit.record_dir,
+            unit.timeout,
+            unit.observation,
         )
         env = factory(unit.env_id, unit.endpoint, **kwargs)
         spec = getattr(env, "sandpit_spec", None)
@@ -557,7 +566,9 @@ def preflight(
     factory = env_factory or _default_env_factory
     make_agent = load_agent_factory(agent_ref)
     for sc in suite.all_scenarios:
-        kwargs = env_kwargs(sc.faults, sc.guardrails, 0, suite.max_steps, None, timeout)
+        kwargs = env_kwargs(
+            sc.faults, sc.guardrails, 0, suite.max_steps, None, timeout, suite.observation
+        )
         try:
             env = factory(suite.env, endpoint, **kwargs)
         except ServerError as e:
@@ -629,6 +640,7 @@ def run_suite(
                         endpoint=endpoint,
                         record_dir=record,
                         timeout=timeout,
+                        observation=suite.observation,
                     )
                 )
         results = _run_units(units, jobs, env_factory, progress)

@@ -104,6 +104,9 @@ class Suite:
     max_steps: Optional[int] = None
     description: str = ""
     path: Optional[str] = None
+    #: What the agent observes: ``sandpit.make``'s observation, size, grayscale and
+    #: frame_stack (empty: the sensor vector).
+    observation: Dict[str, Any] = field(default_factory=dict)
     raw: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -220,6 +223,32 @@ def _faults(c: _Checker, value: Any, key: str) -> List[Dict[str, Any]]:
     return out
 
 
+_OBSERVATION_KEYS = ["type", "size", "grayscale", "frame_stack"]
+
+
+def _observation(c: _Checker, value: Any) -> Dict[str, Any]:
+    """``observation = { type = "pixels", size = [84, 84], grayscale = false, frame_stack = 4 }``
+    as ``sandpit.make``'s keyword arguments."""
+    t = c.table(value, "observation")
+    c.known(t, "observation", _OBSERVATION_KEYS)
+    kind = c.string(t.get("type", "vector"), "observation.type")
+    if kind not in ("vector", "pixels", "both"):
+        raise c.fail("observation.type", f'must be "vector", "pixels" or "both" (got "{kind}")')
+    out: Dict[str, Any] = {"observation": kind}
+    if "size" in t:
+        size = t["size"]
+        if not (isinstance(size, list) and len(size) == 2):
+            raise c.fail("observation.size", f"must be [height, width] (got {size!r})")
+        out["size"] = tuple(c.integer(x, f"observation.size[{k}]", 1, 1024) for k, x in enumerate(size))
+    if "grayscale" in t:
+        if not isinstance(t["grayscale"], bool):
+            raise c.fail("observation.grayscale", f"must be true or false (got {t['grayscale']!r})")
+        out["grayscale"] = t["grayscale"]
+    if "frame_stack" in t:
+        out["frame_stack"] = c.integer(t["frame_stack"], "observation.frame_stack", 1, 64)
+    return out
+
+
 def _scenario(
     c: _Checker,
     value: Any,
@@ -296,6 +325,7 @@ _TOP_KEYS = [
     "seeds",
     "episodes",
     "max_steps",
+    "observation",
     "guardrails",
     "thresholds",
     "baseline",
@@ -330,6 +360,7 @@ def parse_suite(
     max_steps = None
     if "max_steps" in data:
         max_steps = c.integer(data["max_steps"], "max_steps", 1, 2**31 - 1)
+    observation = _observation(c, data["observation"]) if "observation" in data else {}
     guardrails = None
     if "guardrails" in data:
         guardrails = dict(c.table(data["guardrails"], "guardrails"))
@@ -374,6 +405,7 @@ def parse_suite(
         scenarios=scenarios,
         max_steps=max_steps,
         description=description,
+        observation=observation,
         path=None if source.startswith("<") else source,
         raw=dict(data),
     )

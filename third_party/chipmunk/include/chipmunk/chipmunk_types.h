@@ -74,7 +74,7 @@
 	#define cpfacos sp_acos
 	#define cpfatan2 sp_atan2
 	#define cpfexp sp_exp
-	#define cpfpow sp_pow
+	#define cpfpow sp_pow_memo // sp_pow, remembering recent arguments (same bits)
 #else
 	#define cpfsin sin
 	#define cpfcos cos

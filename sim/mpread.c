@@ -1,4 +1,4 @@
-#include "mpread.h"
+#include "sandpit/mpread.h"
 
 #include <string.h>
 
@@ -377,6 +377,13 @@ sp_mp_status sp_mp_skip(sp_mp_reader* r) {
 bool sp_mp_str_eq(const sp_mp_value* v, const char* s) {
     size_t n = strlen(s);
     return v->type == SP_MP_STR && v->len == n && memcmp(v->ptr, s, n) == 0;
+}
+
+bool sp_mp_str_copy(const sp_mp_value* v, char* out, size_t out_sz) {
+    if (v->type != SP_MP_STR || v->len >= out_sz) return false;
+    memcpy(out, v->ptr, v->len);
+    out[v->len] = '\0';
+    return true;
 }
 
 const char* sp_mp_type_name(const sp_mp_value* v) {

@@ -1,8 +1,9 @@
-#ifndef SANDPIT_SERVER_MPREAD_H
-#define SANDPIT_SERVER_MPREAD_H
+#ifndef SANDPIT_MPREAD_H
+#define SANDPIT_MPREAD_H
 
-/* A strict msgpack reader over a byte range: it allocates nothing and checks every length
- * against the bytes left before trusting it.
+/* sandpit's one msgpack reader (sim/mpread.c, library sp_mpread): requests on the server,
+ * the episode config, replay headers and footers. A strict reader over a byte range: it
+ * allocates nothing and checks every length against the bytes left before trusting it.
  *
  * Why not msgpack-c's unpacker: it allocates count * sizeof(msgpack_object) for a container
  * as soon as it reads the header, so a 5-byte request claiming 2^32 elements asks malloc for
@@ -90,6 +91,10 @@ static inline bool sp_mp_as_u64(const sp_mp_value* v, uint64_t* out) {
 
 /* Whether `v` is a string equal to the NUL-terminated `s`. */
 bool sp_mp_str_eq(const sp_mp_value* v, const char* s);
+
+/* Copies a string value into `out` (NUL-terminated); false if it is not a string or does not
+ * fit. */
+bool sp_mp_str_copy(const sp_mp_value* v, char* out, size_t out_sz);
 
 /* A short English name of the value's type for error messages ("string", "map"...). */
 const char* sp_mp_type_name(const sp_mp_value* v);

@@ -1,6 +1,7 @@
 /* The episode config codec (include/sandpit/episode_config.h): strict decoding of guardrails,
  * faults and info from msgpack, their canonical encoding for replay headers, and building the
- * layers on an episode, in the server and in replay verification alike. */
+ * guard and fault layers on an episode, for the server and replay verification alike. The
+ * runtime's job, so it lives in sim/; replay adds the recorder (replay/episode_layers.c). */
 
 #include "sandpit/episode_config.h"
 
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mp.h"
+#include "sandpit/mpread.h"
 #include "sandpit/error.h"
 
 /* ---- errors ---- */
@@ -28,7 +29,7 @@ static int fail(char* err, size_t err_sz, const char* fmt, ...) {
 }
 
 /* Client text in a message: printable ASCII only, cut with "...". */
-static void quote(char* out, size_t out_sz, const rp_mp_value* v) {
+static void quote(char* out, size_t out_sz, const sp_mp_value* v) {
     size_t n = v->len, k = 0;
     size_t keep = out_sz - 1;
     bool cut = n > keep;
@@ -41,55 +42,28 @@ static void quote(char* out, size_t out_sz, const rp_mp_value* v) {
     out[k] = '\0';
 }
 
-static const char* type_name(const rp_mp_value* v) {
-    switch (v->type) {
-    case RP_MP_NIL:
-        return "nil";
-    case RP_MP_BOOL:
-        return "a boolean";
-    case RP_MP_UINT:
-    case RP_MP_INT:
-        return "an integer";
-    case RP_MP_FLOAT:
-        return "a float";
-    case RP_MP_STR:
-        return "a string";
-    case RP_MP_BIN:
-        return "binary data";
-    case RP_MP_ARRAY:
-        return "an array";
-    case RP_MP_MAP:
-        return "a map";
-    case RP_MP_EXT:
-        return "an extension value";
-    }
-    return "an unknown type";
-}
-
 /* A string value as a C string (no NUL inside, at most out_sz - 1 bytes). */
-static bool cstr(const rp_mp_value* v, char* out, size_t out_sz) {
-    if (v->type != RP_MP_STR || v->len >= out_sz || memchr(v->ptr, 0, v->len)) return false;
+static bool cstr(const sp_mp_value* v, char* out, size_t out_sz) {
+    if (v->type != SP_MP_STR || v->len >= out_sz || memchr(v->ptr, 0, v->len)) return false;
     memcpy(out, v->ptr, v->len);
     out[v->len] = '\0';
     return true;
 }
 
-static bool as_number(const rp_mp_value* v, double* out) {
-    if (v->type == RP_MP_UINT)
-        *out = (double)v->u;
-    else if (v->type == RP_MP_INT)
-        *out = (double)v->i;
-    else if (v->type == RP_MP_FLOAT)
+static bool as_number(const sp_mp_value* v, double* out) {
+    if (v->type == SP_MP_INT)
+        *out = v->negative ? (double)v->i : (double)v->u;
+    else if (v->type == SP_MP_FLOAT)
         *out = v->f;
     else
         return false;
     return true;
 }
 
-static bool as_int(const rp_mp_value* v, int64_t* out) {
-    if (v->type == RP_MP_UINT && v->u <= (uint64_t)INT64_MAX)
+static bool as_int(const sp_mp_value* v, int64_t* out) {
+    if (v->type == SP_MP_INT && !v->negative && v->u <= (uint64_t)INT64_MAX)
         *out = (int64_t)v->u;
-    else if (v->type == RP_MP_INT)
+    else if (v->type == SP_MP_INT && v->negative)
         *out = v->i;
     else
         return false;
@@ -97,11 +71,11 @@ static bool as_int(const rp_mp_value* v, int64_t* out) {
 }
 
 /* Reads one map key (a string). */
-static int read_key(rp_mp_reader* r, const char* path, char* key, size_t key_sz, char* err,
+static int read_key(sp_mp_reader* r, const char* path, char* key, size_t key_sz, char* err,
                     size_t err_sz) {
-    rp_mp_value k;
-    if (!rp_mp_read(r, &k)) return fail(err, err_sz, "%s: not valid msgpack", path);
-    if (k.type != RP_MP_STR) return fail(err, err_sz, "%s: keys must be strings", path);
+    sp_mp_value k;
+    if (sp_mp_read(r, &k) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", path);
+    if (k.type != SP_MP_STR) return fail(err, err_sz, "%s: keys must be strings", path);
     if (!cstr(&k, key, key_sz)) {
         char q[48];
         quote(q, sizeof q, &k);
@@ -110,8 +84,8 @@ static int read_key(rp_mp_reader* r, const char* path, char* key, size_t key_sz,
     return SP_OK;
 }
 
-static int read_value(rp_mp_reader* r, const char* path, rp_mp_value* v, char* err, size_t err_sz) {
-    if (!rp_mp_read(r, v)) return fail(err, err_sz, "%s: not valid msgpack", path);
+static int read_value(sp_mp_reader* r, const char* path, sp_mp_value* v, char* err, size_t err_sz) {
+    if (sp_mp_read(r, v) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", path);
     return SP_OK;
 }
 
@@ -119,7 +93,7 @@ static int read_value(rp_mp_reader* r, const char* path, rp_mp_value* v, char* e
 
 #define P(x) (1u << (x))
 
-static int read_policy(const rp_mp_value* v, const char* path, unsigned allowed, int* out,
+static int read_policy(const sp_mp_value* v, const char* path, unsigned allowed, int* out,
                        char* err, size_t err_sz) {
     char name[24], list[96] = "";
     for (int p = 1; p <= SP_GUARD_POLICY_COUNT; p++)
@@ -130,9 +104,9 @@ static int read_policy(const rp_mp_value* v, const char* path, unsigned allowed,
         }
     int p = cstr(v, name, sizeof name) ? sp_guard_policy_from_name(name) : -1;
     if (p < 0 || !(allowed & P(p))) {
-        if (v->type != RP_MP_STR)
+        if (v->type != SP_MP_STR)
             return fail(err, err_sz, "%s: must be a policy name (%s), got %s", path, list,
-                        type_name(v));
+                        sp_mp_type_name(v));
         char q[32];
         quote(q, sizeof q, v);
         return fail(err, err_sz, "%s: must be one of %s, got '%s'", path, list, q);
@@ -142,11 +116,11 @@ static int read_policy(const rp_mp_value* v, const char* path, unsigned allowed,
 }
 
 /* A limit: a number >= 0 (+Inf never trips; NaN is refused). */
-static int read_limit(const rp_mp_value* v, const char* path, double* out, char* err,
+static int read_limit(const sp_mp_value* v, const char* path, double* out, char* err,
                       size_t err_sz) {
     double x;
     if (!as_number(v, &x))
-        return fail(err, err_sz, "%s: must be a number, got %s", path, type_name(v));
+        return fail(err, err_sz, "%s: must be a number, got %s", path, sp_mp_type_name(v));
     if (!(x >= 0.0)) return fail(err, err_sz, "%s: must be >= 0 (got %g)", path, x);
     *out = x;
     return SP_OK;
@@ -155,13 +129,13 @@ static int read_limit(const rp_mp_value* v, const char* path, double* out, char*
 static const unsigned CLIP_REJECT_TERMINATE =
     P(SP_GUARD_POLICY_CLIP) | P(SP_GUARD_POLICY_REJECT) | P(SP_GUARD_POLICY_TERMINATE);
 
-static int read_actuator(rp_mp_reader* r, const rp_mp_value* m, const char* path,
+static int read_actuator(sp_mp_reader* r, const sp_mp_value* m, const char* path,
                          sp_guard_actuator* a, char* err, size_t err_sz) {
-    if (m->type != RP_MP_MAP)
-        return fail(err, err_sz, "%s: must be a map, got %s", path, type_name(m));
+    if (m->type != SP_MP_MAP)
+        return fail(err, err_sz, "%s: must be a map, got %s", path, sp_mp_type_name(m));
     for (uint32_t k = 0; k < m->len; k++) {
         char key[32], sub[192];
-        rp_mp_value v;
+        sp_mp_value v;
         int rc = read_key(r, path, key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
@@ -195,15 +169,15 @@ static int read_actuator(rp_mp_reader* r, const rp_mp_value* m, const char* path
 }
 
 /* "actuators": {name or "*": {...}}. "*" applies to every channel first, names after it. */
-static int read_actuators(const rp_mp_value* m, const rp_mp_reader* at, const sp_env_spec* spec,
+static int read_actuators(const sp_mp_value* m, const sp_mp_reader* at, const sp_env_spec* spec,
                           sp_guard_def* d, char* err, size_t err_sz) {
     const char* path = "guardrails.actuators";
-    if (m->type != RP_MP_MAP)
+    if (m->type != SP_MP_MAP)
         return fail(err, err_sz, "%s: must be a map of actuator name to guardrails, got %s", path,
-                    type_name(m));
+                    sp_mp_type_name(m));
     bool discrete = spec->action_kind == SP_ACTION_DISCRETE;
     for (int pass = 0; pass < 2; pass++) {
-        rp_mp_reader r = *at;
+        sp_mp_reader r = *at;
         for (uint32_t k = 0; k < m->len; k++) {
             char key[64], sub[160];
             int rc = read_key(&r, path, key, sizeof key, err, err_sz);
@@ -229,7 +203,7 @@ static int read_actuators(const rp_mp_value* m, const rp_mp_reader* at, const sp
                             spec->id, names);
             }
             if (pass == (all ? 0 : 1)) {
-                rp_mp_value v;
+                sp_mp_value v;
                 if ((rc = read_value(&r, sub, &v, err, err_sz))) return rc;
                 sp_guard_actuator a = all ? d->actuators[0] : d->actuators[channel];
                 if ((rc = read_actuator(&r, &v, sub, &a, err, err_sz))) return rc;
@@ -238,7 +212,7 @@ static int read_actuators(const rp_mp_value* m, const rp_mp_reader* at, const sp
                         d->actuators[c] = a;
                 else
                     d->actuators[channel] = a;
-            } else if (!rp_mp_skip(&r)) {
+            } else if (sp_mp_skip(&r) != SP_MP_OK) {
                 return fail(err, err_sz, "%s: not valid msgpack", sub);
             }
         }
@@ -246,30 +220,31 @@ static int read_actuators(const rp_mp_value* m, const rp_mp_reader* at, const sp
     return SP_OK;
 }
 
-static int read_constraint(rp_mp_reader* r, const rp_mp_value* m, const sp_env_spec* spec,
+static int read_constraint(sp_mp_reader* r, const sp_mp_value* m, const sp_env_spec* spec,
                            sp_episode_config* c, char* err, size_t err_sz) {
     const char* path = "guardrails.constraint";
-    if (m->type == RP_MP_NIL) {
+    if (m->type == SP_MP_NIL) {
         c->constraint.sensor = -1;
         return SP_OK;
     }
-    if (m->type != RP_MP_MAP)
+    if (m->type != SP_MP_MAP)
         return fail(err, err_sz, "%s: must be a map {sensor, low, high, limit, policy}, got %s",
-                    path, type_name(m));
+                    path, sp_mp_type_name(m));
     sp_config_constraint k = {-1, -INFINITY, INFINITY};
     double limit = 0.0;
     int policy = SP_GUARD_POLICY_COUNT;
     for (uint32_t i = 0; i < m->len; i++) {
         char key[32], sub[96];
-        rp_mp_value v;
+        sp_mp_value v;
         int rc = read_key(r, path, key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
         if ((rc = read_value(r, sub, &v, err, err_sz))) return rc;
         if (!strcmp(key, "sensor")) {
             char name[64];
-            if (v.type != RP_MP_STR)
-                return fail(err, err_sz, "%s: must be a sensor name, got %s", sub, type_name(&v));
+            if (v.type != SP_MP_STR)
+                return fail(err, err_sz, "%s: must be a sensor name, got %s", sub,
+                            sp_mp_type_name(&v));
             if (cstr(&v, name, sizeof name))
                 for (int s = 0; s < spec->sensor_count; s++)
                     if (!strcmp(spec->sensors[s].name, name)) k.sensor = s;
@@ -281,7 +256,7 @@ static int read_constraint(rp_mp_reader* r, const rp_mp_value* m, const sp_env_s
         } else if (!strcmp(key, "low") || !strcmp(key, "high")) {
             double x;
             if (!as_number(&v, &x) || isnan(x))
-                return fail(err, err_sz, "%s: must be a number, got %s", sub, type_name(&v));
+                return fail(err, err_sz, "%s: must be a number, got %s", sub, sp_mp_type_name(&v));
             *(key[0] == 'l' ? &k.low : &k.high) = x;
         } else if (!strcmp(key, "limit")) {
             if ((rc = read_limit(&v, sub, &limit, err, err_sz))) return rc;
@@ -319,27 +294,28 @@ void sp_episode_config_default_guardrails(sp_episode_config* c, const sp_env_spe
 int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec* spec,
                                         const void* data, size_t n, char* err, size_t err_sz) {
     const char* path = "guardrails";
-    rp_mp_reader r = {data, (const uint8_t*)data + n};
-    rp_mp_value m;
-    if (!rp_mp_read(&r, &m)) return fail(err, err_sz, "%s: not valid msgpack", path);
-    if (m.type != RP_MP_MAP)
-        return fail(err, err_sz, "%s: must be a map, got %s", path, type_name(&m));
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value m;
+    if (sp_mp_read(&r, &m) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", path);
+    if (m.type != SP_MP_MAP)
+        return fail(err, err_sz, "%s: must be a map, got %s", path, sp_mp_type_name(&m));
     sp_episode_config_default_guardrails(c, spec);
     for (uint32_t k = 0; k < m.len; k++) {
         char key[32], sub[64];
-        rp_mp_value v;
+        sp_mp_value v;
         int rc = read_key(&r, path, key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
-        rp_mp_reader at = r;
+        sp_mp_reader at = r;
         if ((rc = read_value(&r, sub, &v, err, err_sz))) return rc;
         int x;
         int64_t i;
         if (!strcmp(key, "actuators")) {
-            rp_mp_reader body = r;
+            sp_mp_reader body = r;
             rc = read_actuators(&v, &body, spec, &c->guard, err, err_sz);
             r = at;
-            if (!rc && !rp_mp_skip(&r)) rc = fail(err, err_sz, "%s: not valid msgpack", sub);
+            if (!rc && sp_mp_skip(&r) != SP_MP_OK)
+                rc = fail(err, err_sz, "%s: not valid msgpack", sub);
         } else if (!strcmp(key, "constraint")) {
             rc = read_constraint(&r, &v, spec, c, err, err_sz);
         } else if (!strcmp(key, "budget")) {
@@ -371,8 +347,8 @@ int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec*
                              err, err_sz);
             c->guard.step_compute = (sp_guard_policy)x;
         } else if (!strcmp(key, "physics_sanity")) {
-            if (v.type != RP_MP_BOOL)
-                rc = fail(err, err_sz, "%s: must be a boolean, got %s", sub, type_name(&v));
+            if (v.type != SP_MP_BOOL)
+                rc = fail(err, err_sz, "%s: must be a boolean, got %s", sub, sp_mp_type_name(&v));
             else
                 c->guard.physics_sanity = v.b;
         } else if (!strcmp(key, "max_speed")) {
@@ -404,7 +380,7 @@ int sp_episode_config_decode_guardrails(sp_episode_config* c, const sp_env_spec*
 
 /* ---- faults ---- */
 
-static int read_field(const sp_fault_field* f, void* base, const rp_mp_value* v, const char* path,
+static int read_field(const sp_fault_field* f, void* base, const sp_mp_value* v, const char* path,
                       char* err, size_t err_sz) {
     double x;
     if (f->type == SP_FAULT_CHOICE) {
@@ -420,12 +396,11 @@ static int read_field(const sp_fault_field* f, void* base, const rp_mp_value* v,
         int64_t i;
         if (!as_int(v, &i) || i < INT32_MIN + 1 || i > INT32_MAX)
             return fail(err, err_sz, "%s: must be an integer, got %s", path,
-                        v->type == RP_MP_UINT || v->type == RP_MP_INT ? "one out of range"
-                                                                      : type_name(v));
+                        v->type == SP_MP_INT ? "one out of range" : sp_mp_type_name(v));
         x = (double)i;
     } else {
         if (!as_number(v, &x))
-            return fail(err, err_sz, "%s: must be a number, got %s", path, type_name(v));
+            return fail(err, err_sz, "%s: must be a number, got %s", path, sp_mp_type_name(v));
         if (isnan(x)) return fail(err, err_sz, "%s: must not be NaN", path);
     }
     if (sp_fault_field_set(f, base, x) != SP_OK)
@@ -433,12 +408,12 @@ static int read_field(const sp_fault_field* f, void* base, const rp_mp_value* v,
     return SP_OK;
 }
 
-static int read_schedule(rp_mp_reader* r, const rp_mp_value* m, const char* path,
+static int read_schedule(sp_mp_reader* r, const sp_mp_value* m, const char* path,
                          sp_fault_schedule* s, char* err, size_t err_sz) {
-    if (m->type != RP_MP_MAP)
-        return fail(err, err_sz, "%s: must be a map {type, ...}, got %s", path, type_name(m));
+    if (m->type != SP_MP_MAP)
+        return fail(err, err_sz, "%s: must be a map {type, ...}, got %s", path, sp_mp_type_name(m));
     /* "type" first, wherever it sits: the other fields are checked against it. */
-    rp_mp_reader at = *r;
+    sp_mp_reader at = *r;
     int type = SP_SCHEDULE_ALWAYS;
     for (uint32_t k = 0; k < m->len; k++) {
         char key[32], sub[96];
@@ -446,10 +421,10 @@ static int read_schedule(rp_mp_reader* r, const rp_mp_value* m, const char* path
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
         if (strcmp(key, "type")) {
-            if (!rp_mp_skip(r)) return fail(err, err_sz, "%s: not valid msgpack", sub);
+            if (sp_mp_skip(r) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", sub);
             continue;
         }
-        rp_mp_value v;
+        sp_mp_value v;
         if ((rc = read_value(r, sub, &v, err, err_sz))) return rc;
         char name[24];
         type = cstr(&v, name, sizeof name) ? sp_fault_schedule_type_from_name(name) : -1;
@@ -464,7 +439,7 @@ static int read_schedule(rp_mp_reader* r, const rp_mp_value* m, const char* path
         int rc = read_key(r, path, key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
-        rp_mp_value v;
+        sp_mp_value v;
         if ((rc = read_value(r, sub, &v, err, err_sz))) return rc;
         if (!strcmp(key, "type")) continue;
         const sp_fault_field* f = sp_fault_schedule_field_find(key);
@@ -476,15 +451,15 @@ static int read_schedule(rp_mp_reader* r, const rp_mp_value* m, const char* path
     return SP_OK;
 }
 
-static int read_fault(rp_mp_reader* r, const rp_mp_value* m, int index, sp_episode_config* c,
+static int read_fault(sp_mp_reader* r, const sp_mp_value* m, int index, sp_episode_config* c,
                       char* err, size_t err_sz) {
     char path[32];
     snprintf(path, sizeof path, "faults[%d]", index);
-    if (m->type != RP_MP_MAP)
+    if (m->type != SP_MP_MAP)
         return fail(err, err_sz, "%s: must be a map {kind, target, schedule, ...}, got %s", path,
-                    type_name(m));
+                    sp_mp_type_name(m));
     /* The kind first: the defaults and the parameters it takes follow from it. */
-    rp_mp_reader at = *r;
+    sp_mp_reader at = *r;
     int kind = 0;
     for (uint32_t k = 0; k < m->len; k++) {
         char key[32], sub[64];
@@ -492,10 +467,10 @@ static int read_fault(rp_mp_reader* r, const rp_mp_value* m, int index, sp_episo
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
         if (strcmp(key, "kind")) {
-            if (!rp_mp_skip(r)) return fail(err, err_sz, "%s: not valid msgpack", sub);
+            if (sp_mp_skip(r) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", sub);
             continue;
         }
-        rp_mp_value v;
+        sp_mp_value v;
         if ((rc = read_value(r, sub, &v, err, err_sz))) return rc;
         char name[32];
         kind = cstr(&v, name, sizeof name) ? sp_fault_kind_from_name(name) : 0;
@@ -519,19 +494,19 @@ static int read_fault(rp_mp_reader* r, const rp_mp_value* m, int index, sp_episo
         int rc = read_key(r, path, key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "%s.%s", path, key);
-        rp_mp_value v;
+        sp_mp_value v;
         if ((rc = read_value(r, sub, &v, err, err_sz))) return rc;
         if (!strcmp(key, "kind")) continue;
         if (!strcmp(key, "target")) {
-            if (v.type == RP_MP_NIL) continue;
-            if (v.type != RP_MP_STR)
+            if (v.type == SP_MP_NIL) continue;
+            if (v.type != SP_MP_STR)
                 return fail(err, err_sz, "%s: must be a string (a glob over channel names), got %s",
-                            sub, type_name(&v));
+                            sub, sp_mp_type_name(&v));
             if (!cstr(&v, c->targets[index], sizeof c->targets[index]))
                 return fail(err, err_sz, "%s: at most %d characters, without NUL", sub,
                             SP_FAULT_MAX_TARGET);
         } else if (!strcmp(key, "schedule")) {
-            if (v.type == RP_MP_NIL) continue;
+            if (v.type == SP_MP_NIL) continue;
             if ((rc = read_schedule(r, &v, sub, &d->schedule, err, err_sz))) return rc;
         } else {
             const sp_fault_field* f = sp_fault_param_find(key);
@@ -545,15 +520,16 @@ static int read_fault(rp_mp_reader* r, const rp_mp_value* m, int index, sp_episo
 
 int sp_episode_config_decode_faults(sp_episode_config* c, const sp_env_spec* spec, const void* data,
                                     size_t n, char* err, size_t err_sz) {
-    rp_mp_reader r = {data, (const uint8_t*)data + n};
-    rp_mp_value a;
-    if (!rp_mp_read(&r, &a)) return fail(err, err_sz, "faults: not valid msgpack");
-    if (a.type != RP_MP_ARRAY)
-        return fail(err, err_sz, "faults: must be a list of fault maps, got %s", type_name(&a));
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value a;
+    if (sp_mp_read(&r, &a) != SP_MP_OK) return fail(err, err_sz, "faults: not valid msgpack");
+    if (a.type != SP_MP_ARRAY)
+        return fail(err, err_sz, "faults: must be a list of fault maps, got %s",
+                    sp_mp_type_name(&a));
     if (a.len > SP_MAX_FAULTS)
         return fail(err, err_sz, "faults: at most %d faults, got %" PRIu32, SP_MAX_FAULTS, a.len);
     for (uint32_t i = 0; i < a.len; i++) {
-        rp_mp_value m;
+        sp_mp_value m;
         char path[32];
         snprintf(path, sizeof path, "faults[%" PRIu32 "]", i);
         int rc = read_value(&r, path, &m, err, err_sz);
@@ -569,15 +545,15 @@ int sp_episode_config_decode_faults(sp_episode_config* c, const sp_env_spec* spe
 
 int sp_episode_config_decode_info(sp_episode_config* c, const void* data, size_t n, char* err,
                                   size_t err_sz) {
-    rp_mp_reader r = {data, (const uint8_t*)data + n};
-    rp_mp_value m;
-    if (!rp_mp_read(&r, &m)) return fail(err, err_sz, "info: not valid msgpack");
-    if (m.type != RP_MP_MAP)
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value m;
+    if (sp_mp_read(&r, &m) != SP_MP_OK) return fail(err, err_sz, "info: not valid msgpack");
+    if (m.type != SP_MP_MAP)
         return fail(err, err_sz, "info: must be a map {sensor_valid, faults}, got %s",
-                    type_name(&m));
+                    sp_mp_type_name(&m));
     for (uint32_t k = 0; k < m.len; k++) {
         char key[32], sub[64];
-        rp_mp_value v;
+        sp_mp_value v;
         int rc = read_key(&r, "info", key, sizeof key, err, err_sz);
         if (rc) return rc;
         snprintf(sub, sizeof sub, "info.%s", key);
@@ -586,8 +562,8 @@ int sp_episode_config_decode_info(sp_episode_config* c, const void* data, size_t
                      : !strcmp(key, "faults")     ? &c->info_faults
                                                   : NULL;
         if (!slot) return fail(err, err_sz, "%s: unknown key (known: sensor_valid, faults)", sub);
-        if (v.type != RP_MP_BOOL)
-            return fail(err, err_sz, "%s: must be a boolean, got %s", sub, type_name(&v));
+        if (v.type != SP_MP_BOOL)
+            return fail(err, err_sz, "%s: must be a boolean, got %s", sub, sp_mp_type_name(&v));
         *slot = v.b;
     }
     if (r.p != r.end) return fail(err, err_sz, "info: trailing bytes");
@@ -599,17 +575,17 @@ int sp_episode_config_decode_info(sp_episode_config* c, const void* data, size_t
 int sp_episode_config_decode(sp_episode_config* c, const sp_env_spec* spec, const void* data,
                              size_t n, char* err, size_t err_sz) {
     sp_episode_config_clear(c);
-    rp_mp_reader r = {data, (const uint8_t*)data + n};
-    rp_mp_value m;
-    if (!rp_mp_read(&r, &m)) return fail(err, err_sz, "config: not valid msgpack");
-    if (m.type != RP_MP_MAP)
-        return fail(err, err_sz, "config: must be a map, got %s", type_name(&m));
+    sp_mp_reader r = sp_mp_reader_make(data, n);
+    sp_mp_value m;
+    if (sp_mp_read(&r, &m) != SP_MP_OK) return fail(err, err_sz, "config: not valid msgpack");
+    if (m.type != SP_MP_MAP)
+        return fail(err, err_sz, "config: must be a map, got %s", sp_mp_type_name(&m));
     for (uint32_t k = 0; k < m.len; k++) {
         char key[32];
         int rc = read_key(&r, "config", key, sizeof key, err, err_sz);
         if (rc) return rc;
         const uint8_t* start = r.p;
-        if (!rp_mp_skip(&r)) return fail(err, err_sz, "%s: not valid msgpack", key);
+        if (sp_mp_skip(&r) != SP_MP_OK) return fail(err, err_sz, "%s: not valid msgpack", key);
         size_t len = (size_t)(r.p - start);
         if (len == 1 && *start == 0xc0) continue; /* nil: as if absent */
         if (!strcmp(key, "guardrails"))
@@ -817,10 +793,10 @@ uint8_t* sp_episode_config_encode(const sp_episode_config* c, const sp_env_spec*
     return (uint8_t*)b.sb.data;
 }
 
-/* ---- layers ---- */
+/* ---- the runtime's layers ---- */
 
-int sp_episode_layers_attach(sp_episode_layers* l, sp_episode* ep, const sp_episode_config* c,
-                             const sp_recorder_def* rec, char* err, size_t err_sz) {
+int sp_config_layers_attach(sp_config_layers* l, sp_episode* ep, const sp_episode_config* c,
+                            char* err, size_t err_sz) {
     const sp_env_spec* spec = sp_episode_spec(ep);
     int rc;
     if (c->has_guard) {
@@ -837,29 +813,17 @@ int sp_episode_layers_attach(sp_episode_layers* l, sp_episode* ep, const sp_epis
         if ((rc = sp_faults_attach(l->faults, ep)) != SP_OK)
             return fail(err, err_sz, "cannot attach the faults: %s", sp_error_name(rc)), rc;
     }
-    if (rec) {
-        sp_recorder_def d = *rec;
-        size_t size = 0;
-        uint8_t* canon = sp_episode_config_encode(c, spec, &size);
-        if (!canon) return fail(err, err_sz, "out of memory"), SP_E_NO_MEMORY;
-        d.config = canon;
-        d.config_size = size;
-        l->recorder = sp_recorder_attach_new(ep, &d, err, err_sz);
-        free(canon);
-        if (!l->recorder) return SP_E_IO;
-    }
     return SP_OK;
 }
 
-void sp_episode_layers_destroy(sp_episode_layers* l) {
-    sp_recorder_destroy(l->recorder);
+void sp_config_layers_destroy(sp_config_layers* l) {
     sp_faults_destroy(l->faults);
     sp_guard_destroy(l->guard);
     memset(l, 0, sizeof *l);
 }
 
-int sp_episode_layers_set(sp_episode_layers* l, const sp_episode_config* c, const uint8_t* canon,
-                          size_t canon_size, char* err, size_t err_sz) {
+int sp_config_layers_set(sp_config_layers* l, const sp_episode_config* c, char* err,
+                         size_t err_sz) {
     int rc;
     if (c->has_guard && !l->guard)
         return fail(err, err_sz, "guardrails: this session was made without a guardrail layer");
@@ -876,67 +840,5 @@ int sp_episode_layers_set(sp_episode_layers* l, const sp_episode_config* c, cons
                            err_sz);
         if (rc != SP_OK) return rc;
     }
-    if (l->recorder && (rc = sp_recorder_set_config(l->recorder, canon, canon_size, err, err_sz)))
-        return rc;
     return SP_OK;
-}
-
-/* ---- replay ---- */
-
-struct sp_config_replay {
-    sp_episode_config config;
-    sp_episode_layers layers;
-};
-
-static int replay_add_layers(void* user, sp_episode* ep, const sp_replay_header* h, char* err,
-                             size_t err_sz) {
-    sp_config_replay* r = user;
-    /* The verifier destroyed the episode these served before asking for new ones. */
-    sp_episode_layers_destroy(&r->layers);
-    const sp_env_spec* spec = sp_episode_spec(ep);
-    int rc = SP_OK;
-    if (h->config && h->config_size)
-        rc = sp_episode_config_decode(&r->config, spec, h->config, h->config_size, err, err_sz);
-    else
-        sp_episode_config_clear(&r->config);
-    if (rc != SP_OK) return rc;
-    r->config.info_faults = r->config.info_sensor_valid = false;
-    r->config.has_faults = r->config.fault_count > 0;
-    if ((rc = sp_episode_layers_attach(&r->layers, ep, &r->config, NULL, err, err_sz)) != SP_OK)
-        return rc;
-    if (r->layers.guard) sp_guard_set_replay(r->layers.guard, true);
-    return SP_OK;
-}
-
-static void replay_machine_events(void* user, sp_episode* ep, int step, const sp_event* events,
-                                  int count) {
-    sp_config_replay* r = user;
-    if (!r->layers.guard) return;
-    /* A refused event cannot trip: the verifier then names the step whose events differ. */
-    for (int i = 0; i < count; i++)
-        (void)sp_guard_inject(r->layers.guard, &events[i]);
-}
-
-sp_config_replay* sp_config_replay_create(void) {
-    sp_config_replay* r = calloc(1, sizeof *r);
-    if (r) sp_episode_config_clear(&r->config);
-    return r;
-}
-
-sp_verify_def sp_config_replay_def(sp_config_replay* r) {
-    sp_verify_def d = sp_default_verify_def();
-    d.user = r;
-    d.add_layers = replay_add_layers;
-    d.machine_events = replay_machine_events;
-    return d;
-}
-
-void sp_config_replay_destroy(sp_config_replay* r) {
-    if (!r) return;
-    sp_episode_layers_destroy(&r->layers);
-    free(r);
-}
-
-const sp_episode_layers* sp_config_replay_layers(const sp_config_replay* r) {
-    return &r->layers;
 }

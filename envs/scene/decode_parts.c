@@ -160,7 +160,7 @@ bool sc_decode_actuators(sc_dec* d, json_t* root) {
         !sc_each(d, "actuators", arr, n, actuator_item, NULL))
         return false;
     m->actuator_count = n;
-    return decode_actions(d, root);
+    return sc_level_check_slots(d) && decode_actions(d, root);
 }
 
 /* ---- sensors ---- */
@@ -942,5 +942,5 @@ bool sc_decode_generators(sc_dec* d, json_t* root) {
     d->m->level = -1;
     return sc_array(d, root, "generators", false, 16, &arr, &n) &&
            (d->m->generators = sc_alloc(d, (size_t)n, sizeof *d->m->generators)) &&
-           sc_each(d, "generators", arr, n, generator_item, NULL) && sc_level_check_slots(d);
+           sc_each(d, "generators", arr, n, generator_item, NULL);
 }

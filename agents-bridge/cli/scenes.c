@@ -26,6 +26,12 @@ int sp_cli_load_scenes(const char* const* dirs, int count) {
 #endif
     /* An empty SANDPIT_SCENES_DIR turns the default catalogue off. */
     if (dir && dir[0] && add_dir(dir) != 0) return 1;
+#ifdef SP_LEVELS_DIR
+    /* The evaluation levels go with the default catalogue, never with a chosen directory. */
+    if (!getenv("SANDPIT_SCENES_DIR") && stat(SP_LEVELS_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+        add_dir(SP_LEVELS_DIR) != 0)
+        return 1;
+#endif
     for (int i = 0; i < count; i++)
         if (add_dir(dirs[i]) != 0) return 1;
     return 0;

@@ -9,8 +9,9 @@
 #include "sandpit/scene.h"
 
 /* Registers the scenes of the default directory (SANDPIT_SCENES_DIR in the environment, else
- * the source tree's assets/scenes when it exists) and of `dirs`, once per process. Prints the
- * error and returns 1 when a file is bad or a named directory is missing; 0 otherwise. */
+ * the source tree's assets/scenes and then assets/levels when they exist) and of `dirs`, once
+ * per process. Prints the error and returns 1 when a file is bad or a named directory is
+ * missing; 0 otherwise. */
 int sp_cli_load_scenes(const char* const* dirs, int count);
 
 /* Loads one scene file with the default limits; prints the error (with its path) on failure. */

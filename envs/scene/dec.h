@@ -88,6 +88,10 @@ bool sc_decode_sensors(sc_dec* d, json_t* root);
 bool sc_decode_outcomes(sc_dec* d, json_t* root);
 bool sc_decode_randomize(sc_dec* d, json_t* root);
 bool sc_decode_generators(sc_dec* d, json_t* root);
+/* The level generator (gen_level.c): its keys, and (after the actuators) every slot actuator
+ * against its slots. */
+bool sc_decode_level(sc_dec* d, json_t* o, sc_generator* g);
+bool sc_level_check_slots(sc_dec* d);
 
 /* A channel by name (observed or hidden), or -1 after failing at the current path. */
 int sc_channel_value(sc_dec* d, json_t* v);

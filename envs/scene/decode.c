@@ -400,18 +400,19 @@ bool sc_decode_bodies(sc_dec* d, json_t* root) {
 
 /* ---- joints ---- */
 
-static const char* const joint_types[] = {"pivot",  "groove",        "slider",      "weld",
-                                          "spring", "rotary_spring", "rotary_limit"};
+static const char* const joint_types[] = {"pivot",  "groove",        "slider",       "weld",
+                                          "spring", "rotary_spring", "rotary_limit", "friction"};
 
 static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
     static const char* const keys[] = {
-        "name", "type",      "a",       "b",     "anchor_a", "anchor_b",     "groove", "limits",
-        "rest", "stiffness", "damping", "motor", "collide",  "world_anchor", NULL};
+        "name",    "type",         "a",     "b",         "anchor_a", "anchor_b",
+        "groove",  "limits",       "rest",  "stiffness", "damping",  "motor",
+        "collide", "world_anchor", "force", "torque",    NULL};
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
     int type = 0;
     double max = d->lim->max_abs;
     if (!sc_only(d, o, keys) || !sc_str(d, o, "name", false, &j->name) ||
-        !sc_enum(d, o, "type", true, joint_types, 7, &type) ||
+        !sc_enum(d, o, "type", true, joint_types, 8, &type) ||
         !sc_body_ref(d, o, "a", true, &j->a) || !sc_body_ref(d, o, "b", false, &j->b) ||
         !sc_vec(d, o, "anchor_a", false, &j->anchor_a) ||
         !sc_vec(d, o, "anchor_b", false, &j->anchor_b) ||
@@ -456,6 +457,13 @@ static bool decode_joint(sc_dec* d, json_t* o, sc_joint* j, int index) {
         if (!ok) return false;
     } else if (json_object_get(o, "groove")) {
         return sc_fail_at(d, "groove", "applies to groove joints only");
+    }
+    if (j->kind == SC_FRICTION) {
+        if (!sc_num(d, o, "force", true, 0.0, max, &j->max_force) ||
+            !sc_num(d, o, "torque", false, 0.0, max, &j->max_torque))
+            return false;
+    } else if (json_object_get(o, "force") || json_object_get(o, "torque")) {
+        return sc_fail(d, "force and torque apply to friction joints");
     }
     if ((j->kind == SC_SPRING || j->kind == SC_ROTARY_SPRING) && !(j->stiffness > 0.0))
         return sc_fail_at(d, "stiffness", "must be > 0 for a spring");

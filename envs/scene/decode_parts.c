@@ -14,16 +14,20 @@
 
 /* ---- actuators and actions ---- */
 
-static const char* const actuator_types[] = {"thruster", "motor_speed", "motor_torque",
-                                             "servo",    "wheel",       "motor_effort"};
+static const char* const actuator_types[] = {"thruster",   "motor_speed",  "motor_torque",
+                                             "servo",      "wheel",        "motor_effort",
+                                             "slot_motor", "slot_thruster"};
 static const char* const frames[] = {"body", "world"};
+
+static const char* const slot_keys[] = {"name", "type", "slot", "gain", "low",
+                                        "high", "unit", "doc",  NULL};
 
 static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     static const char* const keys[] = {
         "name",  "type", "body", "point",      "direction",       "frame",
         "joint", "gain", "kp",   "kd",         "max_torque",      "low",
         "high",  "unit", "doc",  "dispersion", "dispersion_from", "fuel",
-        "speed", NULL};
+        "speed", "slot", NULL};
     static const char* const wheel_keys[] = {"name",  "type", "body", "point",   "direction",
                                              "steer", "gain", "low",  "high",    "unit",
                                              "doc",   "grip", "drag", "lateral", NULL};
@@ -37,7 +41,7 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
     a->ch.unit = "1";
     a->ch.doc = "";
     a->dispersion_from = -1;
-    if (!sc_enum(d, o, "type", true, actuator_types, 6, &type) ||
+    if (!sc_enum(d, o, "type", true, actuator_types, 8, &type) ||
         !sc_only(d, o, type == SC_A_WHEEL ? wheel_keys : keys) ||
         !sc_str(d, o, "name", true, &a->ch.name) ||
         !sc_num(d, o, "gain", false, -max, max, &a->gain) ||
@@ -51,6 +55,10 @@ static bool decode_actuator(sc_dec* d, json_t* o, sc_actuator* a, int index) {
             return sc_fail_at(d, "name", "'%s' is taken by actuators[%d]", a->ch.name, i);
     a->kind = (sc_actuator_kind)type;
     if (a->kind == SC_A_WHEEL) return sc_wheel_decode(d, o, a);
+    /* Slots are checked against the level generator once generators are decoded. */
+    if (a->kind == SC_A_SLOT_MOTOR || a->kind == SC_A_SLOT_THRUSTER)
+        return sc_only(d, o, slot_keys) && sc_int(d, o, "slot", true, 0, 7, &a->slot);
+    if (json_object_get(o, "slot")) return sc_fail_at(d, "slot", "applies to slot actuators");
     if (a->kind == SC_A_THRUSTER) {
         if (!sc_body_ref(d, o, "body", false, &a->body) ||
             !sc_vec(d, o, "point", false, &a->point) ||
@@ -158,7 +166,7 @@ bool sc_decode_actuators(sc_dec* d, json_t* root) {
         !sc_each(d, "actuators", arr, n, actuator_item, NULL))
         return false;
     m->actuator_count = n;
-    return decode_actions(d, root);
+    return sc_level_check_slots(d) && decode_actions(d, root);
 }
 
 /* ---- sensors ---- */
@@ -811,7 +819,7 @@ bool sc_decode_randomize(sc_dec* d, json_t* root) {
 
 /* ---- generators ---- */
 
-static const char* const gen_types[] = {"terrain", "maze", "scatter", "track"};
+static const char* const gen_types[] = {"terrain", "maze", "scatter", "track", "level"};
 static const char* const styles[] = {"rough", "stumps", "pits", "stairs", "smooth", "course"};
 static const char* const streams[] = {"own", "env"};
 static const char* const scatter_shapes[] = {"circle", "box"};
@@ -885,9 +893,12 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     int type = 0;
     double max = d->lim->max_abs;
     if (!json_is_object(o)) return sc_fail(d, "must be an object");
+    json_t* t = json_object_get(o, "type");
+    if (json_is_string(t) && !strcmp(json_string_value(t), "level"))
+        return sc_decode_level(d, o, g);
     g->friction = 0.8;
     g->categories = 1;
-    if (!sc_enum(d, o, "type", true, gen_types, 4, &type) ||
+    if (!sc_enum(d, o, "type", true, gen_types, 5, &type) ||
         !sc_only(d, o, type == SC_G_TRACK ? track_keys : keys) ||
         !sc_str(d, o, "name", true, &g->name) ||
         !sc_num(d, o, "friction", false, 0.0, 100.0, &g->friction) ||
@@ -957,6 +968,8 @@ static bool decode_generator(sc_dec* d, json_t* o, sc_generator* g) {
     case SC_G_TRACK:
         if (!sc_track_decode(d, o, g)) return false;
         break;
+    case SC_G_LEVEL:
+        break; /* decoded by sc_decode_level */
     }
     if (g->shapes > cap)
         return sc_fail(d, "adds up to %d shapes; the scene's generators may add %d more", g->shapes,
@@ -972,6 +985,7 @@ static bool generator_item(sc_dec* d, json_t* o, int i, void* ctx) {
 bool sc_decode_generators(sc_dec* d, json_t* root) {
     json_t* arr;
     int n;
+    d->m->level = -1;
     return sc_array(d, root, "generators", false, 16, &arr, &n) &&
            (d->m->generators = sc_alloc(d, (size_t)n, sizeof *d->m->generators)) &&
            sc_each(d, "generators", arr, n, generator_item, NULL);

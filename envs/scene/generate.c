@@ -203,12 +203,17 @@ static int scatter(const sc_generator* g, sp_world* world, sp_rng* rng) {
     return 0;
 }
 
+uint64_t sc_generator_seed(const sp_rng* env_rng) {
+    /* The env stream at build time is a function of the episode seed alone. */
+    return sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
+}
+
 int sc_generate(sc_state* s, sp_world* world, sp_rng* env_rng) {
     const sc_model* m = s->m;
-    /* The env stream at build time is a function of the episode seed alone. */
-    uint64_t seed = sp_mix64(env_rng->s[0] ^ sp_mix64(env_rng->s[1]));
+    uint64_t seed = sc_generator_seed(env_rng);
     for (int i = 0; i < m->generator_count; i++) {
         const sc_generator* g = &m->generators[i];
+        if (g->kind == SC_G_LEVEL) continue; /* after the bodies: sc_level_build */
         sp_rng own;
         sp_rng_seed(&own, seed, g->name);
         sp_rng* rng = g->env_stream ? env_rng : &own;

@@ -70,6 +70,7 @@ typedef enum sc_joint_kind {
     SC_SPRING,
     SC_ROTARY_SPRING,
     SC_ROTARY_LIMIT,
+    SC_FRICTION, /* top-down friction: pivot and gear to a with bias 0 (Chipmunk's tank demo) */
 } sc_joint_kind;
 
 typedef struct sc_joint {
@@ -86,7 +87,8 @@ typedef struct sc_joint {
     double stiffness;
     double damping;
     bool has_motor;    /* a simple motor beside the joint: actuators drive it */
-    double max_torque; /* the motor's and servos' strength */
+    double max_torque; /* the motor's and servos' strength; friction: its torque */
+    double max_force;  /* friction: the largest force it resists sliding with, N */
     bool collide;      /* bodies of a joint collide with each other */
     bool world_anchor; /* pivot: made at anchor_a's world point; Chipmunk derives b's anchor */
 } sc_joint;
@@ -157,8 +159,10 @@ typedef enum sc_actuator_kind {
     SC_A_MOTOR_SPEED,
     SC_A_MOTOR_TORQUE,
     SC_A_SERVO,
-    SC_A_WHEEL,       /* a tyre at a body point: drive or steer (wheel.c) */
-    SC_A_MOTOR_EFFORT /* Box2D-style: the motor aims at +-speed with torque |u| x gain */
+    SC_A_WHEEL,         /* a tyre at a body point: drive or steer (wheel.c) */
+    SC_A_MOTOR_EFFORT,  /* Box2D-style: the motor aims at +-speed with torque |u| x gain */
+    SC_A_SLOT_MOTOR,    /* a motor the level generator builds (gen_level.c) */
+    SC_A_SLOT_THRUSTER, /* a thruster the level generator mounts */
 } sc_actuator_kind;
 
 typedef struct sc_actuator {
@@ -175,6 +179,7 @@ typedef struct sc_actuator {
     double dispersion;   /* thruster: per env step, the push turns by U(-d, d) rad */
     int dispersion_from; /* thruster: share this actuator's draw instead (-1: own) */
     bool fuel;           /* thruster: burns the world's tank */
+    int slot;            /* slot actuators: index into the state's slots (motors, then thrusters) */
     bool steer;          /* wheel: the command turns it (rad per unit) instead of driving it */
     double lateral;      /* wheel: sideways friction, N per m/s of slip */
     double grip;         /* wheel: the largest force the tyre passes to the ground, N */
@@ -262,7 +267,13 @@ typedef struct sc_random {
     double snap; /* translate: a multiple of it (0: any value) */
 } sc_random;
 
-typedef enum sc_gen_kind { SC_G_TERRAIN, SC_G_MAZE, SC_G_SCATTER, SC_G_TRACK } sc_gen_kind;
+typedef enum sc_gen_kind {
+    SC_G_TERRAIN,
+    SC_G_MAZE,
+    SC_G_SCATTER,
+    SC_G_TRACK,
+    SC_G_LEVEL
+} sc_gen_kind;
 typedef enum sc_terrain_style {
     SC_ROUGH,
     SC_STUMPS,
@@ -293,6 +304,20 @@ typedef struct sc_generator {
     double flat_y;
     double shoulder; /* flat extension past both ends */
     bool env_stream; /* draw from the env stream (in build order), not its own */
+    /* level (gen_level.c): a Kinetix-style level around two declared bodies, in `origin` +
+     * `extent` (the area) */
+    int agent, goal;            /* bodies it places */
+    int hazards_lo, hazards_hi; /* static hazards per level */
+    int shapes_lo, shapes_hi;   /* free dynamic obstacles per level */
+    double size_lo, size_hi;    /* their half sizes */
+    double gap;                 /* least |x| between agent and goal */
+    bool has_goal_y;            /* the goal's height drawn in goal_y_lo..hi */
+    double goal_y_lo, goal_y_hi;
+    int motors, thrusters;     /* slots: the actuators' `slot` */
+    double wheel_lo, wheel_hi; /* wheel radii */
+    double max_torque;         /* each wheel's motor */
+    cpVect mount_lo, mount_hi; /* the agent-frame box wheels and thrusters mount in */
+    uint32_t hazard_categories;
     /* track: `rows` control points around `origin` at radius `cell` +- `amplitude` (a
      * fraction), a centreline of `segments` points, walls `extent.x` apart */
     int track_slot; /* its centreline's place in the state's track buffer, in points */
@@ -301,6 +326,14 @@ typedef struct sc_generator {
     int grass;
     unsigned obstacles; /* bit SC_STUMPS, SC_PITS, SC_STAIRS */
 } sc_generator;
+
+/* What the level generator built for one actuator slot this episode. */
+typedef struct sc_slot {
+    cpConstraint* motor; /* slot motor: the wheel's motor */
+    cpBody* body;        /* slot thruster: the body it pushes */
+    cpVect point;        /* body frame */
+    cpVect direction;    /* body frame, unit */
+} sc_slot;
 
 typedef struct sc_model {
     sp_env_spec spec;
@@ -349,6 +382,8 @@ typedef struct sc_model {
     int ray_count;
     int progress_count;   /* progress terms keep the last value */
     int generated_shapes; /* upper bound over all generators */
+    int level;            /* the level generator (at most one), or -1 */
+    int slot_count;       /* its motors, then its thrusters */
     int wheel_count;      /* wheels: encoder slots in the state */
     int track_points;     /* centreline points of all track generators */
     int track_progress;   /* track progress probes: unwrapping slots in the state */
@@ -372,6 +407,7 @@ typedef struct sc_state {
     double* tilt;          /* [actuator_count] this step's thrust dispersion, rad */
     double* delivered;     /* [actuator_count] sum over the step's physics steps of u/gain */
     double* latches;       /* [latch_count] contact events of this env step */
+    sc_slot* slots;        /* [slot_count] the level generator's motors, then thrusters */
     double* travel;        /* [wheel_count] distance each wheel rolled since the reset */
     cpVect* track;         /* [track_points] generated centrelines, each closed */
     double* track_len;     /* [track_points] arc length from a centreline's first point */

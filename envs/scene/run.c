@@ -18,7 +18,7 @@
 /* Offsets of the arrays after the sc_state header, each 8-byte aligned. */
 typedef struct layout {
     size_t bodies, motors, command, gain, progress, cond, imu, tilt, delivered, latches, size;
-    size_t travel, track, track_len, track_prev;
+    size_t travel, track, track_len, track_prev, slots;
 } layout;
 
 /* Reserves `bytes` at *at, 8-byte aligned; returns where. */
@@ -42,6 +42,7 @@ static layout state_layout(const sc_model* m) {
     l.tilt = take(&at, acts);
     l.delivered = take(&at, acts);
     l.latches = take(&at, (size_t)m->latch_count * sizeof(double));
+    l.slots = take(&at, (size_t)m->slot_count * sizeof(sc_slot));
     l.travel = take(&at, (size_t)m->wheel_count * sizeof(double));
     l.track = take(&at, (size_t)m->track_points * sizeof(cpVect));
     l.track_len = take(&at, (size_t)m->track_points * sizeof(double));
@@ -63,6 +64,7 @@ static void bind_state(sc_state* s) {
     s->tilt = (double*)(void*)(base + l.tilt);
     s->delivered = (double*)(void*)(base + l.delivered);
     s->latches = (double*)(void*)(base + l.latches);
+    s->slots = (sc_slot*)(void*)(base + l.slots);
     s->travel = (double*)(void*)(base + l.travel);
     s->track = (cpVect*)(void*)(base + l.track);
     s->track_len = (double*)(void*)(base + l.track_len);
@@ -277,6 +279,9 @@ static int build_joints(sc_state* s, sp_world* world) {
             rc = add_constraint(world, j,
                                 cpDampedRotarySpringNew(a, b, j->rest, j->stiffness, j->damping));
             break;
+        case SC_FRICTION:
+            rc = sc_add_friction(world, a, b, j->max_force, j->max_torque, j->collide);
+            break;
         }
         if (rc) return rc;
         if (j->has_motor) {
@@ -353,8 +358,12 @@ static void randomize(sc_state* s, sp_world* world, sp_rng* rng) {
         }
         case SC_R_GAIN:
             s->gain_scale[r->actuator] *= x;
-            if (s->motors[m->actuators[r->actuator].joint] &&
-                m->actuators[r->actuator].kind != SC_A_THRUSTER) {
+            if (m->actuators[r->actuator].kind == SC_A_SLOT_MOTOR) {
+                cpConstraint* motor = s->slots[m->actuators[r->actuator].slot].motor;
+                if (motor) cpConstraintSetMaxForce(motor, cpConstraintGetMaxForce(motor) * x);
+            } else if (m->actuators[r->actuator].kind != SC_A_THRUSTER &&
+                       m->actuators[r->actuator].kind != SC_A_SLOT_THRUSTER &&
+                       s->motors[m->actuators[r->actuator].joint]) {
                 cpConstraint* motor = s->motors[m->actuators[r->actuator].joint];
                 cpConstraintSetMaxForce(motor, cpConstraintGetMaxForce(motor) * x);
             }
@@ -419,6 +428,7 @@ int sc_build(void* state, sp_world* world, sp_rng* rng) {
     int rc = sc_generate(s, world, rng);
     if (!rc) rc = build_bodies(s, world);
     if (!rc) rc = build_joints(s, world);
+    if (!rc && m->level >= 0) rc = sc_level_build(s, world, rng);
     if (rc) return rc;
     randomize(s, world, rng);
     sc_track_start(s);
@@ -468,7 +478,7 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
         if (a->kind == SC_A_MOTOR_SPEED)
             cpSimpleMotorSetRate(s->motors[a->joint],
                                  -(s->command[i] * a->gain * s->gain_scale[i]));
-        if (a->kind == SC_A_MOTOR_EFFORT) {
+        else if (a->kind == SC_A_MOTOR_EFFORT) {
             /* BipedalWalker's motors: full speed in the command's direction, with a torque
              * budget in proportion to its size (no command: a free joint). */
             double u = s->command[i];
@@ -476,7 +486,9 @@ void sc_act(void* state, sp_world* world, sp_rng* rng, const sp_action* action) 
                                                       : u < 0.0 ? a->speed
                                                                 : 0.0);
             cpConstraintSetMaxForce(s->motors[a->joint], fabs(u) * a->gain * s->gain_scale[i]);
-        }
+        } else if (a->kind == SC_A_SLOT_MOTOR && s->slots[a->slot].motor)
+            cpSimpleMotorSetRate(s->slots[a->slot].motor,
+                                 -(s->command[i] * a->gain * s->gain_scale[i]));
     }
 }
 
@@ -523,7 +535,16 @@ void sc_apply(void* state, sp_world* world) {
         }
         case SC_A_MOTOR_SPEED:
         case SC_A_MOTOR_EFFORT:
+        case SC_A_SLOT_MOTOR:
             break; /* the motor constraint does it */
+        case SC_A_SLOT_THRUSTER: {
+            const sc_slot* t = &s->slots[a->slot];
+            if (u == 0.0 || !t->body) break;
+            cpBodyApplyForceAtWorldPoint(
+                t->body, cpvrotate(cpvmult(t->direction, u), cpBodyGetRotation(t->body)),
+                cpBodyLocalToWorld(t->body, t->point));
+            break;
+        }
         case SC_A_WHEEL:
             sc_wheel_apply(s, i, m->spec.dt);
             break;
@@ -694,6 +715,12 @@ void sc_hash(const void* state, sp_hash* h) {
     }
     for (int i = 0; i < m->latch_count; i++)
         sp_hash_f64(h, s->latches[i]);
+    for (int i = 0; i < m->slot_count; i++) {
+        sp_hash_f64(h, s->slots[i].point.x);
+        sp_hash_f64(h, s->slots[i].point.y);
+        sp_hash_f64(h, s->slots[i].direction.x);
+        sp_hash_f64(h, s->slots[i].direction.y);
+    }
     for (int i = 0; i < m->wheel_count; i++)
         sp_hash_f64(h, s->travel[i]);
     for (int i = 0; i < m->track_progress; i++)

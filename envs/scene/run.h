@@ -40,6 +40,18 @@ int sc_gen_chain(sp_world* world, const sc_generator* g, const cpVect* p, int n)
 
 /* The "course" terrain style (gen_course.c). */
 int sc_gen_course(const sc_generator* g, sp_world* world, sp_rng* rng);
+/* The seed of a generator's own stream: a function of the episode's env stream at build time,
+ * which it does not advance. */
+uint64_t sc_generator_seed(const sp_rng* env_rng);
+
+/* The level generator (gen_level.c): places the agent and goal bodies, adds hazards, free
+ * obstacles, motorised wheels and thrusters for the actuator slots. After bodies and joints. */
+int sc_level_build(sc_state* s, sp_world* world, sp_rng* env_rng);
+
+/* A top-down friction joint (joint_friction.c): b slides on a with
+ * at most `force` and turns with at most `torque` of resistance. */
+int sc_add_friction(sp_world* world, cpBody* a, cpBody* b, double force, double torque,
+                    bool collide);
 
 /* The cpBody of body index `i`, or the world's static body for SC_NONE. */
 static inline cpBody* sc_body_ptr(const sc_state* s, const sp_world* world, int i) {

@@ -256,6 +256,7 @@ int main(int argc, char** argv) {
     /* The catalogue's scene envs are pinned like the C envs (assets/scenes). */
     char err[512];
     if (sp_scene_catalogue_add_dir(SP_GOLDEN_SCENES_DIR, err, sizeof err) < 0) die("scenes", err);
+    if (sp_scene_catalogue_add_dir(SP_GOLDEN_LEVELS_DIR, err, sizeof err) < 0) die("levels", err);
     char* got = table(record);
     int rc = 0;
     if (check) {

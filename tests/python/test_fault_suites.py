@@ -34,6 +34,9 @@ SMOKE = {
     "smoke-racer.toml": "sandpit.agents:racer",
     "smoke-walker.toml": "sandpit.agents:walker",
     "smoke-hopper.toml": "sandpit.agents:hopper",
+    "smoke-reacher.toml": "sandpit.agents:reacher",
+    "smoke-pusher.toml": "sandpit.agents:pusher",
+    "smoke-touch.toml": "sandpit.agents:touch",
 }
 
 

@@ -6,8 +6,9 @@ Each public factory follows the agent contract of :mod:`sandpit.faults`::
 
 ``spec`` is the server's spec of the env (``env.sandpit_spec``: channel names, bounds, dt).
 So ``python -m sandpit.faults run SUITE.toml --agent sandpit.agents:cartpole`` works, and
-so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``
-``sandpit.agents:rover``, ``sandpit.agents:racer``
+so do ``sandpit.agents:pendulum``, ``sandpit.agents:acrobot``, ``sandpit.agents:lander``,
+``sandpit.agents:rover``, ``sandpit.agents:racer``, ``sandpit.agents:reacher``,
+``sandpit.agents:pusher``, ``sandpit.agents:touch``
 and ``sandpit.agents:random_agent``.
 
 The controllers are model-based, not learned: they exist to give suites and demos an agent
@@ -26,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
+from .agent_manipulation import pusher, reacher, touch  # noqa: F401  (Reacher, Pusher, Touch)
 from .agent_navigation import racer, rover  # noqa: F401  (Rover and Racer, re-exported)
 from .agent_walker import HOPPER_CHANNELS, WALKER_CHANNELS, hopper, walker  # noqa: F401
 

@@ -25,12 +25,28 @@ ENV_IDS: Tuple[str, ...] = (
     "CartPoleScene-v0",
     "Hopper-v0",
     "LanderScene-v0",
+    "Pusher-v0",
     "Racer-v0",
     "RacerContinuous-v0",
+    "Reacher-v0",
     "Rover-v0",
     "RoverContinuous-v0",
     "Walker-v0",
     "WalkerHardcore-v0",
+    "Touch-v0",
+    # The held-out Touch levels in assets/levels/, after the scenes, by file name.
+    "Touch-level01-v0",
+    "Touch-level02-v0",
+    "Touch-level03-v0",
+    "Touch-level04-v0",
+    "Touch-level05-v0",
+    "Touch-level06-v0",
+    "Touch-level07-v0",
+    "Touch-level08-v0",
+    "Touch-level09-v0",
+    "Touch-level10-v0",
+    "Touch-level11-v0",
+    "Touch-level12-v0",
 )
 
 #: Gymnasium namespace: ``gymnasium.make("sandpit/CartPole-v0")``.

@@ -23,9 +23,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .agent_manipulation import manipulation_controller
+from .agent_navigation import navigation_controller
+
 # The controllers live in sandpit.agents (shared with the fault-suite runner); they are
 # re-exported here for code that imported them from the demo.
-from .agent_navigation import navigation_controller
 from .agents import (  # noqa: F401
     ACROBOT_CHANNELS,
     CARTPOLE_GAINS,
@@ -76,7 +78,7 @@ def controller_for(env_id: str, spec: Dict[str, Any]) -> Optional[tuple]:
         return "balance", hopper(env_id, spec)
     if env_id.startswith("Lander") and _channels(spec)[: len(LANDER_CHANNELS)] == LANDER_CHANNELS:
         return "heuristic pilot", make_lander_controller(spec)
-    return navigation_controller(env_id, spec)
+    return manipulation_controller(env_id, spec) or navigation_controller(env_id, spec)
 
 
 # -- running -----------------------------------------------------------------------------

@@ -193,8 +193,10 @@ static int scatter(const sc_generator* g, sp_world* world, sp_rng* rng) {
     cpBody* ground = sp_world_static_body(world);
     double h = 0.5 * g->cell;
     for (int i = 0; i < g->segments; i++) {
-        cpVect c = cpv(g->origin.x + g->extent.x * sp_rng_uniform(rng),
-                       g->origin.y + g->extent.y * sp_rng_uniform(rng));
+        /* x before y, in two statements: the order of a call's arguments is the compiler's */
+        double x = g->origin.x + g->extent.x * sp_rng_uniform(rng);
+        double y = g->origin.y + g->extent.y * sp_rng_uniform(rng);
+        cpVect c = cpv(x, y);
         cpShape* shape = g->style == 0 ? cpCircleShapeNew(ground, h, c)
                                        : cpBoxShapeNew2(ground, cpBBNewForExtents(c, h, h), 0.0);
         int rc = add_static(world, g, shape);

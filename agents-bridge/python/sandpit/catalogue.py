@@ -31,9 +31,9 @@ ENV_IDS: Tuple[str, ...] = (
     "Reacher-v0",
     "Rover-v0",
     "RoverContinuous-v0",
+    "Touch-v0",
     "Walker-v0",
     "WalkerHardcore-v0",
-    "Touch-v0",
     # The held-out Touch levels in assets/levels/, after the scenes, by file name.
     "Touch-level01-v0",
     "Touch-level02-v0",

@@ -6,36 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "ensure.h"
 #include "sandpit/draw.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
 #include "sandpit/faults.h"
-
-static long allocations;
-
-void* __real_malloc(size_t n);
-void* __real_calloc(size_t n, size_t size);
-void* __real_realloc(void* p, size_t n);
-void* __wrap_malloc(size_t n);
-void* __wrap_calloc(size_t n, size_t size);
-void* __wrap_realloc(void* p, size_t n);
-
-void* __wrap_malloc(size_t n) {
-    allocations++;
-    return __real_malloc(n);
-}
-
-void* __wrap_calloc(size_t n, size_t size) {
-    allocations++;
-    return __real_calloc(n, size);
-}
-
-void* __wrap_realloc(void* p, size_t n) {
-    allocations++;
-    return __real_realloc(p, n);
-}
 
 #define W 40
 #define H 30

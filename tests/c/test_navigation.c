@@ -7,33 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "ensure.h"
 #include "pixels.h"
 #include "sandpit/draw.h"
 #include "sandpit/episode.h"
 #include "sandpit/scene.h"
-
-/* Allocation counter: the test links with --wrap for malloc, calloc and realloc, so every
- * call from our code and Chipmunk's (static libraries) passes here. */
-static long allocations;
-void* __real_malloc(size_t n);
-void* __real_calloc(size_t n, size_t size);
-void* __real_realloc(void* p, size_t n);
-void* __wrap_malloc(size_t n);
-void* __wrap_calloc(size_t n, size_t size);
-void* __wrap_realloc(void* p, size_t n);
-void* __wrap_malloc(size_t n) {
-    allocations++;
-    return __real_malloc(n);
-}
-void* __wrap_calloc(size_t n, size_t size) {
-    allocations++;
-    return __real_calloc(n, size);
-}
-void* __wrap_realloc(void* p, size_t n) {
-    allocations++;
-    return __real_realloc(p, n);
-}
 
 typedef struct run {
     sp_scene* sc;

@@ -154,6 +154,7 @@ def wire_session(sandpit, out, record_root):
         req({"op": "step", "session": s, "actions": arr("float32", [1], bytes(4))}, ok=False)
         req({"op": "step", "session": s, "actions": arr("int32", [1], b"\5\0\0\0")}, ok=False)
         req({"op": "render", "session": s, "width": 0}, ok=False)
+        bad_requests(req, arr, s)
         st = req({"op": "stats"})
         instance = st.get("instance")
     finally:
@@ -167,6 +168,113 @@ def wire_session(sandpit, out, record_root):
                 data = data.replace(instance.encode(), b"INSTANCE")
             f.write(len(data).to_bytes(4, "little") + data)
     return instance
+
+
+def bad_requests(req, arr, s):
+    """Several bad requests per op, some with two faults: which one a reply names is the order
+    in which the server checks a request (docs/PROTOCOL.md). `s` is a reset one-env CartPole."""
+    i32 = arr("int32", [1], bytes(4))
+    for op in ("ping", "stats"):
+        req({"op": op, "extra": 1}, ok=False)
+    req({"op": "hello"}, ok=False)
+    req({"op": "hello", "protocol": "1"}, ok=False)
+    req({"op": "hello", "protocol": 1, "client": 5}, ok=False)
+    req({"op": "hello", "protocol": 2, "client": 5}, ok=False)
+    makes = [{"env": "CartPole-v0", "scene": "{}"}, {"scene": 5}, {"env": 5}, {},
+             {"env": "CartPole-v0", "num_envs": 0}, {"env": "CartPole-v0", "seed": -1},
+             {"env": "CartPole-v0", "max_steps": -2}, {"env": "CartPole-v0", "autoreset": 1},
+             {"env": "CartPole-v0", "autoreset": "never"}, {"env": "CartPole-v0", "hashes": 1},
+             {"env": "CartPole-v0", "resume": "yes"},
+             {"env": "CartPole-v0", "observation": {"type": "x"}},
+             {"env": "CartPole-v0", "observation": 3},
+             {"env": "CartPole-v0", "num_envs": 2, "seed": 2**64 - 1},
+             {"env": "NoSuch-v0", "num_envs": 0}, {"env": "CartPole-v0", "num_envs": 0,
+                                                    "autoreset": "never"},
+             {"env": "CartPole-v0", "colour": 1, "num_envs": 0},
+             {"scene": "{\"format\": 1", "num_envs": 0}, {"scene": "{}", "colour": 1},
+             {"env": "CartPole-v0", "seed": 2**64 - 1, "num_envs": 2, "autoreset": "x"},
+             {"env": "CartPole-v0", "faults": 3}, {"env": "CartPole-v0", "guardrails": 3,
+                                                   "faults": 3},
+             {"env": "CartPole-v0", "record": 3}, {"env": "CartPole-v0", "info": 3}]
+    for m in makes:
+        req(dict(op="make", **m), ok=False)
+    for key in ("close", "reset", "step", "render", "send", "recv"):
+        req({"op": key}, ok=False)
+        req({"op": key, "session": "x"}, ok=False)
+        req({"op": key, "session": -1}, ok=False)
+        req({"op": key, "session": 12345, "colour": 1}, ok=False)
+        req({"op": key, "session": s, "colour": 1}, ok=False)
+    # step, one env: the session before seq, seq before actions, actions before active.
+    steps = [{"session": 12345, "seq": "a"}, {"session": s, "seq": "a", "actions": 3},
+             {"session": s, "seq": -1}, {"session": s}, {"session": s, "actions": 3},
+             {"session": s, "actions": {"dtype": "int32"}},
+             {"session": s, "actions": arr("int16", [1], bytes(2))},
+             {"session": s, "actions": arr("int32", [2], bytes(8))},
+             {"session": s, "actions": arr("int32", [2], bytes(8)), "active": 3},
+             {"session": s, "actions": arr("int32", [1], b"\7" + bytes(3)), "active": 3},
+             {"session": s, "actions": i32, "active": 3},
+             {"session": s, "actions": i32, "active": arr("uint8", [2], b"\2\1")},
+             {"session": s, "actions": i32, "active": arr("int32", [1], bytes(4))},
+             {"session": s, "actions": i32, "active": arr("uint8", [1], b"\2")},
+             {"session": s, "actions": 3, "active": arr("uint8", [1], b"\2")}]
+    for m in steps:
+        req(dict(op="step", **m), ok=False)
+    req({"op": "step", "session": s, "actions": i32, "seq": 5})
+    req({"op": "step", "session": s, "actions": i32, "seq": 3}, ok=False)
+    req({"op": "step", "session": s, "actions": 3, "seq": 4}, ok=False)
+    # A resend of an answered seq is answered from the kept reply, whatever else it carries.
+    req({"op": "step", "session": s, "actions": 3, "seq": 5, "active": 9})
+    req({"op": "step", "session": s, "actions": i32, "seq": 5})
+    req({"op": "step", "session": s, "actions": arr("int32", [1], b"\5" + bytes(3)), "seq": 6},
+        ok=False)
+    # reset and render on a two-env session, before and after its first reset.
+    t = req({"op": "make", "env": "CartPole-v0", "num_envs": 2, "seed": 3})["session"]
+    u8 = arr("uint8", [2], b"\1\0")
+    for m in [{"mask": u8}, {"mask": u8, "seed": "x"}, {"seed": 2**64 - 1},
+              {"seed": [1, 2, 3]}, {"seed": [1, -1]}, {"seed": [1, "a"]}, {"seed": 1.5},
+              {"seed": -3}, {"seed": 1, "restore": []}, {"restore": [[1, 2, 3, 4, 5]]},
+              {"restore": 3}, {"restore": [[1, 2, 3, 4, 5], [1, 0, 0, 0, 0]]},
+              {"restore": [[1, 2, 3, 4, 5], [1, 2, 3]]}, {"restore": [[1, 2, 3, 4, 5], 7]},
+              {"restore": [[1, 2, 3, 4, 5], [1, -2, 3, 4, 5]], "mask": 3},
+              {"mask": 3}, {"mask": arr("uint8", [3], bytes(3))},
+              {"mask": arr("uint8", [2], b"\2\0")}, {"mask": arr("uint8", [3], b"\2\0\0")},
+              {"mask": arr("int32", [2], bytes(8))}, {"options": 3}, {"options": {"x": 1}},
+              {"options": 3, "mask": 3}, {"seed": [1, "a"], "mask": 3}]:
+        req(dict(op="reset", session=t, **m), ok=False)
+    for m in [{}, {"envs": [0], "width": 0}, {"envs": []}, {"envs": ["a"]}, {"envs": [2]},
+              {"envs": [0, -1]}, {"envs": list(range(65))}, {"envs": 1}, {"width": "w"},
+              {"height": 5000}, {"envs": [9], "width": 0}, {"width": 4096, "height": 4096},
+              {"envs": [0, 1], "height": 0}]:
+        req(dict(op="render", session=t, **m), ok=False)
+    req({"op": "step", "session": t, "actions": arr("int32", [2], bytes(8))}, ok=False)
+    req({"op": "reset", "session": t})
+    req({"op": "render", "session": t, "envs": [0, 1], "width": 4096, "height": 4096}, ok=False)
+    # send and recv on the same session.
+    for m in [{"actions": arr("int32", [1], bytes(4))}, {"env_ids": 3},
+              {"env_ids": arr("int32", [3], bytes(12))}, {"env_ids": arr("int32", [1], b"\7")},
+              {"env_ids": arr("int32", [1], b"\7" + bytes(3))},
+              {"env_ids": arr("int32", [2], bytes(8))},
+              {"env_ids": arr("int32", [1], bytes(4))},
+              {"env_ids": arr("int32", [1], bytes(4)), "actions": 3},
+              {"env_ids": arr("int32", [1], bytes(4)), "actions": arr("int32", [2], bytes(8))},
+              {"env_ids": arr("int32", [1], bytes(4)), "actions": i32, "batch_size": 0},
+              {"env_ids": arr("int32", [1], bytes(4)), "actions": i32, "batch_size": "x"},
+              {"env_ids": arr("int32", [1], bytes(4)), "actions": i32, "batch_size": 2},
+              {"env_ids": 3, "batch_size": "x"}, {"env_ids": arr("int32", [1], b"\7" + bytes(3)),
+                                                  "actions": 3}]:
+        req(dict(op="send", session=t, **m), ok=False)
+    for m in [{"batch_size": 0}, {"batch_size": 3}, {"batch_size": "x"}, {}]:
+        req(dict(op="recv", session=t, **m), ok=False)
+    req({"op": "send", "session": t, "env_ids": arr("int32", [1], bytes(4)), "actions": i32})
+    req({"op": "step", "session": t, "actions": arr("int32", [2], bytes(8))}, ok=False)
+    req({"op": "reset", "session": t, "seed": "x"}, ok=False)
+    req({"op": "render", "session": t, "width": 0}, ok=False)
+    req({"op": "send", "session": t, "env_ids": arr("int32", [1], bytes(4)), "actions": i32},
+        ok=False)
+    req({"op": "recv", "session": t, "batch_size": 2}, ok=False)
+    req({"op": "recv", "session": t, "batch_size": 1})
+    req({"op": "close", "session": t})
+    req({"op": "close", "session": t}, ok=False)
 
 
 def capture(bin_dir, out):

@@ -171,6 +171,77 @@ def test_error_replies_echo_a_valid_id(raw, name):
     assert reply["ok"] is False and reply["id"] == message["id"]
 
 
+def _two_faults(s: Dict[str, int]) -> Dict[str, Tuple[dict, str, str]]:
+    """Requests with two faults: (request, code, start of the message) of the first fault in
+    the order of checks (docs/PROTOCOL.md), which names the same fault whichever is sent."""
+    d = s["discrete"]
+    ok_ids = wire(np.zeros(1, np.int32), "int32")
+    two = wire(np.zeros(2, np.int32), "int32")
+    three = wire(np.zeros(3, np.int32), "int32")
+    return {
+        "keys_before_env": ({"op": "make", "env": "No-v0", "x": 1}, "bad_request", "unknown key"),
+        "scene_before_fields": (
+            {"op": "make", "scene": "{", "num_envs": 0}, "bad_scene", "scene:"),
+        "num_envs_before_autoreset": (
+            {"op": "make", "env": "CartPole-v0", "num_envs": 0, "autoreset": "x"},
+            "bad_request", "field 'num_envs'"),
+        "session_before_seq": (
+            {"op": "step", "session": 12345, "seq": "a", "actions": 3},
+            "unknown_session", "no session"),
+        "seq_before_actions": (
+            {"op": "step", "session": d, "seq": -1, "actions": 3}, "bad_request",
+            "field 'seq'"),
+        "actions_shape_before_active": (
+            {"op": "step", "session": d, "actions": three, "active": 3}, "bad_action",
+            "actions must be int32 [2]"),
+        "active_shape_before_values": (
+            {"op": "step", "session": d, "actions": two,
+             "active": wire(np.array([2, 1, 1], np.uint8), "uint8")},
+            "bad_request", "field 'active' must be uint8 [2]"),
+        "restore_length_before_entries": (
+            {"op": "reset", "session": d, "restore": [[1, 2]]}, "bad_request",
+            "field 'restore' must be an array of 2 entries"),
+        "seed_length_before_entries": (
+            {"op": "reset", "session": d, "seed": ["a", 1, 2]}, "bad_request",
+            "field 'seed' must be nil"),
+        "seed_before_mask": (
+            {"op": "reset", "session": d, "seed": [1, "a"], "mask": 3}, "bad_request",
+            "field 'seed'[1]"),
+        "mask_shape_before_values": (
+            {"op": "reset", "session": d,
+             "mask": wire(np.array([2, 0, 0], np.uint8), "uint8")},
+            "bad_request", "field 'mask' must be uint8 [2]"),
+        "render_envs_before_width": (
+            {"op": "render", "session": d, "envs": [9], "width": 0}, "bad_request",
+            "field 'envs'[0]"),
+        "send_env_ids_before_actions": (
+            {"op": "send", "session": d, "env_ids": wire(np.array([7], np.int32), "int32"),
+             "actions": 3}, "bad_request", "field 'env_ids'[0] is 7"),
+        "send_actions_before_batch_size": (
+            {"op": "send", "session": d, "env_ids": ok_ids, "actions": two, "batch_size": 0},
+            "bad_action", "actions must be int32 [1]"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_two_faults({"discrete": 0})))
+def test_two_faults_get_the_first_in_the_order_of_checks(raw, sessions, name):
+    request, code, message = _two_faults(sessions)[name]
+    reply = raw.call(request)
+    assert reply.get("ok") is False, reply
+    assert reply["error"]["code"] == code, reply
+    assert reply["error"]["message"].startswith(message), reply
+
+
+def test_resent_seq_is_answered_whatever_its_other_fields_hold(raw, sessions):
+    d = sessions["discrete"]
+    first = _ok(raw.call({"op": "step", "session": d, "seq": 40,
+                          "actions": wire(np.zeros(N, np.int32), "int32")}))
+    again = _ok(raw.call({"op": "step", "session": d, "seq": 40, "actions": 3, "active": 9}))
+    assert again["obs"] == first["obs"] and again["reward"] == first["reward"]
+    stale = raw.call({"op": "step", "session": d, "seq": 39, "actions": 3})
+    assert stale["error"]["message"].startswith("stale seq 39"), stale
+
+
 def test_rejected_nan_step_moves_no_env(raw, sessions):
     s = sessions["continuous"]
     _ok(raw.call({"op": "reset", "session": s, "seed": 5}))

@@ -168,31 +168,32 @@ const sp_mp_value* sp_request_get(const sp_request* req, const char* key) {
     return NULL;
 }
 
-int sp_request_only(const sp_request* req, const char* const* allowed, char* err, size_t err_sz) {
+int sp_request_fields(const sp_request* req, const char* const* keys, bool only,
+                      const sp_mp_value** slots, char* err, size_t err_sz) {
+    for (int a = 0; keys[a]; a++)
+        slots[a] = NULL;
     for (int f = 0; f < req->field_count; f++) {
         const sp_mp_value* key = &req->fields[f].key;
-        bool known = key_eq(key, "op") || key_eq(key, "id");
-        for (int a = 0; !known && allowed[a]; a++)
-            known = key_eq(key, allowed[a]);
-        if (known) continue;
+        bool known = false;
+        for (int a = 0; !known && keys[a]; a++)
+            if ((known = key_eq(key, keys[a]))) slots[a] = &req->fields[f].value;
+        if (known || !only || key_eq(key, "op") || key_eq(key, "id")) continue;
         char q[48], list[256] = "op, id";
         sp_quote(q, sizeof q, key->ptr, key->len);
-        for (int a = 0; allowed[a]; a++) {
+        for (int a = 0; keys[a]; a++) {
             size_t used = strlen(list);
-            snprintf(list + used, sizeof list - used, ", %s", allowed[a]);
+            snprintf(list + used, sizeof list - used, ", %s", keys[a]);
         }
         return bad(err, err_sz, "unknown key '%s' (known keys: %s)", q, list);
     }
     return SP_OK;
 }
 
-/* The field's value, NULL when absent or nil; an error when required and missing. */
-static int lookup(const sp_request* req, const char* key, bool required, const sp_mp_value** out,
-                  char* err, size_t err_sz) {
-    const sp_mp_value* v = sp_request_get(req, key);
-    if (v && v->type == SP_MP_NIL) v = NULL;
-    *out = v;
-    if (!v && required) return bad(err, err_sz, "missing field '%s'", key);
+/* The value, NULL when absent or nil; an error when required and missing. */
+static int present(const sp_mp_value** v, const char* key, bool required, char* err,
+                   size_t err_sz) {
+    if (*v && (*v)->type == SP_MP_NIL) *v = NULL;
+    if (!*v && required) return bad(err, err_sz, "missing field '%s'", key);
     return SP_OK;
 }
 
@@ -205,10 +206,9 @@ static void describe_int(const sp_mp_value* v, char* buf, size_t sz) {
         snprintf(buf, sz, "%" PRIu64, v->u);
 }
 
-int sp_field_u64(const sp_request* req, const char* key, bool required, uint64_t lo, uint64_t hi,
+int sp_value_u64(const sp_mp_value* v, const char* key, bool required, uint64_t lo, uint64_t hi,
                  uint64_t* out, char* err, size_t err_sz) {
-    const sp_mp_value* v;
-    int rc = lookup(req, key, required, &v, err, err_sz);
+    int rc = present(&v, key, required, err, err_sz);
     if (rc != SP_OK || !v) return rc;
     uint64_t u;
     if (!sp_mp_as_u64(v, &u) || u < lo || u > hi) {
@@ -222,10 +222,9 @@ int sp_field_u64(const sp_request* req, const char* key, bool required, uint64_t
     return SP_OK;
 }
 
-int sp_field_int(const sp_request* req, const char* key, bool required, int lo, int hi, int* out,
+int sp_value_int(const sp_mp_value* v, const char* key, bool required, int lo, int hi, int* out,
                  char* err, size_t err_sz) {
-    const sp_mp_value* v;
-    int rc = lookup(req, key, required, &v, err, err_sz);
+    int rc = present(&v, key, required, err, err_sz);
     if (rc != SP_OK || !v) return rc;
     /* Widened to int64 first so that no comparison mixes signedness. */
     bool is_int = v->type == SP_MP_INT && (v->negative || v->u <= (uint64_t)INT64_MAX);
@@ -240,9 +239,8 @@ int sp_field_int(const sp_request* req, const char* key, bool required, int lo, 
     return SP_OK;
 }
 
-int sp_field_bool(const sp_request* req, const char* key, bool* out, char* err, size_t err_sz) {
-    const sp_mp_value* v;
-    int rc = lookup(req, key, false, &v, err, err_sz);
+int sp_value_bool(const sp_mp_value* v, const char* key, bool* out, char* err, size_t err_sz) {
+    int rc = present(&v, key, false, err, err_sz);
     if (rc != SP_OK || !v) return rc;
     if (v->type != SP_MP_BOOL)
         return bad(err, err_sz, "field '%s' must be a boolean, got %s", key, sp_mp_type_name(v));
@@ -250,10 +248,9 @@ int sp_field_bool(const sp_request* req, const char* key, bool* out, char* err, 
     return SP_OK;
 }
 
-int sp_field_str(const sp_request* req, const char* key, bool required, const sp_mp_value** out,
+int sp_value_str(const sp_mp_value* v, const char* key, bool required, const sp_mp_value** out,
                  char* err, size_t err_sz) {
-    const sp_mp_value* v;
-    int rc = lookup(req, key, required, &v, err, err_sz);
+    int rc = present(&v, key, required, err, err_sz);
     if (rc != SP_OK || !v) return rc;
     if (v->type != SP_MP_STR)
         return bad(err, err_sz, "field '%s' must be a string, got %s", key, sp_mp_type_name(v));
@@ -263,12 +260,12 @@ int sp_field_str(const sp_request* req, const char* key, bool required, const sp
 
 /* ---- arrays ---- */
 
-static int decode_shape(const sp_request* req, const sp_mp_value* v, const char* field,
+static int decode_shape(const uint8_t* end, const sp_mp_value* v, const char* field,
                         sp_array_view* out, char* err, size_t err_sz) {
     if (v->type != SP_MP_ARRAY || v->len > SP_ARRAY_MAX_DIMS)
         return bad(err, err_sz, "'%s.shape' must be an array of at most %d integers", field,
                    SP_ARRAY_MAX_DIMS);
-    sp_mp_reader r = {v->ptr, req->end, NULL};
+    sp_mp_reader r = {v->ptr, end, NULL};
     out->ndim = (int)v->len;
     out->count = 1;
     bool overflow = false;
@@ -286,8 +283,8 @@ static int decode_shape(const sp_request* req, const sp_mp_value* v, const char*
     return SP_OK;
 }
 
-int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* field,
-                    sp_array_view* out, char* err, size_t err_sz) {
+int sp_array_decode(const uint8_t* end, const sp_mp_value* v, const char* field, sp_array_view* out,
+                    char* err, size_t err_sz) {
     memset(out, 0, sizeof *out);
     if (v->type != SP_MP_MAP)
         return bad(err, err_sz, "field '%s' must be an array map {dtype, shape, data}, got %s",
@@ -299,7 +296,7 @@ int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* fie
     if (v->len != 3)
         return bad(err, err_sz, "field '%s' must have exactly the keys dtype, shape and data",
                    field);
-    sp_mp_reader r = {v->ptr, req->end, NULL};
+    sp_mp_reader r = {v->ptr, end, NULL};
     for (int k = 0; k < 3; k++) {
         if (sp_mp_read_whole(&r, &keys[k]) != SP_MP_OK ||
             sp_mp_read_whole(&r, &values[k]) != SP_MP_OK)
@@ -325,7 +322,7 @@ int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* fie
                    q);
     }
     out->dtype = (sp_dtype)found;
-    int rc = decode_shape(req, shape, field, out, err, err_sz);
+    int rc = decode_shape(end, shape, field, out, err, err_sz);
     if (rc != SP_OK) return rc;
     if (data->type != SP_MP_BIN)
         return bad(err, err_sz, "'%s.data' must be binary (msgpack bin), got %s", field,

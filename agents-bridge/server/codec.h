@@ -68,18 +68,21 @@ int sp_request_parse(const void* data, size_t len, sp_request* req, char* err, s
 /* The value under `key`, or NULL when the request has no such key. */
 const sp_mp_value* sp_request_get(const sp_request* req, const char* key);
 
-/* Refuses any key but "op", "id" and those in `allowed` (NULL-terminated), naming it. */
-int sp_request_only(const sp_request* req, const char* const* allowed, char* err, size_t err_sz);
+/* Points slots[a] at the value of key keys[a] (NULL-terminated), NULL when the request has no
+ * such key: one pass over the request. With `only`, any key but "op", "id" and `keys` is
+ * refused, naming it. */
+int sp_request_fields(const sp_request* req, const char* const* keys, bool only,
+                      const sp_mp_value** slots, char* err, size_t err_sz);
 
-/* Typed getters. An absent key, or one whose value is nil, leaves `*out` as it was (the
- * caller's default) unless `required`, in which case it is an error. */
-int sp_field_u64(const sp_request* req, const char* key, bool required, uint64_t lo, uint64_t hi,
+/* Typed reads of field `key`'s value `v` (NULL when absent). An absent or nil value leaves
+ * `*out` as it was (the caller's default) unless `required`, in which case it is an error. */
+int sp_value_u64(const sp_mp_value* v, const char* key, bool required, uint64_t lo, uint64_t hi,
                  uint64_t* out, char* err, size_t err_sz);
-int sp_field_int(const sp_request* req, const char* key, bool required, int lo, int hi, int* out,
+int sp_value_int(const sp_mp_value* v, const char* key, bool required, int lo, int hi, int* out,
                  char* err, size_t err_sz);
-int sp_field_bool(const sp_request* req, const char* key, bool* out, char* err, size_t err_sz);
+int sp_value_bool(const sp_mp_value* v, const char* key, bool* out, char* err, size_t err_sz);
 /* A string field: `*out` is set to the value (a view; not NUL-terminated). */
-int sp_field_str(const sp_request* req, const char* key, bool required, const sp_mp_value** out,
+int sp_value_str(const sp_mp_value* v, const char* key, bool required, const sp_mp_value** out,
                  char* err, size_t err_sz);
 
 /* A decoded array: a view of its bytes, with a dtype and shape that match them exactly. */
@@ -93,9 +96,10 @@ typedef struct sp_array_view {
 
 /* Decodes `v` as an array map {dtype, shape, data} (no other keys). A malformed one (wrong
  * types, unknown dtype, data not prod(shape) * itemsize bytes) is SP_E_BAD_REQUEST; whether
- * dtype and shape are what the op expects is for the caller to say. */
-int sp_array_decode(const sp_request* req, const sp_mp_value* v, const char* field,
-                    sp_array_view* out, char* err, size_t err_sz);
+ * dtype and shape are what the op expects is for the caller to say. `end` is the message's
+ * end (sp_request.end). */
+int sp_array_decode(const uint8_t* end, const sp_mp_value* v, const char* field, sp_array_view* out,
+                    char* err, size_t err_sz);
 
 /* Copies at most `n` client bytes into `buf` for a message, replacing anything that is not
  * printable ASCII with '?' and marking a cut with "...": messages must stay valid UTF-8. */

@@ -1,13 +1,23 @@
 #ifndef SANDPIT_SERVER_OPS_H
 #define SANDPIT_SERVER_OPS_H
 
-/* The op handlers. Each validates the whole request first, then does the work and packs a
- * success reply into svc->pk (sp_pack_ok first); or returns an sp_error with a message in
- * `err`, after which the service discards anything packed and sends an error reply instead.
+/* The op handlers. Each decodes its request once at the door (requests.h), checks it against
+ * its session in the op's order of checks, then does the work and packs a success reply into
+ * svc->pk (sp_pack_ok first); or returns an sp_error with a message in `err`, after which the
+ * service discards anything packed and sends an error reply instead.
  * The table that names them is in service.c. */
 
 #include "codec.h"
+#include "requests.h"
 #include "service.h"
+
+/* The session of a decoded request: the door's fault if it comes at or before "session",
+ * else the session lookup's (sp_service_session). */
+static inline int sp_door_session(sp_service* svc, const sp_request* req, const sp_door* door,
+                                  uint64_t id, sp_session** out, char* err, size_t err_sz) {
+    if (sp_door_first(door, SP_AT_SESSION)) return door->rc;
+    return sp_service_session(svc, req, id, out, err, err_sz);
+}
 
 typedef int (*sp_op_fn)(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 
@@ -27,12 +37,11 @@ int sp_op_recv(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
 int sp_async_answer(sp_service* svc, uint64_t session, bool has_id, uint64_t id, bool* answered,
                     char* err, size_t err_sz);
 
-/* Decodes the request's "actions" into s->actions and checks each: row j is env envs[j]'s
- * action (`count` rows), or with envs NULL row i is env i's (N rows). SP_E_BAD_REQUEST for a
- * malformed array, SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an
- * out-of-range action. */
-int sp_read_actions(const sp_request* req, sp_session* s, const int32_t* envs, int count, char* err,
-                    size_t err_sz);
+/* Copies the request's "actions" (decoded at the door) into s->actions and checks each: row j
+ * is env envs[j]'s action (`count` rows), or with envs NULL row i is env i's (N rows).
+ * SP_E_BAD_ACTION for the wrong dtype or shape, a NaN/Inf or an out-of-range action. */
+int sp_read_actions(const sp_array_view* actions, sp_session* s, const int32_t* envs, int count,
+                    char* err, size_t err_sz);
 
 /* Steps env `env` of `s` as a lockstep step steps it (autoreset included), writing only its
  * slots of the session's buffers. For the async runner's threads. */

@@ -13,20 +13,11 @@
 #include "async.h"
 #include "ops.h"
 
-static const char* const send_keys[] = {"session", "actions", "env_ids", "batch_size", NULL};
-static const char* const recv_keys[] = {"session", "batch_size", NULL};
-
-/* "env_ids": int32 [k], 1 <= k <= N, distinct, each in [0, N) and not pending; into ids. */
-static int read_env_ids(const sp_request* req, sp_session* s, int32_t* ids, int* count, char* err,
-                        size_t err_sz) {
-    const sp_mp_value* v = sp_request_get(req, "env_ids");
-    if (!v) {
-        snprintf(err, err_sz, "missing field 'env_ids'");
-        return SP_E_BAD_REQUEST;
-    }
-    sp_array_view a;
-    int rc = sp_array_decode(req, v, "env_ids", &a, err, err_sz);
-    if (rc != SP_OK) return rc;
+/* "env_ids" (decoded at the door): int32 [k], 1 <= k <= N, distinct, each in [0, N) and not
+ * pending; into ids. */
+static int read_env_ids(const sp_array_view* env_ids, sp_session* s, int32_t* ids, int* count,
+                        char* err, size_t err_sz) {
+    const sp_array_view a = *env_ids;
     int n = s->def.num_envs;
     if (a.dtype != SP_DTYPE_INT32 || a.ndim != 1 || a.shape[0] < 1 || a.shape[0] > (uint64_t)n) {
         snprintf(err, err_sz, "field 'env_ids' must be int32 [k] with 1 <= k <= %d", n);
@@ -110,12 +101,12 @@ static int recv_batch(sp_service* svc, const sp_request* req, sp_session* s, int
 }
 
 int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_send_request r;
     sp_session* s;
     int rc, k = 0;
     svc->async_op = true;
-    if ((rc = sp_request_only(req, send_keys, err, err_sz)) != SP_OK ||
-        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK)
-        return rc;
+    sp_decode_send(req, &r, err, err_sz);
+    if ((rc = sp_door_session(svc, req, &r.door, r.session, &s, err, err_sz)) != SP_OK) return rc;
     if (s->frames) {
         /* Replies in completion order carry no frames yet (docs/PROTOCOL.md). */
         snprintf(err, err_sz,
@@ -125,17 +116,17 @@ int sp_op_send(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     if (!s->async && (rc = sp_async_attach(svc->async, svc->sessions, s, err, err_sz)) != SP_OK)
         return rc;
     int32_t* ids = sp_async_scratch(s->async)->ids;
-    if ((rc = read_env_ids(req, s, ids, &k, err, err_sz)) != SP_OK ||
-        (rc = sp_read_actions(req, s, ids, k, err, err_sz)) != SP_OK ||
+    if (sp_door_first(&r.door, SP_SEND_AT_ENV_IDS)) return r.door.rc;
+    if ((rc = read_env_ids(&r.env_ids, s, ids, &k, err, err_sz)) != SP_OK) return rc;
+    if (r.door.rc != SP_OK) return r.door.rc; /* the last stage: the actions array */
+    if ((rc = sp_read_actions(&r.actions, s, ids, k, err, err_sz)) != SP_OK ||
         (rc = check_ready(s, ids, k, err, err_sz)) != SP_OK)
         return rc;
     /* With batch_size, the reply is that of the recv that would follow (one message). */
-    const sp_mp_value* b = sp_request_get(req, "batch_size");
     int batch = 0;
-    if (b && b->type != SP_MP_NIL &&
-        ((rc = sp_field_int(req, "batch_size", false, 1, s->def.num_envs, &batch, err, err_sz)) !=
-             SP_OK ||
-         (rc = check_recv(s, batch, k, err, err_sz)) != SP_OK))
+    if (r.batch_size && ((rc = sp_value_int(r.batch_size, "batch_size", false, 1, s->def.num_envs,
+                                            &batch, err, err_sz)) != SP_OK ||
+                         (rc = check_recv(s, batch, k, err, err_sz)) != SP_OK))
         return rc;
     sp_async_submit(s->async, ids, k);
     if (batch) return recv_batch(svc, req, s, batch, err, err_sz);
@@ -217,13 +208,14 @@ static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int 
 }
 
 int sp_op_recv(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_recv_request r;
     sp_session* s;
     int rc, batch = 0;
     svc->async_op = true;
-    if ((rc = sp_request_only(req, recv_keys, err, err_sz)) != SP_OK ||
-        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = sp_field_int(req, "batch_size", false, 1, s->def.num_envs, &batch, err, err_sz)) !=
-            SP_OK)
+    sp_decode_recv(req, &r, err, err_sz);
+    if ((rc = sp_door_session(svc, req, &r.door, r.session, &s, err, err_sz)) != SP_OK ||
+        (rc = sp_value_int(r.batch_size, "batch_size", false, 1, s->def.num_envs, &batch, err,
+                           err_sz)) != SP_OK)
         return rc;
     if (batch == 0) batch = sp_async_pending(s->async); /* absent: every env in flight */
     if ((rc = check_recv(s, batch, 0, err, err_sz)) != SP_OK) return rc;

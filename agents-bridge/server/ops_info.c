@@ -8,37 +8,19 @@
 #include "ops.h"
 #include "sandpit/version.h"
 
-/* Only hello takes keys it does not know, so that a newer client can say more in it. */
-static const char* const no_keys[] = {NULL};
-
 int sp_op_ping(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
-    int rc = sp_request_only(req, no_keys, err, err_sz);
-    if (rc != SP_OK) return rc;
+    sp_door door;
+    sp_decode_bare(req, &door, err, err_sz);
+    if (door.rc != SP_OK) return door.rc;
     sp_pack_ok(&svc->pk, req, 0);
     return SP_OK;
 }
 
 int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
-    const sp_mp_value* protocol = sp_request_get(req, "protocol");
-    uint64_t version = 0;
-    if (!protocol || !sp_mp_as_u64(protocol, &version) || version != SP_PROTOCOL_VERSION) {
-        char given[48];
-        if (!protocol)
-            snprintf(given, sizeof given, "none");
-        else if (protocol->type == SP_MP_INT && !protocol->negative)
-            snprintf(given, sizeof given, "%" PRIu64, protocol->u);
-        else if (protocol->type == SP_MP_INT)
-            snprintf(given, sizeof given, "%" PRId64, protocol->i);
-        else
-            snprintf(given, sizeof given, "%s", sp_mp_type_name(protocol));
-        snprintf(err, err_sz,
-                 "this server speaks protocol %d; the client asked for %s (send \"protocol\": %d)",
-                 SP_PROTOCOL_VERSION, given, SP_PROTOCOL_VERSION);
-        return SP_E_VERSION;
-    }
-    const sp_mp_value* client = NULL;
-    int rc = sp_field_str(req, "client", false, &client, err, err_sz);
-    if (rc != SP_OK) return rc;
+    sp_hello_request r;
+    sp_decode_hello(req, &r, err, err_sz);
+    if (r.door.rc != SP_OK) return r.door.rc;
+    const sp_mp_value* client = r.client;
     if (client && svc->def.log_level >= SP_LOG_INFO) {
         char q[80];
         sp_quote(q, sizeof q, client->ptr, client->len);
@@ -96,8 +78,9 @@ static void pack_layer_stats(sp_service* svc, msgpack_packer* pk) {
 }
 
 int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
-    int rc = sp_request_only(req, no_keys, err, err_sz);
-    if (rc != SP_OK) return rc;
+    sp_door door;
+    sp_decode_bare(req, &door, err, err_sz);
+    if (door.rc != SP_OK) return door.rc;
     msgpack_packer* pk = &svc->pk;
     sp_pack_ok(pk, req, 15);
     pack_layer_stats(svc, pk);

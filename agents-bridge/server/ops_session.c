@@ -19,119 +19,42 @@
 
 /* ---- make ---- */
 
-static const char* const make_keys[] = {
-    "env",    "num_envs", "seed",   "max_steps", "autoreset", "hashes",      "guardrails",
-    "faults", "info",     "record", "scene",     "resume",    "observation", NULL};
-
-/* An inline scene (docs/SCENES.md): its JSON text, decoded under the scene limits. Untrusted:
- * every error names its path and the server keeps serving. */
-static int read_scene(const sp_request* req, const sp_mp_value* text, sp_session_def* d,
-                      sp_scene** out, char* err, size_t err_sz) {
-    if (sp_request_get(req, "env")) {
-        snprintf(err, err_sz, "make takes 'env' or 'scene', not both");
-        return SP_E_BAD_REQUEST;
-    }
-    if (text->type != SP_MP_STR) {
-        snprintf(err, err_sz, "field 'scene' must be a str of JSON text (docs/SCENES.md), got %s",
-                 sp_mp_type_name(text));
-        return SP_E_BAD_REQUEST;
-    }
-    sp_scene_limits lim = sp_default_scene_limits();
-    char why[384];
-    if (!(*out = sp_scene_load((const char*)text->ptr, text->len, &lim, why, sizeof why))) {
-        snprintf(err, err_sz, "scene: %s", why);
-        return SP_E_BAD_SCENE;
-    }
-    d->env = sp_scene_env(*out);
-    d->extra_bytes = sp_scene_memory(*out);
-    return SP_OK;
-}
-
-static int find_env(const sp_request* req, const sp_env_class** out, char* err, size_t err_sz) {
-    const sp_mp_value* id = NULL;
-    int rc = sp_field_str(req, "env", true, &id, err, err_sz);
-    if (rc != SP_OK) return rc;
-    char name[96];
-    if (id->len < sizeof name) {
-        memcpy(name, id->ptr, id->len);
-        name[id->len] = '\0';
-        /* An id with a NUL inside would match a prefix; it is no env's id. */
-        if (strlen(name) == id->len && (*out = sp_env_find(name))) return SP_OK;
-    }
-    char q[64], ids[256];
-    sp_quote(q, sizeof q, id->ptr, id->len);
-    sp_env_list_ids(ids, sizeof ids);
-    snprintf(err, err_sz, "unknown env '%s' (envs: %s)", q, ids);
-    return SP_E_UNKNOWN_ENV;
-}
-
-static int read_make(const sp_request* req, sp_session_def* d, sp_scene** scene, char* err,
-                     size_t err_sz) {
-    int rc;
-    const sp_mp_value* autoreset = NULL;
-    const sp_mp_value* text = sp_request_get(req, "scene");
+/* The session def of a decoded make: with an inline scene (docs/SCENES.md), loaded under the
+ * scene limits. Untrusted: every error names its path and the server keeps serving. The scene
+ * is checked before make's other fields, so its error comes first. */
+static int make_def(const sp_make_request* r, sp_session_def* d, sp_scene** scene, char* err,
+                    size_t err_sz) {
     *scene = NULL;
+    if (sp_door_first(&r->door, SP_MAKE_AT_SOURCE)) return r->door.rc;
+    d->env = r->env;
     d->extra_bytes = 0;
-    d->num_envs = 1;
-    d->seed = 0;
-    d->max_steps = 0;
-    d->autoreset = SP_AUTORESET_NEXT_STEP;
-    d->hashes = false;
-    d->resume = false;
-    if ((rc = sp_request_only(req, make_keys, err, err_sz)) != SP_OK ||
-        (rc = text ? read_scene(req, text, d, scene, err, err_sz)
-                   : find_env(req, &d->env, err, err_sz)) != SP_OK ||
-        (rc = sp_field_int(req, "num_envs", false, 1, INT_MAX, &d->num_envs, err, err_sz)) ||
-        (rc = sp_field_u64(req, "seed", false, 0, UINT64_MAX, &d->seed, err, err_sz)) ||
-        (rc = sp_field_int(req, "max_steps", false, 0, INT_MAX, &d->max_steps, err, err_sz)) ||
-        (rc = sp_field_str(req, "autoreset", false, &autoreset, err, err_sz)) ||
-        (rc = sp_field_bool(req, "hashes", &d->hashes, err, err_sz)) ||
-        (rc = sp_field_bool(req, "resume", &d->resume, err, err_sz)) ||
-        (rc = sp_pixels_read(req, &d->pixels, err, err_sz)))
-        return rc;
+    if (r->scene) {
+        sp_scene_limits lim = sp_default_scene_limits();
+        char why[384];
+        if (!(*scene = sp_scene_load((const char*)r->scene->ptr, r->scene->len, &lim, why,
+                                     sizeof why))) {
+            snprintf(err, err_sz, "scene: %s", why);
+            return SP_E_BAD_SCENE;
+        }
+        d->env = sp_scene_env(*scene);
+        d->extra_bytes = sp_scene_memory(*scene);
+    }
+    if (r->door.rc != SP_OK) return r->door.rc;
+    d->num_envs = r->num_envs;
+    d->seed = r->seed;
+    d->max_steps = r->max_steps;
+    d->autoreset = r->autoreset;
+    d->hashes = r->hashes;
+    d->resume = r->resume;
+    d->pixels = r->pixels;
     /* Each episode of a scene, inline or from the catalogue, holds its bodies beyond what
      * SP_ENV_COST_BYTES covers. */
     const sp_scene* sc = *scene ? *scene : sp_scene_of_env(d->env);
     if (sc) d->extra_bytes += (size_t)d->num_envs * sp_scene_episode_memory(sc);
-    if (d->seed > UINT64_MAX - (uint64_t)(d->num_envs - 1)) {
-        snprintf(err, err_sz,
-                 "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
-                 "seeded seed + i)");
-        return SP_E_BAD_REQUEST;
-    }
-    if (autoreset) {
-        if (sp_mp_str_eq(autoreset, "next_step")) {
-            d->autoreset = SP_AUTORESET_NEXT_STEP;
-        } else if (sp_mp_str_eq(autoreset, "same_step")) {
-            d->autoreset = SP_AUTORESET_SAME_STEP;
-        } else if (sp_mp_str_eq(autoreset, "disabled")) {
-            d->autoreset = SP_AUTORESET_DISABLED;
-        } else {
-            char q[48];
-            sp_quote(q, sizeof q, autoreset->ptr, autoreset->len);
-            snprintf(err, err_sz,
-                     "field 'autoreset' must be \"next_step\", \"same_step\" or \"disabled\", "
-                     "got '%s'",
-                     q);
-            return SP_E_BAD_REQUEST;
-        }
-    }
     return SP_OK;
 }
 
 /* ---- the episode config: guardrails, faults, info, record ---- */
-
-/* The whole msgpack bytes of field `key`, or false when absent or nil. */
-static bool field_raw(const sp_request* req, const char* key, const uint8_t** raw, size_t* len) {
-    for (int f = 0; f < req->field_count; f++) {
-        const sp_field* fl = &req->fields[f];
-        if (!sp_mp_str_eq(&fl->key, key) || fl->value.type == SP_MP_NIL) continue;
-        *raw = fl->raw;
-        *len = fl->raw_len;
-        return true;
-    }
-    return false;
-}
 
 /* A `rate: reject` refusal happens inside an env's step, after other envs of the batch moved:
  * only a one-env session can refuse atomically. (`bounds` and `nonfinite` rejects are checked
@@ -198,24 +121,26 @@ static int read_record(const uint8_t* raw, size_t len, char* dir, size_t dir_sz,
 }
 
 /* Decodes make's config parts into `c` (cleared). False when the request has none. */
-static int read_make_config(const sp_request* req, const sp_env_spec* spec, int num_envs,
+static int read_make_config(const sp_make_request* r, const sp_env_spec* spec, int num_envs,
                             sp_episode_config* c, bool* any, sp_transport** transport, char* err,
                             size_t err_sz) {
-    const uint8_t* raw;
-    size_t len;
     int rc = SP_OK;
     sp_episode_config_clear(c);
     *any = false;
     /* Every episode runs inside guardrails unless the client says `guardrails: false`: absent
      * (or nil) means the env's defaults. Defaults that never trip leave every hash unchanged. */
-    if (!field_raw(req, "guardrails", &raw, &len)) {
+    const uint8_t* raw = r->guardrails.p;
+    size_t len = r->guardrails.len;
+    if (!raw) {
         *any = true;
         sp_episode_config_default_guardrails(c, spec);
     } else if (!(len == 1 && raw[0] == 0xc2)) {
         *any = true;
         rc = sp_episode_config_decode_guardrails(c, spec, raw, len, err, err_sz);
     }
-    if (!rc && field_raw(req, "faults", &raw, &len)) {
+    if (!rc && r->faults.p) {
+        raw = r->faults.p;
+        len = r->faults.len;
         /* Transport faults are the server's (transport.h): the episode sees the others. */
         uint8_t* rest = NULL;
         size_t rest_len = 0;
@@ -226,12 +151,12 @@ static int read_make_config(const sp_request* req, const sp_env_spec* spec, int 
                                              err_sz);
         free(rest);
     }
-    if (!rc && field_raw(req, "info", &raw, &len)) {
+    if (!rc && r->info.p) {
         *any = true;
-        rc = sp_episode_config_decode_info(c, raw, len, err, err_sz);
+        rc = sp_episode_config_decode_info(c, r->info.p, r->info.len, err, err_sz);
     }
     if (rc) return SP_E_BAD_REQUEST;
-    if (field_raw(req, "record", &raw, &len)) *any = true;
+    if (r->record.p) *any = true;
     return check_batchable(c, spec, num_envs, "", err, err_sz);
 }
 
@@ -299,21 +224,23 @@ static int make_recorders(sp_service* svc, sp_session* s, const char* dir, bool 
     return SP_OK;
 }
 
-static int make_session(sp_service* svc, const sp_request* req, sp_session_def d, sp_scene** scene,
-                        char* err, size_t err_sz);
+static int make_session(sp_service* svc, const sp_request* req, const sp_make_request* r,
+                        sp_session_def d, sp_scene** scene, char* err, size_t err_sz);
 
 int sp_op_make(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_make_request r;
     sp_session_def d = {0}; /* layer_bytes stays 0 when make has no layer config */
     sp_scene* scene = NULL;
-    int rc = read_make(req, &d, &scene, err, err_sz);
-    if (rc == SP_OK) rc = make_session(svc, req, d, &scene, err, err_sz);
+    sp_decode_make(req, &r, err, err_sz);
+    int rc = make_def(&r, &d, &scene, err, err_sz);
+    if (rc == SP_OK) rc = make_session(svc, req, &r, d, &scene, err, err_sz);
     sp_scene_destroy(scene); /* NULL once a session owns it */
     return rc;
 }
 
 /* Opens the session; on success it owns *scene (set to NULL). */
-static int make_session(sp_service* svc, const sp_request* req, sp_session_def d, sp_scene** scene,
-                        char* err, size_t err_sz) {
+static int make_session(sp_service* svc, const sp_request* req, const sp_make_request* r,
+                        sp_session_def d, sp_scene** scene, char* err, size_t err_sz) {
     int rc;
     sp_episode_config* cfg = sp_episode_config_create();
     if (!cfg) {
@@ -322,12 +249,11 @@ static int make_session(sp_service* svc, const sp_request* req, sp_session_def d
     }
     bool any = false, record_obs = false;
     char record_dir[1024] = "";
-    const uint8_t* raw;
-    size_t len;
     sp_transport* transport = NULL;
-    rc = read_make_config(req, d.env->spec, d.num_envs, cfg, &any, &transport, err, err_sz);
-    if (!rc && field_raw(req, "record", &raw, &len))
-        rc = read_record(raw, len, record_dir, sizeof record_dir, &record_obs, err, err_sz);
+    rc = read_make_config(r, d.env->spec, d.num_envs, cfg, &any, &transport, err, err_sz);
+    if (!rc && r->record.p)
+        rc = read_record(r->record.p, r->record.len, record_dir, sizeof record_dir, &record_obs,
+                         err, err_sz);
     if (!rc && record_dir[0]) {
         char resolved[sizeof record_dir];
         rc = sp_record_path_resolve(svc->def.record_root, record_dir, resolved, sizeof resolved,
@@ -381,93 +307,33 @@ static int make_session(sp_service* svc, const sp_request* req, sp_session_def d
 
 /* ---- reset ---- */
 
-static const char* const reset_keys[] = {"session", "seed", "options", "restore", "mask", NULL};
-
-/* "restore": N entries [seed, stream0, stream1, stream2, stream3] (what a `resume` session's
- * replies reported) into s->seeds and s->streams. Sets *restore when given. */
-static int read_restore(const sp_request* req, sp_session* s, bool* restore, char* err,
-                        size_t err_sz) {
+/* The reset's "restore" (N entries [seed, stream0, stream1, stream2, stream3]: what a `resume`
+ * session's replies reported), "seed" and "mask", decoded at the door, checked against the
+ * session in the protocol's order and read into s->seeds, s->streams, s->seed_given and
+ * s->reset_mask. A partial reset leaves the other envs' episodes untouched, so it needs every
+ * env to have an episode already (a whole reset succeeded since make). */
+static int reset_fields(const sp_reset_request* r, sp_session* s, char* err, size_t err_sz) {
     int n = s->def.num_envs;
-    const sp_mp_value* v = sp_request_get(req, "restore");
-    *restore = v && v->type != SP_MP_NIL;
-    if (!*restore) return SP_OK;
-    const sp_mp_value* seed = sp_request_get(req, "seed");
-    if (seed && seed->type != SP_MP_NIL) {
-        snprintf(err, err_sz, "fields 'seed' and 'restore' exclude each other");
-        return SP_E_BAD_REQUEST;
-    }
-    if (v->type != SP_MP_ARRAY || v->len != (uint32_t)n) {
+    int rc;
+    if (sp_door_first(&r->door, SP_RESET_AT_RESTORE)) return r->door.rc;
+    const sp_mp_value* v = r->restore;
+    if (v && (v->type != SP_MP_ARRAY || v->len != (uint32_t)n)) {
         snprintf(err, err_sz, "field 'restore' must be an array of %d entries, one per env", n);
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end, NULL};
-    for (int i = 0; i < n; i++) {
-        sp_mp_value e;
-        if (sp_mp_read(&r, &e) != SP_MP_OK || e.type != SP_MP_ARRAY || e.len != 5) {
-            snprintf(err, err_sz,
-                     "field 'restore'[%d] must be [seed, stream0, stream1, stream2, stream3]", i);
-            return SP_E_BAD_REQUEST;
-        }
-        for (int k = 0; k < 5; k++) {
-            sp_mp_value x;
-            uint64_t* out = k == 0 ? &s->seeds[i] : &s->streams[4 * (size_t)i + (size_t)(k - 1)];
-            if (sp_mp_read(&r, &x) != SP_MP_OK || !sp_mp_as_u64(&x, out)) {
-                snprintf(err, err_sz, "field 'restore'[%d][%d] must be an integer in [0, 2^64)", i,
-                         k);
-                return SP_E_BAD_REQUEST;
-            }
-        }
-        /* xoshiro256** never leaves the all-zero state, nor may it start there. */
-        const uint64_t* st = &s->streams[4 * (size_t)i];
-        if (!(st[0] | st[1] | st[2] | st[3])) {
-            snprintf(err, err_sz, "field 'restore'[%d]: a seed stream is never all zeros", i);
-            return SP_E_BAD_REQUEST;
-        }
+    if (sp_door_first(&r->door, SP_RESET_AT_RESTORE_ENTRIES)) return r->door.rc;
+    if (v) {
+        sp_mp_reader rd = {v->ptr, r->end, NULL};
+        for (int i = 0; i < n; i++)
+            if ((rc = sp_restore_entry(&rd, i, &s->seeds[i], &s->streams[4 * (size_t)i], err,
+                                       err_sz)) != SP_OK)
+                return rc;
+    } else {
+        memset(s->seed_given, 0, (size_t)n);
     }
-    return SP_OK;
-}
-
-/* Reads "mask" (uint8 [N] of 0/1: which envs this reset resets) into s->reset_mask; all 1
- * without one. A partial reset leaves the other envs' episodes untouched, so it needs every
- * env to have an episode already (a whole reset succeeded since make). */
-static int read_mask(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
-    int n = s->def.num_envs;
-    bool partial = false;
-    memset(s->reset_mask, 1, (size_t)n);
-    const sp_mp_value* v = sp_request_get(req, "mask");
-    if (!v || v->type == SP_MP_NIL) return SP_OK;
-    sp_array_view a;
-    int rc = sp_array_decode(req, v, "mask", &a, err, err_sz);
-    if (rc != SP_OK) return rc;
-    if (a.dtype != SP_DTYPE_UINT8 || a.ndim != 1 || a.shape[0] != (uint64_t)n) {
-        snprintf(err, err_sz, "field 'mask' must be uint8 [%d] (one 0 or 1 per env)", n);
-        return SP_E_BAD_REQUEST;
-    }
-    for (int i = 0; i < n; i++) {
-        if (a.data[i] > 1) {
-            snprintf(err, err_sz, "field 'mask'[%d] must be 0 or 1, got %u", i, a.data[i]);
-            return SP_E_BAD_REQUEST;
-        }
-        s->reset_mask[i] = a.data[i];
-        partial |= a.data[i] == 0;
-    }
-    if (partial && !s->started) {
-        snprintf(err, err_sz,
-                 "a partial reset (mask) needs every env reset once: send a reset without "
-                 "mask first");
-        return SP_E_NEEDS_RESET;
-    }
-    return SP_OK;
-}
-
-/* Reads "seed" into s->seeds, with s->seed_given[i] = 1 where env i is given one. */
-static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t err_sz) {
-    int n = s->def.num_envs;
-    memset(s->seed_given, 0, (size_t)n);
-    const sp_mp_value* v = sp_request_get(req, "seed");
-    if (!v || v->type == SP_MP_NIL) return SP_OK;
+    v = r->seed;
     uint64_t seed;
-    if (sp_mp_as_u64(v, &seed)) {
+    if (v && sp_mp_as_u64(v, &seed)) {
         if (seed > UINT64_MAX - (uint64_t)(n - 1)) {
             snprintf(err, err_sz,
                      "field 'seed' + num_envs - 1 must fit in 64 bits (env i is "
@@ -478,9 +344,8 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
             s->seeds[i] = seed + (uint64_t)i;
             s->seed_given[i] = 1;
         }
-        return SP_OK;
-    }
-    if (v->type != SP_MP_ARRAY || v->len != (uint32_t)n) {
+        v = NULL;
+    } else if (v && (v->type != SP_MP_ARRAY || v->len != (uint32_t)n)) {
         snprintf(err, err_sz,
                  "field 'seed' must be nil, an integer >= 0, or an array of %d entries each an "
                  "integer >= 0 or nil; got %s%s",
@@ -488,17 +353,30 @@ static int read_seeds(const sp_request* req, sp_session* s, char* err, size_t er
                  v->type == SP_MP_ARRAY ? " of another length" : "");
         return SP_E_BAD_REQUEST;
     }
-    sp_mp_reader r = {v->ptr, req->end, NULL};
-    for (int i = 0; i < n; i++) {
-        sp_mp_value e;
-        if (sp_mp_read_whole(&r, &e) != SP_MP_OK) return SP_E_BAD_REQUEST;
-        if (e.type == SP_MP_NIL) continue;
-        if (!sp_mp_as_u64(&e, &s->seeds[i])) {
-            snprintf(err, err_sz, "field 'seed'[%d] must be an integer >= 0 or nil, got %s", i,
-                     e.type == SP_MP_INT ? "a negative integer" : sp_mp_type_name(&e));
-            return SP_E_BAD_REQUEST;
+    if (sp_door_first(&r->door, SP_RESET_AT_SEED_ENTRIES)) return r->door.rc;
+    if (v) { /* N entries, each an integer >= 0 (given) or nil: checked at the door */
+        sp_mp_reader rd = {v->ptr, r->end, NULL};
+        for (int i = 0; i < n; i++) {
+            sp_mp_value e;
+            if (sp_mp_read_whole(&rd, &e) != SP_MP_OK) return SP_E_INTERNAL;
+            s->seed_given[i] = sp_mp_as_u64(&e, &s->seeds[i]);
         }
-        s->seed_given[i] = 1;
+    }
+    memset(s->reset_mask, 1, (size_t)n);
+    if (sp_door_first(&r->door, SP_RESET_AT_MASK)) return r->door.rc;
+    const sp_array_view* a = &r->mask;
+    if (r->has_mask && (a->dtype != SP_DTYPE_UINT8 || a->ndim != 1 || a->shape[0] != (uint64_t)n)) {
+        snprintf(err, err_sz, "field 'mask' must be uint8 [%d] (one 0 or 1 per env)", n);
+        return SP_E_BAD_REQUEST;
+    }
+    if (r->door.rc != SP_OK) return r->door.rc; /* the last stage: the mask's values */
+    if (!r->has_mask) return SP_OK;
+    memcpy(s->reset_mask, a->data, (size_t)n);
+    if (memchr(a->data, 0, (size_t)n) && !s->started) {
+        snprintf(err, err_sz,
+                 "a partial reset (mask) needs every env reset once: send a reset without "
+                 "mask first");
+        return SP_E_NEEDS_RESET;
     }
     return SP_OK;
 }
@@ -629,11 +507,11 @@ static int read_options(sp_session* s, const uint8_t* raw, size_t len, bool* any
 
 /* Applies the reset's options (or, without any, restores the make-time config where an
  * override ran) before the envs are reset. */
-static int prepare_layers(sp_service* svc, sp_session* s, const sp_request* req, char* err,
+static int prepare_layers(sp_service* svc, sp_session* s, sp_raw options, char* err,
                           size_t err_sz) {
-    const uint8_t* raw;
-    size_t len;
-    bool has_options = field_raw(req, "options", &raw, &len);
+    const uint8_t* raw = options.p;
+    size_t len = options.len;
+    bool has_options = raw != NULL;
     const sp_env_spec* spec = s->def.env->spec;
     if (has_options && !s->cfg) {
         sp_episode_config* make = sp_episode_config_create();
@@ -739,16 +617,15 @@ static void reset_range(void* ctx, int begin, int end, int chunk) {
 }
 
 int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_reset_request r;
     sp_session* s;
     int rc;
-    bool restore;
-    if ((rc = sp_request_only(req, reset_keys, err, err_sz)) != SP_OK ||
-        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = read_restore(req, s, &restore, err, err_sz)) != SP_OK ||
-        (!restore && (rc = read_seeds(req, s, err, err_sz)) != SP_OK) ||
-        (rc = read_mask(req, s, err, err_sz)) != SP_OK)
+    sp_decode_reset(req, &r, err, err_sz);
+    if ((rc = sp_door_session(svc, req, &r.door, r.session, &s, err, err_sz)) != SP_OK ||
+        (rc = reset_fields(&r, s, err, err_sz)) != SP_OK)
         return rc;
-    if ((rc = prepare_layers(svc, s, req, err, err_sz)) != SP_OK) {
+    bool restore = r.restore != NULL;
+    if ((rc = prepare_layers(svc, s, r.options, err, err_sz)) != SP_OK) {
         /* Nothing was reset; options that failed half-way leave envs on mixed configs. */
         if (rc != SP_E_BAD_REQUEST && rc != SP_E_LIMIT) s->started = false;
         return rc;
@@ -796,14 +673,12 @@ int sp_op_reset(sp_service* svc, const sp_request* req, char* err, size_t err_sz
 
 /* ---- close ---- */
 
-static const char* const close_keys[] = {"session", NULL};
-
 int sp_op_close(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_close_request r;
     sp_session* s;
     int rc;
-    if ((rc = sp_request_only(req, close_keys, err, err_sz)) != SP_OK ||
-        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK)
-        return rc;
+    sp_decode_close(req, &r, err, err_sz);
+    if ((rc = sp_door_session(svc, req, &r.door, r.session, &s, err, err_sz)) != SP_OK) return rc;
     SP_LOG(svc->def.log_level, SP_LOG_INFO, "session %llu: closed", (unsigned long long)s->id);
     /* The last files are finished and written before the reply, so a failure is told. */
     uint32_t failed = s->cfg && s->cfg->recorders[0] ? sp_session_cfg_finish_recorders(s->cfg) : 0;

@@ -17,29 +17,14 @@
 #include "ops.h"
 #include "transport.h"
 
-static const char* const step_keys[] = {"session", "actions", "seq", "active", NULL};
-
-/* "active": uint8 [N] of 0 and 1 into s->active; false when absent (every env steps). A
+/* Whether the door's "active" is uint8 [N], a flag per env (absent: every env steps). A
  * session's rebuild steps each env only from its current episode's start (docs/PROTOCOL.md). */
-static int read_active(const sp_request* req, sp_session* s, bool* masked, char* err,
-                       size_t err_sz) {
-    const sp_mp_value* v = sp_request_get(req, "active");
-    *masked = v && v->type != SP_MP_NIL;
-    if (!*masked) return SP_OK;
-    sp_array_view a;
-    int rc = sp_array_decode(req, v, "active", &a, err, err_sz);
-    if (rc != SP_OK) return rc;
+static int active_fits(const sp_step_request* r, const sp_session* s, char* err, size_t err_sz) {
     int n = s->def.num_envs;
-    if (a.dtype != SP_DTYPE_UINT8 || a.ndim != 1 || a.shape[0] != (uint64_t)n) {
+    const sp_array_view* a = &r->active;
+    if (a->dtype != SP_DTYPE_UINT8 || a->ndim != 1 || a->shape[0] != (uint64_t)n) {
         snprintf(err, err_sz, "field 'active' must be uint8 [%d]", n);
         return SP_E_BAD_REQUEST;
-    }
-    memcpy(s->active, a.data, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        if (s->active[i] > 1) {
-            snprintf(err, err_sz, "field 'active'[%d] must be 0 or 1, got %d", i, s->active[i]);
-            return SP_E_BAD_REQUEST;
-        }
     }
     return SP_OK;
 }
@@ -56,24 +41,18 @@ static bool seq_is_later(uint64_t seq, uint64_t last) {
     return ahead != 0 && ahead < (UINT64_C(1) << 63);
 }
 
-static int check_seq(const sp_request* req, sp_session* s, bool* has_seq, uint64_t* seq,
-                     bool* duplicate, char* err, size_t err_sz) {
-    const sp_mp_value* v = sp_request_get(req, "seq");
-    *has_seq = v && v->type != SP_MP_NIL;
+static int check_seq(uint64_t seq, const sp_session* s, bool* duplicate, char* err, size_t err_sz) {
     *duplicate = false;
-    if (!*has_seq) return SP_OK;
-    int rc = sp_field_u64(req, "seq", true, 0, UINT64_MAX, seq, err, err_sz);
-    if (rc != SP_OK) return rc;
-    if (!s->has_seq || seq_is_later(*seq, s->last_seq)) return SP_OK;
-    if (*seq != s->last_seq) {
+    if (!s->has_seq || seq_is_later(seq, s->last_seq)) return SP_OK;
+    if (seq != s->last_seq) {
         snprintf(err, err_sz, "stale seq %llu: session %llu has already stepped seq %llu",
-                 (unsigned long long)*seq, (unsigned long long)s->id,
+                 (unsigned long long)seq, (unsigned long long)s->id,
                  (unsigned long long)s->last_seq);
         return SP_E_BAD_REQUEST;
     }
     if (s->seq_reply_len == SIZE_MAX) {
         snprintf(err, err_sz, "the reply to seq %llu could not be kept (out of memory or bound)",
-                 (unsigned long long)*seq);
+                 (unsigned long long)seq);
         return SP_E_NO_MEMORY;
     }
     *duplicate = true;
@@ -148,18 +127,12 @@ static int guard_precheck(const sp_session* s, int i, const sp_action* act, char
     return rc;
 }
 
-int sp_read_actions(const sp_request* req, sp_session* s, const int32_t* envs, int count, char* err,
-                    size_t err_sz) {
+int sp_read_actions(const sp_array_view* actions, sp_session* s, const int32_t* envs, int count,
+                    char* err, size_t err_sz) {
     const sp_env_spec* spec = s->def.env->spec;
     int n = envs ? count : s->def.num_envs;
-    const sp_mp_value* v = sp_request_get(req, "actions");
-    if (!v) {
-        snprintf(err, err_sz, "missing field 'actions'");
-        return SP_E_BAD_REQUEST;
-    }
-    sp_array_view a;
-    int rc = sp_array_decode(req, v, "actions", &a, err, err_sz);
-    if (rc != SP_OK) return rc;
+    const sp_array_view a = *actions;
+    int rc;
 
     bool discrete = spec->action_kind == SP_ACTION_DISCRETE;
     int k = discrete ? 1 : spec->actuator_count;
@@ -409,20 +382,23 @@ static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
 }
 
 int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
+    sp_step_request rq;
     sp_session* s;
     int rc;
-    bool has_seq, duplicate;
-    uint64_t seq = 0;
-    if ((rc = sp_request_only(req, step_keys, err, err_sz)) != SP_OK ||
-        (rc = sp_service_session(svc, req, &s, err, err_sz)) != SP_OK ||
-        (rc = check_seq(req, s, &has_seq, &seq, &duplicate, err, err_sz)) != SP_OK)
-        return rc;
-    if (duplicate) return answer_duplicate(svc, req, s);
-    bool masked;
-    if ((rc = sp_read_actions(req, s, NULL, 0, err, err_sz)) != SP_OK ||
-        (rc = read_active(req, s, &masked, err, err_sz)) != SP_OK ||
-        (rc = check_ready(s, masked, err, err_sz)) != SP_OK)
-        return rc;
+    bool duplicate = false;
+    sp_decode_step(req, &rq, err, err_sz);
+    if ((rc = sp_door_session(svc, req, &rq.door, rq.session, &s, err, err_sz)) != SP_OK) return rc;
+    if (sp_door_first(&rq.door, SP_STEP_AT_SEQ)) return rq.door.rc;
+    if (rq.has_seq && (rc = check_seq(rq.seq, s, &duplicate, err, err_sz)) != SP_OK) return rc;
+    if (rq.has_seq && duplicate) return answer_duplicate(svc, req, s);
+    if (sp_door_first(&rq.door, SP_STEP_AT_ACTIONS)) return rq.door.rc;
+    if ((rc = sp_read_actions(&rq.actions, s, NULL, 0, err, err_sz)) != SP_OK) return rc;
+    if (sp_door_first(&rq.door, SP_STEP_AT_ACTIVE)) return rq.door.rc;
+    if (rq.has_active && (rc = active_fits(&rq, s, err, err_sz)) != SP_OK) return rc;
+    if (rq.door.rc != SP_OK) return rq.door.rc; /* the last stage: active's values */
+    bool masked = rq.has_active;
+    if (masked) memcpy(s->active, rq.active.data, (size_t)s->def.num_envs);
+    if ((rc = check_ready(s, masked, err, err_sz)) != SP_OK) return rc;
 
     int n = s->def.num_envs;
     int chunks = sp_service_chunks(svc, n);
@@ -485,7 +461,7 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     }
     if (extra) sp_session_cfg_pack(cfg, pk, s->eps, true);
     sp_service_note_episodes(svc, s);
-    if (has_seq) keep_reply(svc, s, seq, head, keys);
+    if (rq.has_seq) keep_reply(svc, s, rq.seq, head, keys);
     if (s->transport) sp_transport_apply(svc, s);
     return SP_OK;
 }

@@ -38,15 +38,15 @@ static int read_side(const sp_mp_value* v, const char* name, int* out, char* err
     return SP_OK;
 }
 
-int sp_pixels_read(const sp_request* req, sp_pixels_def* out, char* err, size_t err_sz) {
+int sp_pixels_read(const sp_mp_value* m, const uint8_t* end, sp_pixels_def* out, char* err,
+                   size_t err_sz) {
     memset(out, 0, sizeof *out);
-    const sp_mp_value* m = sp_request_get(req, "observation");
     if (!m || m->type == SP_MP_NIL) return SP_OK;
     if (m->type != SP_MP_MAP)
         return bad(err, err_sz, ": must be a map {type, width, height, grayscale}");
     int width = 84, height = 84, rc; /* Atari's, what CNN policies are built for */
     bool grey = false, typed = false;
-    sp_mp_reader r = {m->ptr, req->end, NULL};
+    sp_mp_reader r = {m->ptr, end, NULL};
     for (uint32_t k = 0; k < m->len; k++) {
         sp_mp_value key, v;
         if (sp_mp_read_whole(&r, &key) != SP_MP_OK || sp_mp_read_whole(&r, &v) != SP_MP_OK)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sandpit/mpread.h"
+
 /* The largest frame side a client may ask for: bounds one frame at 3 MiB; the frames of a
  * session are further counted against the memory ceiling (sp_pixels_cost). */
 #define SP_PIXELS_MAX_SIDE 1024
@@ -27,13 +29,13 @@ typedef struct sp_pixels_def {
     int channels; /* 3: RGB, 1: grey; 0 for SP_OBSERVE_VECTOR */
 } sp_pixels_def;
 
-struct sp_request;
 struct sp_session;
 
 /* Reads make's "observation" map {type, width, height, grayscale} into `out` (absent: the
  * vector). SP_E_BAD_REQUEST for a malformed map, an unknown type, a side < 1;
  * SP_E_LIMIT for a side over SP_PIXELS_MAX_SIDE. */
-int sp_pixels_read(const struct sp_request* req, sp_pixels_def* out, char* err, size_t err_sz);
+int sp_pixels_read(const sp_mp_value* m, const uint8_t* end, sp_pixels_def* out, char* err,
+                   size_t err_sz);
 
 /* Bytes of one frame: 0 without pixels. */
 size_t sp_pixels_frame_bytes(const sp_pixels_def* def);

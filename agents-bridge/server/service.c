@@ -271,11 +271,9 @@ static int take_token(sp_service* svc, sp_session* s, char* err, size_t err_sz) 
     return SP_E_RATE_LIMITED;
 }
 
-int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out, char* err,
-                       size_t err_sz) {
-    uint64_t id = 0;
-    int rc = sp_field_u64(req, "session", true, 0, UINT64_MAX, &id, err, err_sz);
-    if (rc != SP_OK) return rc;
+int sp_service_session(sp_service* svc, const sp_request* req, uint64_t id, sp_session** out,
+                       char* err, size_t err_sz) {
+    int rc;
     sp_session* s = sp_sessions_find(svc->sessions, id);
     /* Another key's session answers as if it did not exist: ids are not capabilities. */
     if (s && strcmp(s->owner, svc->peer) != 0) s = NULL;

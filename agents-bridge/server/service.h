@@ -123,10 +123,11 @@ void sp_service_clear_chunk_errors(sp_service* svc, int chunks);
 /* The lowest-index failure of the last batched job, or NULL. */
 const sp_chunk_error* sp_service_first_chunk_error(const sp_service* svc, int chunks);
 
-/* The open session named by the request's "session" field, marked used now. Errors:
- * SP_E_BAD_REQUEST (missing, mistyped), SP_E_UNKNOWN_SESSION (also: made by another CURVE
- * key) and, for metered ops (reset, step), SP_E_RATE_LIMITED. */
-int sp_service_session(sp_service* svc, const sp_request* req, sp_session** out, char* err,
-                       size_t err_sz);
+/* The open session `id` (the request's "session", decoded at the door), marked used now.
+ * Errors: SP_E_UNKNOWN_SESSION (also: made by another CURVE key), SP_E_IN_FLIGHT (envs of it
+ * in flight, but for send, recv and close) and, for metered ops (reset, step),
+ * SP_E_RATE_LIMITED. */
+int sp_service_session(sp_service* svc, const sp_request* req, uint64_t id, sp_session** out,
+                       char* err, size_t err_sz);
 
 #endif

@@ -50,45 +50,81 @@ static void pack_bool(msgpack_packer* pk, bool v) {
         msgpack_pack_false(pk);
 }
 
-/* Header keys, listed once: packed in this order, looked up by name when parsed. */
+/* Header keys, listed once: packed in this order, looked up by name when parsed. The third
+ * column names the spec field a key carries (sandpit/env.h: SP_SPEC_SCALARS, the one
+ * description of a spec that every output walks), packed from it by its kind; OWN keys are the
+ * episode's. max_steps is the episode's: a config may shorten the spec's. */
 #define HEADER_KEYS(X)                                                                             \
-    X(H_SANDPIT, "sandpit")                                                                        \
-    X(H_ENV, "env")                                                                                \
-    X(H_ENV_VERSION, "env_version")                                                                \
-    X(H_DT, "dt")                                                                                  \
-    X(H_ITERATIONS, "iterations")                                                                  \
-    X(H_FRAME_SKIP, "frame_skip")                                                                  \
-    X(H_MAX_STEPS, "max_steps")                                                                    \
-    X(H_SEED, "seed")                                                                              \
-    X(H_SEED_STREAM, "seed_stream")                                                                \
-    X(H_EPISODE, "episode")                                                                        \
-    X(H_SENSORS, "sensors")                                                                        \
-    X(H_SENSOR_NAMES, "sensor_names")                                                              \
-    X(H_ACTION_KIND, "action_kind")                                                                \
-    X(H_ACTIONS, "actions")                                                                        \
-    X(H_ACTUATORS, "actuators")                                                                    \
-    X(H_ACTION_NAMES, "action_names")                                                              \
-    X(H_OBSERVATIONS, "observations")                                                              \
-    X(H_CONFIG, "config")                                                                          \
-    X(H_ARCH, "arch")                                                                              \
-    X(H_COMPILER, "compiler")                                                                      \
-    X(H_MATH, "math")
+    X(H_SANDPIT, "sandpit", OWN)                                                                   \
+    X(H_ENV, "env", SPEC(id))                                                                      \
+    X(H_ENV_VERSION, "env_version", SPEC(version))                                                 \
+    X(H_DT, "dt", SPEC(dt))                                                                        \
+    X(H_ITERATIONS, "iterations", SPEC(iterations))                                                \
+    X(H_FRAME_SKIP, "frame_skip", SPEC(frame_skip))                                                \
+    X(H_MAX_STEPS, "max_steps", OWN)                                                               \
+    X(H_SEED, "seed", OWN)                                                                         \
+    X(H_SEED_STREAM, "seed_stream", OWN)                                                           \
+    X(H_EPISODE, "episode", OWN)                                                                   \
+    X(H_SENSORS, "sensors", OWN)                                                                   \
+    X(H_SENSOR_NAMES, "sensor_names", OWN)                                                         \
+    X(H_ACTION_KIND, "action_kind", OWN)                                                           \
+    X(H_ACTIONS, "actions", OWN)                                                                   \
+    X(H_ACTUATORS, "actuators", OWN)                                                               \
+    X(H_ACTION_NAMES, "action_names", OWN)                                                         \
+    X(H_OBSERVATIONS, "observations", OWN)                                                         \
+    X(H_CONFIG, "config", OWN)                                                                     \
+    X(H_ARCH, "arch", OWN)                                                                         \
+    X(H_COMPILER, "compiler", OWN)                                                                 \
+    X(H_MATH, "math", OWN)
 
 /* Keys added in format 1.1, optional when reading. */
 #define HEADER_OPTIONAL ((1u << H_ARCH) | (1u << H_COMPILER) | (1u << H_MATH))
 
 enum {
-#define HEADER_KEY_ENUM(sym, name) sym,
+#define HEADER_KEY_ENUM(sym, name, from) sym,
     HEADER_KEYS(HEADER_KEY_ENUM)
 #undef HEADER_KEY_ENUM
         H_COUNT
 };
 
 static const char* const header_keys[H_COUNT] = {
-#define HEADER_KEY_NAME(sym, name) name,
+#define HEADER_KEY_NAME(sym, name, from) name,
     HEADER_KEYS(HEADER_KEY_NAME)
 #undef HEADER_KEY_NAME
 };
+
+enum {
+#define SPEC_FIELD_ENUM(member, kind) SPEC_##member,
+    SP_SPEC_SCALARS(SPEC_FIELD_ENUM)
+#undef SPEC_FIELD_ENUM
+};
+
+#define SPEC(member) SPEC_##member
+#define OWN (-1)
+static const int header_spec_field[H_COUNT] = {
+#define HEADER_KEY_FROM(sym, name, from) from,
+    HEADER_KEYS(HEADER_KEY_FROM)
+#undef HEADER_KEY_FROM
+};
+#undef OWN
+#undef SPEC
+
+static void pack_spec_field(msgpack_packer* pk, const sp_env_spec* s, int field) {
+#define PACK_STR(v) pack_str(pk, v)
+#define PACK_INT(v) msgpack_pack_int(pk, v)
+#define PACK_F64(v) msgpack_pack_double(pk, v)
+    switch (field) {
+#define PACK_FIELD(member, kind)                                                                   \
+    case SPEC_##member:                                                                            \
+        PACK_##kind(s->member);                                                                    \
+        break;
+        SP_SPEC_SCALARS(PACK_FIELD)
+#undef PACK_FIELD
+    }
+#undef PACK_F64
+#undef PACK_INT
+#undef PACK_STR
+}
 
 bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
     const sp_env_spec* s = in->spec;
@@ -106,6 +142,10 @@ bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
     }
     for (int k = 0; k < H_COUNT; k++) {
         pack_str(&pk, header_keys[k]);
+        if (header_spec_field[k] >= 0) {
+            pack_spec_field(&pk, s, header_spec_field[k]);
+            continue;
+        }
         switch (k) {
         case H_SANDPIT:
             pack_str(&pk, SP_VERSION_STRING);
@@ -121,21 +161,6 @@ bool rp_pack_header(rp_buf* b, const rp_header_in* in) {
         }
         case H_MATH:
             pack_str(&pk, SP_MATH_ID);
-            break;
-        case H_ENV:
-            pack_str(&pk, s->id);
-            break;
-        case H_ENV_VERSION:
-            msgpack_pack_int(&pk, s->version);
-            break;
-        case H_DT:
-            msgpack_pack_double(&pk, s->dt);
-            break;
-        case H_ITERATIONS:
-            msgpack_pack_int(&pk, s->iterations);
-            break;
-        case H_FRAME_SKIP:
-            msgpack_pack_int(&pk, s->frame_skip);
             break;
         case H_MAX_STEPS:
             msgpack_pack_int(&pk, in->max_steps);

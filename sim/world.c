@@ -163,24 +163,24 @@ cpBody* sp_world_add_body(sp_world* world, cpBody* body) {
     return cpSpaceAddBody(world->space, body);
 }
 
+/* Registers a shape with its body's handle; frees it and returns -1 when the registry cannot
+ * grow. */
+static int register_shape(sp_world* world, cpShape* shape) {
+    int32_t body = sp_world_find_index1(world, cpShapeGetBody(shape));
+    if (array_push(&world->shapes, shape, body, 0) == 0) return 0;
+    cpShapeFree(shape);
+    return -1;
+}
+
 cpShape* sp_world_add_shape(sp_world* world, cpShape* shape) {
-    if (array_push(&world->shapes, shape, sp_world_find_index1(world, cpShapeGetBody(shape)), 0) !=
-        0) {
-        cpShapeFree(shape);
-        return NULL;
-    }
+    if (register_shape(world, shape) != 0) return NULL;
     if (world->colliding_shapes++ == 0)
         cpSpaceSetCollisionPersistence(world->space, world->persistence);
     return cpSpaceAddShape(world->space, shape);
 }
 
 cpShape* sp_world_add_visual_shape(sp_world* world, cpShape* shape) {
-    if (array_push(&world->shapes, shape, sp_world_find_index1(world, cpShapeGetBody(shape)), 0) !=
-        0) {
-        cpShapeFree(shape);
-        return NULL;
-    }
-    return shape;
+    return register_shape(world, shape) == 0 ? shape : NULL;
 }
 
 cpConstraint* sp_world_add_constraint(sp_world* world, cpConstraint* constraint) {

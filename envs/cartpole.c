@@ -7,6 +7,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
 #include "sandpit/math.h"
+#include "world_chipmunk.h"
 
 #define CART_MASS 1.0
 #define POLE_MASS 0.1

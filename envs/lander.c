@@ -15,6 +15,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
 #include "sandpit/math.h"
+#include "world_chipmunk.h"
 
 #define LANDER_PI 3.14159265358979323846
 

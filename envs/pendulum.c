@@ -9,6 +9,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/error.h"
 #include "sandpit/math.h"
+#include "world_chipmunk.h"
 
 #define PI 3.14159265358979323846
 #define ROD_MASS 1.0

@@ -9,6 +9,7 @@
 
 #include "fault_internal.h"
 #include "sandpit/error.h"
+#include "world_chipmunk.h"
 
 #define MIN_MASS_FRACTION 1e-3
 

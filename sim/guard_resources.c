@@ -19,6 +19,7 @@
 
 #include "guard_internal.h"
 #include "sandpit/error.h"
+#include "world_chipmunk.h"
 
 /* CLOCK_MONOTONIC is read through the vDSO (tens of ns); CLOCK_THREAD_CPUTIME_ID is a system
  * call, hence SP_GUARD_CPU_SAMPLE_STEPS. The thread's clock is right for the server, whose

@@ -1,27 +1,10 @@
-#include "sandpit/world.h"
-
 #include <chipmunk/chipmunk_private.h> /* the space's fields, to return one to its fresh state */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct sp_array {
-    void** items;
-    int count;
-    int capacity;
-} sp_array;
-
-struct sp_world {
-    sp_world_def def;
-    cpSpace* space;
-    sp_array bodies;
-    sp_array shapes;
-    sp_array constraints;
-    uint64_t steps;
-    int colliding_shapes;    /* shapes in the space (visual ones are not) */
-    cpTimestamp persistence; /* Chipmunk's default contact persistence, restored with them */
-};
+#include "world_private.h"
 
 sp_world_def sp_default_world_def(void) {
     sp_world_def def = {
@@ -29,15 +12,15 @@ sp_world_def sp_default_world_def(void) {
     return def;
 }
 
-static int array_push(sp_array* a, void* item) {
+static int array_push(sp_array* a, void* item, int32_t body_a, int32_t body_b) {
     if (a->count == a->capacity) {
         int capacity = a->capacity ? 2 * a->capacity : 16;
-        void** items = realloc(a->items, (size_t)capacity * sizeof *items);
+        sp_entry* items = realloc(a->items, (size_t)capacity * sizeof *items);
         if (!items) return -1;
         a->items = items;
         a->capacity = capacity;
     }
-    a->items[a->count++] = item;
+    a->items[a->count++] = (sp_entry){item, body_a, body_b};
     return 0;
 }
 
@@ -79,11 +62,11 @@ static void free_children(sp_world* world) {
     cpSpaceFree(world->space);
     world->space = NULL;
     for (int i = world->constraints.count - 1; i >= 0; i--)
-        cpConstraintFree(world->constraints.items[i]);
+        cpConstraintFree(world->constraints.items[i].item);
     for (int i = world->shapes.count - 1; i >= 0; i--)
-        cpShapeFree(world->shapes.items[i]);
+        cpShapeFree(world->shapes.items[i].item);
     for (int i = world->bodies.count - 1; i >= 0; i--)
-        cpBodyFree(world->bodies.items[i]);
+        cpBodyFree(world->bodies.items[i].item);
     world->constraints.count = 0;
     world->shapes.count = 0;
     world->bodies.count = 0;
@@ -119,14 +102,14 @@ static bool space_reusable(const sp_world* world) {
 static void empty_space(sp_world* world) {
     cpSpace* space = world->space;
     for (int i = world->constraints.count - 1; i >= 0; i--) {
-        cpSpaceRemoveConstraint(space, world->constraints.items[i]);
-        cpConstraintFree(world->constraints.items[i]);
+        cpSpaceRemoveConstraint(space, world->constraints.items[i].item);
+        cpConstraintFree(world->constraints.items[i].item);
     }
     for (int i = world->shapes.count - 1; i >= 0; i--) /* visual only: never in the space */
-        cpShapeFree(world->shapes.items[i]);
+        cpShapeFree(world->shapes.items[i].item);
     for (int i = world->bodies.count - 1; i >= 0; i--) {
-        cpSpaceRemoveBody(space, world->bodies.items[i]);
-        cpBodyFree(world->bodies.items[i]);
+        cpSpaceRemoveBody(space, world->bodies.items[i].item);
+        cpBodyFree(world->bodies.items[i].item);
     }
     world->constraints.count = 0;
     world->shapes.count = 0;
@@ -155,6 +138,7 @@ static void empty_space(sp_world* world) {
 }
 
 int sp_world_clear(sp_world* world) {
+    world->generation++;
     if (space_reusable(world)) {
         empty_space(world);
         return 0;
@@ -172,33 +156,37 @@ cpBody* sp_world_static_body(sp_world* world) {
 }
 
 cpBody* sp_world_add_body(sp_world* world, cpBody* body) {
-    if (array_push(&world->bodies, body) != 0) {
+    if (array_push(&world->bodies, body, 0, 0) != 0) {
         cpBodyFree(body);
         return NULL;
     }
     return cpSpaceAddBody(world->space, body);
 }
 
+/* Registers a shape with its body's handle; frees it and returns -1 when the registry cannot
+ * grow. */
+static int register_shape(sp_world* world, cpShape* shape) {
+    int32_t body = sp_world_find_index1(world, cpShapeGetBody(shape));
+    if (array_push(&world->shapes, shape, body, 0) == 0) return 0;
+    cpShapeFree(shape);
+    return -1;
+}
+
 cpShape* sp_world_add_shape(sp_world* world, cpShape* shape) {
-    if (array_push(&world->shapes, shape) != 0) {
-        cpShapeFree(shape);
-        return NULL;
-    }
+    if (register_shape(world, shape) != 0) return NULL;
     if (world->colliding_shapes++ == 0)
         cpSpaceSetCollisionPersistence(world->space, world->persistence);
     return cpSpaceAddShape(world->space, shape);
 }
 
 cpShape* sp_world_add_visual_shape(sp_world* world, cpShape* shape) {
-    if (array_push(&world->shapes, shape) != 0) {
-        cpShapeFree(shape);
-        return NULL;
-    }
-    return shape;
+    return register_shape(world, shape) == 0 ? shape : NULL;
 }
 
 cpConstraint* sp_world_add_constraint(sp_world* world, cpConstraint* constraint) {
-    if (array_push(&world->constraints, constraint) != 0) {
+    int32_t a = sp_world_find_index1(world, cpConstraintGetBodyA(constraint));
+    int32_t b = sp_world_find_index1(world, cpConstraintGetBodyB(constraint));
+    if (array_push(&world->constraints, constraint, a, b) != 0) {
         cpConstraintFree(constraint);
         return NULL;
     }
@@ -210,7 +198,7 @@ int sp_world_body_count(const sp_world* world) {
 }
 
 cpBody* sp_world_body(const sp_world* world, int index) {
-    return world->bodies.items[index];
+    return world->bodies.items[index].item;
 }
 
 int sp_world_shape_count(const sp_world* world) {
@@ -218,7 +206,7 @@ int sp_world_shape_count(const sp_world* world) {
 }
 
 cpShape* sp_world_shape(const sp_world* world, int index) {
-    return world->shapes.items[index];
+    return world->shapes.items[index].item;
 }
 
 int sp_world_constraint_count(const sp_world* world) {
@@ -226,7 +214,7 @@ int sp_world_constraint_count(const sp_world* world) {
 }
 
 cpConstraint* sp_world_constraint(const sp_world* world, int index) {
-    return world->constraints.items[index];
+    return world->constraints.items[index].item;
 }
 
 void sp_world_step(sp_world* world) {
@@ -245,7 +233,7 @@ uint64_t sp_world_steps(const sp_world* world) {
 void sp_world_hash(const sp_world* world, sp_hash* h) {
     sp_hash_u64(h, world->steps);
     for (int i = 0; i < world->bodies.count; i++) {
-        const cpBody* body = world->bodies.items[i];
+        const cpBody* body = world->bodies.items[i].item;
         cpVect p = cpBodyGetPosition(body);
         cpVect v = cpBodyGetVelocity(body);
         sp_hash_f64(h, p.x);

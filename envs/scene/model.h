@@ -5,12 +5,12 @@
  * lives in scene_state (run.h). Indices, never pointers, link the parts, so the model is
  * position independent and trivially freed. */
 
-#include <chipmunk/chipmunk.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "sandpit/env.h"
 #include "sandpit/scene.h"
+#include "world_chipmunk.h"
 
 #define SC_NONE (-1) /* "no body": the world's static body, or an absent reference */
 

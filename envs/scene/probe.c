@@ -8,9 +8,8 @@
 #include "smath.h"
 #include "wheel.h"
 
-int sp_scene_shape_role(const cpShape* shape) {
-    uintptr_t tag = (uintptr_t)cpShapeGetUserData(shape);
-    return tag >= 1 && tag <= SP_ROLE_COUNT ? (int)tag - 1 : -1;
+int sp_scene_shape_role(const sp_world* world, sp_shape_id shape) {
+    return sc_tag_role(sp_shape_tag(world, shape));
 }
 
 typedef struct touch_query {
@@ -27,7 +26,7 @@ static void touch_each(cpBody* body, cpArbiter* arb, void* data) {
     CP_ARBITER_GET_SHAPES(arb, mine, theirs);
     (void)mine;
     if (q->other && cpShapeGetBody(theirs) != q->other) return;
-    if (q->p->role >= 0 && sp_scene_shape_role(theirs) != q->p->role) return;
+    if (q->p->role >= 0 && sc_shape_role(theirs) != q->p->role) return;
     q->found = true;
 }
 

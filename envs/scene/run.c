@@ -389,7 +389,7 @@ static cpBool contact_begin(cpArbiter* arb, cpSpace* space, cpDataPointer data) 
         const sc_probe* p = &m->channels[i].probe;
         if ((p->kind != SC_P_CONTACT_BEGAN && p->kind != SC_P_IMPACT) || p->body != body) continue;
         if (p->other != SC_NONE && cpShapeGetBody(theirs) != s->bodies[p->other]) continue;
-        if (p->role >= 0 && sp_scene_shape_role(theirs) != p->role) continue;
+        if (p->role >= 0 && sc_shape_role(theirs) != p->role) continue;
         if (p->kind == SC_P_CONTACT_BEGAN) {
             s->latches[p->latch] = 1.0;
         } else {

@@ -70,4 +70,14 @@ static inline void sc_tag_shape(cpShape* shape, int role) {
     cpShapeSetUserData(shape, (cpDataPointer)(uintptr_t)(role + 1));
 }
 
+/* A tag's role, or -1 for an untagged shape (one a C env built). */
+static inline int sc_tag_role(uintptr_t tag) {
+    return tag >= 1 && tag <= SP_ROLE_COUNT ? (int)tag - 1 : -1;
+}
+
+/* The role of a shape (sp_scene_shape_role, for code that holds the pointer). */
+static inline int sc_shape_role(const cpShape* shape) {
+    return sc_tag_role((uintptr_t)cpShapeGetUserData(shape));
+}
+
 #endif

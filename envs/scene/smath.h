@@ -5,10 +5,10 @@
  * the project's deterministic implementations (sandpit/math.h), as the C envs use, which the
  * side-by-side test relies on. sqrt and remainder are exact in IEEE 754, so libm's serve. */
 
-#include <chipmunk/chipmunk.h>
 #include <math.h>
 
 #include "sandpit/math.h"
+#include "world_chipmunk.h"
 
 static inline double sc_sin(double x) {
     return sp_sin(x);

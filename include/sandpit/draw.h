@@ -147,7 +147,7 @@ sp_scene_opts sp_default_scene_opts(void);
 
 /* Clears `img` and draws the world: grid, static shapes (terrain), then other shapes in
  * registry order, then joints, then contacts. Reads body transforms only, so a world whose
- * bodies were posed with cpBodySetPosition/SetAngle draws as it would after a step. */
+ * bodies were posed with sp_body_set_pose draws as it would after a step. */
 void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
                    const sp_scene_opts* opts);
 

@@ -7,7 +7,7 @@
  * Loading resets an episode with the recorded seed and seed stream and steps it with the
  * recorded actions through the episode runtime (the same path `verify` takes), keeping every
  * body's position and angle at every step. Showing step k then only poses the bodies
- * (cpBodySetPosition/SetAngle) in the episode's world, which is never stepped again: seeking
+ * (sp_body_set_pose) in the episode's world, which is never stepped again: seeking
  * costs the same at step 1 and step 1000. Memory: 24 bytes per body per step. */
 
 #include <stdbool.h>

@@ -89,8 +89,9 @@ typedef enum sp_scene_role {
 /* "agent" for SP_ROLE_AGENT; NULL out of range. */
 const char* sp_scene_role_name(int role);
 
-/* The role of a shape that a scene built, or -1 for a shape a C env built. */
-int sp_scene_shape_role(const cpShape* shape);
+/* The role of a shape that a scene built, or -1 for a shape a C env built (or a null or stale
+ * handle). */
+int sp_scene_shape_role(const sp_world* world, sp_shape_id shape);
 
 /* Loads every *.json file in `dir` (in name order) and registers each scene's env
  * (sp_env_register), so it is found by id and listed like a C env. The scenes live for the

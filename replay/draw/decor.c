@@ -6,7 +6,6 @@
  * full main throttle; continuous main throttle is 50%..100% over (0, 1], lateral fires a side
  * thruster beyond +-0.5), and flags on the landing pad's edges. */
 
-#include <chipmunk/chipmunk.h>
 #include <math.h>
 #include <string.h>
 
@@ -34,14 +33,16 @@ sp_rgb sp_draw_flag_color(void) {
 #define FLAME_HALF_BASE 0.12
 
 /* A triangle pointing along `dir` from `base` in the body's frame, `len` metres long. */
-static void flame(sp_image* img, const sp_camera* cam, const cpBody* body, cpVect base, cpVect dir,
-                  double len) {
+static void flame(sp_image* img, const sp_camera* cam, const sp_world* world, sp_body_id body,
+                  sp_vec2 base, sp_vec2 dir, double len) {
     if (!(len > 0.0)) return;
-    cpVect side = cpvmult(cpvperp(dir), FLAME_HALF_BASE);
-    cpVect pts[3] = {cpvadd(base, side), cpvsub(base, side), cpvadd(base, cpvmult(dir, len))};
+    sp_vec2 side = {-dir.y * FLAME_HALF_BASE, dir.x * FLAME_HALF_BASE};
+    sp_vec2 pts[3] = {{base.x + side.x, base.y + side.y},
+                      {base.x - side.x, base.y - side.y},
+                      {base.x + dir.x * len, base.y + dir.y * len}};
     double xs[3], ys[3];
     for (int i = 0; i < 3; i++) {
-        cpVect w = cpBodyLocalToWorld((cpBody*)body, pts[i]);
+        sp_vec2 w = sp_body_local_to_world(world, body, pts[i]);
         if (!sp_camera_project(cam, w.x, w.y, &xs[i], &ys[i])) return;
     }
     sp_draw_convex(img, xs, ys, 3, flame_color);
@@ -64,15 +65,17 @@ static void lander(sp_image* img, const sp_camera* cam, const sp_world* world, c
     pad_flag(img, cam, -LANDER_PAD_HALF);
     pad_flag(img, cam, LANDER_PAD_HALF);
     if (!a || sp_world_body_count(world) < 1 || sp_world_shape_count(world) < 1) return;
-    const cpBody* hull = sp_world_body(world, 0);
+    sp_body_id hull = sp_world_body_id(world, 0);
     /* The hull's outline in its own frame gives the mounts, whatever its exact shape. */
-    const cpShape* shape = NULL;
-    for (int i = 0; i < sp_world_shape_count(world) && !shape; i++)
-        if (cpShapeGetBody(sp_world_shape(world, i)) == hull) shape = sp_world_shape(world, i);
-    if (!shape || cpPolyShapeGetCount(shape) < 3) return;
+    sp_shape_id shape = {0, 0};
+    for (int i = 0; i < sp_world_shape_count(world) && sp_shape_is_null(shape); i++)
+        if (sp_shape_body(world, sp_world_shape_id(world, i)).index1 == hull.index1)
+            shape = sp_world_shape_id(world, i);
+    int count = sp_shape_polygon_count(world, shape);
+    if (count < 3) return;
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    for (int i = 0; i < cpPolyShapeGetCount(shape); i++) {
-        cpVect v = cpPolyShapeGetVert(shape, i);
+    for (int i = 0; i < count; i++) {
+        sp_vec2 v = sp_shape_polygon_vertex(world, shape, i);
         xmin = fmin(xmin, v.x), xmax = fmax(xmax, v.x);
         ymin = fmin(ymin, v.y), ymax = fmax(ymax, v.y);
     }
@@ -85,10 +88,15 @@ static void lander(sp_image* img, const sp_camera* cam, const sp_world* world, c
         if (a->index == 2) main = 1.0;
         if (a->index == 1 || a->index == 3) side = 1.0, dir = a->index == 1 ? -1 : 1;
     }
-    flame(img, cam, hull, cpv(0.5 * (xmin + xmax), ymin), cpv(0.0, -1.0), main * MAIN_FLAME_LEN);
+    flame(img, cam, world, hull, (sp_vec2){0.5 * (xmin + xmax), ymin}, (sp_vec2){0.0, -1.0},
+          main * MAIN_FLAME_LEN);
     double side_y = ymin + 0.89 * (ymax - ymin);
-    if (dir < 0) flame(img, cam, hull, cpv(xmax, side_y), cpv(1.0, 0.0), side * SIDE_FLAME_LEN);
-    if (dir > 0) flame(img, cam, hull, cpv(xmin, side_y), cpv(-1.0, 0.0), side * SIDE_FLAME_LEN);
+    if (dir < 0)
+        flame(img, cam, world, hull, (sp_vec2){xmax, side_y}, (sp_vec2){1.0, 0.0},
+              side * SIDE_FLAME_LEN);
+    if (dir > 0)
+        flame(img, cam, world, hull, (sp_vec2){xmin, side_y}, (sp_vec2){-1.0, 0.0},
+              side * SIDE_FLAME_LEN);
 }
 
 void sp_draw_decor(sp_image* img, const sp_camera* cam, const sp_world* world, const char* env_id,

@@ -1,13 +1,14 @@
 /* Drawing a world: camera, colours, shapes, joints and contact marks.
  *
- * Shapes are read straight from Chipmunk (vertices, radii, body transforms), so whatever an env
- * builds is drawn without the env knowing about drawing. Order is fixed (grid, terrain, shapes
- * in registry order, joints, contacts) so overlaps always resolve the same way. */
+ * Shapes are read straight from the world through its handles (vertices, radii, body
+ * transforms), so whatever an env builds is drawn without the env knowing about drawing. Order is
+ * fixed (grid, terrain, shapes in registry order, joints, contacts) so overlaps always resolve the
+ * same way. */
 
-#include <chipmunk/chipmunk_structs.h>
 #include <math.h>
 
 #include "sandpit/draw.h"
+#include "sandpit/math.h"
 #include "sandpit/scene.h"
 
 /* Channels are multiples of 51 so every colour is in the GIF's 6x6x6 cube (see draw.h). */
@@ -80,18 +81,17 @@ static int to_pixel(double v) {
     return v < -1e6 ? -1000000 : (v > 1e6 ? 1000000 : (int)floor(v));
 }
 
-static bool is_static(const cpBody* body) {
-    return cpBodyGetType((cpBody*)body) == CP_BODY_TYPE_STATIC;
+static bool is_static(const sp_world* world, sp_body_id body) {
+    return sp_body_get_type(world, body) == SP_BODY_STATIC;
 }
 
 sp_rgb sp_draw_body_color(const sp_world* world, int index) {
     if (index < 0 || index >= sp_world_body_count(world)) return background;
-    const cpBody* body = sp_world_body(world, index);
+    sp_body_id body = sp_world_body_id(world, index);
     int n = sp_world_shape_count(world);
     for (int i = 0; i < n; i++) {
-        const cpShape* s = sp_world_shape(world, i);
-        if (cpShapeGetBody(s) == body)
-            return is_static(body) ? terrain_color : sp_draw_shape_color(i);
+        if (sp_shape_body(world, sp_world_shape_id(world, i)).index1 == body.index1)
+            return is_static(world, body) ? terrain_color : sp_draw_shape_color(i);
     }
     return background;
 }
@@ -108,8 +108,8 @@ sp_rgb sp_draw_role_color(int role) {
     return role_colors[role];
 }
 
-static sp_rgb shape_color(const cpShape* s, int index, bool terrain) {
-    int role = sp_scene_shape_role(s);
+static sp_rgb shape_color(const sp_world* world, sp_shape_id s, int index, bool terrain) {
+    int role = sp_scene_shape_role(world, s);
     if (role > SP_ROLE_AGENT) return sp_draw_role_color(role);
     return terrain ? terrain_color : sp_draw_shape_color(index);
 }
@@ -126,7 +126,7 @@ sp_camera sp_camera_frame(const sp_view_hint* hint, const sp_world* world, int w
     int side = width < height ? width : height;
     sp_camera cam = {hint->center_x, hint->center_y, (double)side / view, width, height};
     if (hint->focus_body >= 0 && hint->focus_body < sp_world_body_count(world)) {
-        cpVect p = cpBodyGetPosition(sp_world_body(world, hint->focus_body));
+        sp_vec2 p = sp_body_position(world, sp_world_body_id(world, hint->focus_body));
         if (hint->follow_x && isfinite(p.x)) cam.center_x += p.x;
         if (hint->follow_y && isfinite(p.y)) cam.center_y += p.y;
     }
@@ -144,7 +144,7 @@ bool sp_camera_project(const sp_camera* cam, double x, double y, double* px, dou
 
 bool sp_draw_body_pixel(const sp_camera* cam, const sp_world* world, int index, int* px, int* py) {
     if (index < 0 || index >= sp_world_body_count(world)) return false;
-    cpVect p = cpBodyGetPosition(sp_world_body(world, index));
+    sp_vec2 p = sp_body_position(world, sp_world_body_id(world, index));
     double u, v;
     if (!sp_camera_project(cam, p.x, p.y, &u, &v)) return false;
     if (u < 0.0 || v < 0.0 || u >= (double)cam->width || v >= (double)cam->height) return false;
@@ -153,10 +153,16 @@ bool sp_draw_body_pixel(const sp_camera* cam, const sp_world* world, int index, 
     return true;
 }
 
+/* The world and a body in it: what a body-local point is drawn through. */
+typedef struct body_ref {
+    const sp_world* world;
+    sp_body_id id;
+} body_ref;
+
 /* Projects a body-local point; false when the result is not finite. */
-static bool project_local(const sp_camera* cam, const cpBody* body, cpVect local, double* px,
+static bool project_local(const sp_camera* cam, body_ref body, sp_vec2 local, double* px,
                           double* py) {
-    cpVect w = cpBodyLocalToWorld(body, local);
+    sp_vec2 w = sp_body_local_to_world(body.world, body.id, local);
     return sp_camera_project(cam, w.x, w.y, px, py);
 }
 
@@ -190,57 +196,64 @@ static void draw_grid(sp_image* img, const sp_camera* cam) {
             sp_draw_rect(img, 0, to_pixel(py), img->width, 1, grid_color);
 }
 
-static void draw_circle(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
-    const cpBody* body = cpShapeGetBody(s);
-    cpVect offset = cpCircleShapeGetOffset(s);
-    double r = cpCircleShapeGetRadius(s) * cam->scale;
+/* A shape handle with its world, and its body's. */
+typedef struct shape_ref {
+    const sp_world* world;
+    sp_shape_id id;
+    body_ref body;
+} shape_ref;
+
+static void draw_circle(sp_image* img, const sp_camera* cam, shape_ref s, sp_rgb c) {
+    body_ref body = s.body;
+    sp_vec2 offset = sp_shape_circle_center(s.world, s.id);
+    double radius = sp_shape_radius(s.world, s.id);
+    double r = radius * cam->scale;
     double cx, cy, ex, ey;
     if (!project_local(cam, body, offset, &cx, &cy)) return;
     sp_draw_disc(img, cx, cy, fmax(r, MIN_LINE_HALF_WIDTH), c);
     /* A spoke from mid-radius to the rim shows rotation, and leaves the centre pixel (the one
      * tests probe) in the shape's own colour. */
-    cpVect rim = cpvadd(offset, cpv(0.0, cpCircleShapeGetRadius(s)));
-    cpVect mid = cpvadd(offset, cpv(0.0, 0.4 * cpCircleShapeGetRadius(s)));
+    sp_vec2 rim = {offset.x + 0.0, offset.y + radius};
+    sp_vec2 mid = {offset.x + 0.0, offset.y + 0.4 * radius};
     double mx, my;
     if (r > 6.0 && project_local(cam, body, rim, &ex, &ey) &&
         project_local(cam, body, mid, &mx, &my))
         sp_draw_capsule(img, mx, my, ex, ey, JOINT_HALF_WIDTH, shade(c));
 }
 
-static void draw_segment(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
-    const cpBody* body = cpShapeGetBody(s);
+static void draw_segment(sp_image* img, const sp_camera* cam, shape_ref s, sp_rgb c) {
     double ax, ay, bx, by;
-    if (!project_local(cam, body, cpSegmentShapeGetA(s), &ax, &ay) ||
-        !project_local(cam, body, cpSegmentShapeGetB(s), &bx, &by))
+    if (!project_local(cam, s.body, sp_shape_segment_a(s.world, s.id), &ax, &ay) ||
+        !project_local(cam, s.body, sp_shape_segment_b(s.world, s.id), &bx, &by))
         return;
-    double r = fmax(cpSegmentShapeGetRadius(s) * cam->scale, MIN_LINE_HALF_WIDTH);
+    double r = fmax(sp_shape_radius(s.world, s.id) * cam->scale, MIN_LINE_HALF_WIDTH);
     sp_draw_capsule(img, ax, ay, bx, by, r, c);
 }
 
-static void draw_poly(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
-    const cpBody* body = cpShapeGetBody(s);
-    int n = cpPolyShapeGetCount(s);
+static void draw_poly(sp_image* img, const sp_camera* cam, shape_ref s, sp_rgb c) {
+    int n = sp_shape_polygon_count(s.world, s.id);
     if (n > MAX_POLY_VERTS) n = MAX_POLY_VERTS;
     double xs[MAX_POLY_VERTS], ys[MAX_POLY_VERTS];
     for (int i = 0; i < n; i++)
-        if (!project_local(cam, body, cpPolyShapeGetVert(s, i), &xs[i], &ys[i])) return;
+        if (!project_local(cam, s.body, sp_shape_polygon_vertex(s.world, s.id, i), &xs[i], &ys[i]))
+            return;
     sp_draw_convex(img, xs, ys, n, c);
     /* Rounded polygons (a radius > 0) grow by that radius: capsules along every edge. */
-    double r = cpPolyShapeGetRadius(s) * cam->scale;
+    double r = sp_shape_radius(s.world, s.id) * cam->scale;
     if (r > 0.5)
         for (int i = 0; i < n; i++)
             sp_draw_capsule(img, xs[i], ys[i], xs[(i + 1) % n], ys[(i + 1) % n], r, c);
 }
 
-static void draw_shape(sp_image* img, const sp_camera* cam, const cpShape* s, sp_rgb c) {
-    switch (s->klass->type) {
-    case CP_CIRCLE_SHAPE:
+static void draw_shape(sp_image* img, const sp_camera* cam, shape_ref s, sp_rgb c) {
+    switch (sp_shape_get_kind(s.world, s.id)) {
+    case SP_SHAPE_CIRCLE:
         draw_circle(img, cam, s, c);
         break;
-    case CP_SEGMENT_SHAPE:
+    case SP_SHAPE_SEGMENT:
         draw_segment(img, cam, s, c);
         break;
-    case CP_POLY_SHAPE:
+    case SP_SHAPE_POLYGON:
         draw_poly(img, cam, s, c);
         break;
     default:
@@ -248,26 +261,25 @@ static void draw_shape(sp_image* img, const sp_camera* cam, const cpShape* s, sp
     }
 }
 
-static void dot(sp_image* img, const sp_camera* cam, const cpBody* body, cpVect local) {
+static void dot(sp_image* img, const sp_camera* cam, body_ref body, sp_vec2 local) {
     double x, y;
     if (project_local(cam, body, local, &x, &y))
         sp_draw_disc(img, x, y, JOINT_DOT_RADIUS, joint_color);
 }
 
-static void line(sp_image* img, const sp_camera* cam, const cpBody* a, cpVect la, const cpBody* b,
-                 cpVect lb, sp_rgb c) {
+static void line(sp_image* img, const sp_camera* cam, body_ref a, sp_vec2 la, body_ref b,
+                 sp_vec2 lb, sp_rgb c) {
     double ax, ay, bx, by;
     if (project_local(cam, a, la, &ax, &ay) && project_local(cam, b, lb, &bx, &by))
         sp_draw_capsule(img, ax, ay, bx, by, JOINT_HALF_WIDTH, c);
 }
 
 /* A spring as a zigzag between its anchors, so it reads differently from a rigid pin. */
-static void zigzag(sp_image* img, const sp_camera* cam, const cpConstraint* j) {
-    const cpBody* a = cpConstraintGetBodyA(j);
-    const cpBody* b = cpConstraintGetBodyB(j);
+static void zigzag(sp_image* img, const sp_camera* cam, body_ref a, body_ref b,
+                   const sp_joint_info* j) {
     double ax, ay, bx, by;
-    if (!project_local(cam, a, cpDampedSpringGetAnchorA(j), &ax, &ay) ||
-        !project_local(cam, b, cpDampedSpringGetAnchorB(j), &bx, &by))
+    if (!project_local(cam, a, j->anchor_a, &ax, &ay) ||
+        !project_local(cam, b, j->anchor_b, &bx, &by))
         return;
     enum { TEETH = 10 };
     double dx = bx - ax, dy = by - ay, len = sqrt(dx * dx + dy * dy);
@@ -283,31 +295,31 @@ static void zigzag(sp_image* img, const sp_camera* cam, const cpConstraint* j) {
     }
 }
 
-static void draw_joint(sp_image* img, const sp_camera* cam, const cpConstraint* j) {
-    const cpBody* a = cpConstraintGetBodyA(j);
-    const cpBody* b = cpConstraintGetBodyB(j);
-    if (cpConstraintIsPivotJoint(j)) {
-        line(img, cam, a, cpPivotJointGetAnchorA(j), b, cpPivotJointGetAnchorB(j), joint_color);
-        dot(img, cam, a, cpPivotJointGetAnchorA(j));
-        dot(img, cam, b, cpPivotJointGetAnchorB(j));
-    } else if (cpConstraintIsGrooveJoint(j)) {
-        line(img, cam, a, cpGrooveJointGetGrooveA(j), a, cpGrooveJointGetGrooveB(j), joint_color);
-        dot(img, cam, b, cpGrooveJointGetAnchorB(j));
-    } else if (cpConstraintIsPinJoint(j)) {
-        line(img, cam, a, cpPinJointGetAnchorA(j), b, cpPinJointGetAnchorB(j), joint_color);
-        dot(img, cam, a, cpPinJointGetAnchorA(j));
-        dot(img, cam, b, cpPinJointGetAnchorB(j));
-    } else if (cpConstraintIsSlideJoint(j)) {
-        line(img, cam, a, cpSlideJointGetAnchorA(j), b, cpSlideJointGetAnchorB(j), joint_color);
-        dot(img, cam, a, cpSlideJointGetAnchorA(j));
-        dot(img, cam, b, cpSlideJointGetAnchorB(j));
-    } else if (cpConstraintIsDampedSpring(j)) {
-        zigzag(img, cam, j);
-        dot(img, cam, a, cpDampedSpringGetAnchorA(j));
-        dot(img, cam, b, cpDampedSpringGetAnchorB(j));
+static void draw_joint(sp_image* img, const sp_camera* cam, const sp_world* world, sp_joint_id id) {
+    sp_joint_info j = sp_joint_get_info(world, id);
+    body_ref a = {world, j.body_a}, b = {world, j.body_b};
+    switch (j.kind) {
+    case SP_JOINT_PIVOT:
+    case SP_JOINT_PIN:
+    case SP_JOINT_SLIDE:
+        line(img, cam, a, j.anchor_a, b, j.anchor_b, joint_color);
+        dot(img, cam, a, j.anchor_a);
+        dot(img, cam, b, j.anchor_b);
+        break;
+    case SP_JOINT_GROOVE:
+        line(img, cam, a, j.groove_a, a, j.groove_b, joint_color);
+        dot(img, cam, b, j.anchor_b);
+        break;
+    case SP_JOINT_SPRING:
+        zigzag(img, cam, a, b, &j);
+        dot(img, cam, a, j.anchor_a);
+        dot(img, cam, b, j.anchor_b);
+        break;
+    default:
+        /* Rotary joints (gear, ratchet, rotary limit and spring, motor) have no anchor points
+         * to draw; their effect shows in the bodies' angles. */
+        break;
     }
-    /* Rotary joints (gear, ratchet, rotary limit and spring, motor) have no anchor points to
-     * draw; their effect shows in the bodies' angles. */
 }
 
 static void draw_contacts(sp_image* img, const sp_camera* cam, const sp_scene_opts* opts) {
@@ -328,18 +340,23 @@ int sp_draw_rays_from_readings(const sp_env_spec* spec, const sp_world* world, c
     for (int i = 0; i < spec->ray_count && n < max; i++) {
         const sp_ray_sensor* r = &spec->rays[i];
         if (r->sensor < 0 || r->sensor >= spec->sensor_count) continue;
-        cpVect origin = cpv(r->x, r->y), dir = cpvforangle(r->angle);
+        sp_vec2 origin = {r->x, r->y}, dir;
+        sp_sincos(r->angle, &dir.y, &dir.x);
         if (r->body >= 0 && r->body < sp_world_body_count(world)) {
-            const cpBody* b = sp_world_body(world, r->body);
-            origin = cpBodyLocalToWorld((cpBody*)b, origin);
-            if (!r->world_frame) dir = cpvrotate(dir, cpBodyGetRotation((cpBody*)b));
+            sp_body_id b = sp_world_body_id(world, r->body);
+            origin = sp_body_local_to_world(world, b, origin);
+            if (!r->world_frame) {
+                sp_vec2 rot = sp_body_rotation(world, b); /* rotates as Chipmunk's cpvrotate */
+                dir = (sp_vec2){dir.x * rot.x - dir.y * rot.y, dir.x * rot.y + dir.y * rot.x};
+            }
         }
         double got = seen[r->sensor];
         double real = truth ? truth[r->sensor] : got;
         bool dropped = (valid && !valid[r->sensor]) || !isfinite(got);
         double len = dropped ? r->range : fmin(fmax(got, 0.0), r->range);
         double tlen = isfinite(real) ? fmin(fmax(real, 0.0), r->range) : len;
-        cpVect end = cpvadd(origin, cpvmult(dir, len)), tend = cpvadd(origin, cpvmult(dir, tlen));
+        sp_vec2 end = {origin.x + dir.x * len, origin.y + dir.y * len};
+        sp_vec2 tend = {origin.x + dir.x * tlen, origin.y + dir.y * tlen};
         out[n++] = (sp_draw_ray){
             origin.x, origin.y, end.x, end.y, tend.x, tend.y, !dropped && got < r->range, dropped};
     }
@@ -375,11 +392,12 @@ void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
      * shapes (contact detectors) are not matter and are left out. */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < n; i++) {
-            const cpShape* s = sp_world_shape(world, i);
-            if (cpShapeGetSensor(s)) continue;
-            bool terrain = is_static(cpShapeGetBody(s));
+            sp_shape_id id = sp_world_shape_id(world, i);
+            if (sp_shape_is_sensor(world, id)) continue;
+            shape_ref s = {world, id, {world, sp_shape_body(world, id)}};
+            bool terrain = is_static(world, s.body.id);
             if (terrain != (pass == 0)) continue;
-            sp_rgb c = shape_color(s, i, terrain);
+            sp_rgb c = shape_color(world, id, i, terrain);
             if (opts->shape_color) c = opts->shape_color(opts->shape_color_user, world, i, c);
             draw_shape(img, cam, s, c);
         }
@@ -387,7 +405,7 @@ void sp_draw_world(sp_image* img, const sp_camera* cam, const sp_world* world,
     if (opts->joints) {
         int m = sp_world_constraint_count(world);
         for (int i = 0; i < m; i++)
-            draw_joint(img, cam, sp_world_constraint(world, i));
+            draw_joint(img, cam, world, sp_world_joint_id(world, i));
     }
     draw_rays(img, cam, opts);
     draw_contacts(img, cam, opts);

@@ -2,8 +2,6 @@
 
 #include "sandpit/playback.h"
 
-#include <chipmunk/chipmunk.h>
-#include <chipmunk/chipmunk_structs.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -79,29 +77,19 @@ static int grow(sp_playback* pb, int need) {
 }
 
 typedef struct contact_walk {
-    const sp_world* world;
-    int self;
     sp_draw_point* out;
     int count;
 } contact_walk;
 
-static int registry_index(const sp_world* world, const cpBody* body) {
-    for (int i = 0; i < sp_world_body_count(world); i++)
-        if (sp_world_body(world, i) == body) return i;
-    return -1; /* the space's static body, or a body outside the registry */
-}
-
-static void collect_contact(cpBody* body, cpArbiter* arb, void* data) {
+static void collect_contact(const sp_contact* c, void* data) {
     contact_walk* w = data;
-    cpBody *a, *b;
-    cpArbiterGetBodies(arb, &a, &b);
-    /* Each arbiter between two registered bodies is seen from both: keep it once. */
-    int other = registry_index(w->world, b);
-    if (other >= 0 && other < w->self) return;
-    cpContactPointSet set = cpArbiterGetContactPointSet(arb);
-    for (int i = 0; i < set.count && w->count < SP_PLAYBACK_MAX_CONTACTS; i++) {
-        w->out[w->count].x = set.points[i].pointA.x;
-        w->out[w->count].y = set.points[i].pointA.y;
+    /* Each pair of registered bodies is seen from both: keep it once. The ground and bodies
+     * outside the registry have index -1. */
+    int other = sp_body_index(c->other);
+    if (other >= 0 && other < sp_body_index(c->body)) return;
+    for (int i = 0; i < c->point_count && w->count < SP_PLAYBACK_MAX_CONTACTS; i++) {
+        w->out[w->count].x = c->points[i].x;
+        w->out[w->count].y = c->points[i].y;
         w->count++;
     }
 }
@@ -111,17 +99,15 @@ static void capture(sp_playback* pb, int step) {
     sp_world* world = sp_episode_world(pb->ep);
     pose* p = pb->poses + (size_t)step * (size_t)pb->body_count;
     for (int i = 0; i < pb->body_count; i++) {
-        cpBody* body = sp_world_body(world, i);
-        cpVect pos = cpBodyGetPosition(body);
+        sp_body_id body = sp_world_body_id(world, i);
+        sp_vec2 pos = sp_body_position(world, body);
         p[i].x = pos.x;
         p[i].y = pos.y;
-        p[i].angle = cpBodyGetAngle(body);
+        p[i].angle = sp_body_angle(world, body);
     }
-    contact_walk w = {world, 0, pb->contacts + (size_t)step * SP_PLAYBACK_MAX_CONTACTS, 0};
-    for (int i = 0; i < sp_world_body_count(world); i++) {
-        w.self = i;
-        cpBodyEachArbiter(sp_world_body(world, i), collect_contact, &w);
-    }
+    contact_walk w = {pb->contacts + (size_t)step * SP_PLAYBACK_MAX_CONTACTS, 0};
+    for (int i = 0; i < sp_world_body_count(world); i++)
+        sp_body_each_contact(world, sp_world_body_id(world, i), collect_contact, &w);
     pb->contact_counts[step] = (uint8_t)w.count;
 }
 
@@ -590,24 +576,12 @@ int sp_playback_divergence(const sp_playback* pb) {
     return pb->divergence;
 }
 
-/* Sets a body's transform as cpBodySetPosition and cpBodySetAngle would, without their sanity
- * assertions: Debian's Chipmunk aborts on a NaN position or velocity, and an episode that ended
- * with "physics_diverged" recorded exactly such a state. A non-finite pose is simply not drawn
- * (sp_camera_project refuses it). The world is never stepped again, so nothing else needs to
- * agree with the transform. */
-static void pose_body(cpBody* body, const pose* p) {
-    cpVect rot = cpvforangle(p->angle);
-    body->transform = cpTransformNewTranspose(rot.x, -rot.y, p->x, rot.y, rot.x, p->y);
-    body->p = cpTransformPoint(body->transform, body->cog);
-    body->a = p->angle;
-}
-
 sp_world* sp_playback_pose(sp_playback* pb, int step) {
     step = clamp_step(pb, step);
     sp_world* world = sp_episode_world(pb->ep);
     const pose* p = pb->poses + (size_t)step * (size_t)pb->body_count;
     for (int i = 0; i < pb->body_count; i++)
-        pose_body(sp_world_body(world, i), &p[i]);
+        sp_body_set_pose(world, sp_world_body_id(world, i), p[i].x, p[i].y, p[i].angle);
     return world;
 }
 

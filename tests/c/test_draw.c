@@ -2,7 +2,7 @@
  * draw, PNG files are well formed chunk by chunk and GIF files are well formed block by
  * block. Decoding the compressed data is checked by tests/cli/export.sh with Pillow. */
 
-#include <chipmunk/chipmunk.h>
+#include "world_chipmunk.h"
 #include <chipmunk/chipmunk_structs.h>
 #include <math.h>
 #include <stdint.h>

@@ -12,6 +12,7 @@
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
 #include "sandpit/faults.h"
+#include "world_chipmunk.h"
 
 #define MAXT 1000
 

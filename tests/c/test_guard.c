@@ -11,6 +11,7 @@
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
 #include "sandpit/guard.h"
+#include "world_chipmunk.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 

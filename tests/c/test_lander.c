@@ -6,6 +6,7 @@
 #include "ensure.h"
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
+#include "world_chipmunk.h"
 
 /* From docs/ENVS.md. */
 #define WORLD_H (40.0 / 3.0)

@@ -13,6 +13,7 @@
 #include "sandpit/draw.h"
 #include "sandpit/episode.h"
 #include "sandpit/scene.h"
+#include "world_chipmunk.h"
 
 typedef struct run {
     sp_scene* sc;

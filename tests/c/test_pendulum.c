@@ -7,6 +7,7 @@
 #include "sandpit/envs.h"
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
+#include "world_chipmunk.h"
 
 #define PI 3.14159265358979323846
 

@@ -2,7 +2,7 @@
  * exactly (seeking back and forth draws identical bytes), each body is drawn in its colour at
  * its projected pixel, and two files are compared by their recorded hashes. */
 
-#include <chipmunk/chipmunk.h>
+#include "world_chipmunk.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Charts and scene marks (replay/draw/plot.c, decor.c, the rays and role colours of scene.c,
  * the HUD's extra lines): exact colours at computed pixels, as the rest of sp_draw. */
 
-#include <chipmunk/chipmunk.h>
+#include "world_chipmunk.h"
 #include <math.h>
 #include <string.h>
 

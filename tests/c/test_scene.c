@@ -11,6 +11,7 @@
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
 #include "sandpit/scene.h"
+#include "world_chipmunk.h"
 
 /* A scene document: the world and a ground, then `body` (bodies after the ground), and the
  * remaining top-level keys. */

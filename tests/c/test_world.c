@@ -1,7 +1,7 @@
 #include <stdbool.h>
 
 #include "ensure.h"
-#include "sandpit/world.h"
+#include "world_chipmunk.h"
 
 static uint64_t world_hash(const sp_world* w) {
     sp_hash h = sp_hash_begin();

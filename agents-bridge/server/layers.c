@@ -89,12 +89,21 @@ static bool cost_on(const sp_session_cfg* c) {
 
 static void pack_array_head(msgpack_packer* pk, const char* dtype, uint32_t n, size_t item);
 
-static uint32_t count_record_new(sp_session_cfg* c) {
+/* Env i of the ids list (all N envs when `ids` is NULL). */
+static int32_t env_at(const int32_t* ids, int32_t j) {
+    return ids ? ids[j] : j;
+}
+
+uint32_t sp_session_cfg_record_new_of(sp_session_cfg* c, const int32_t* ids, int k) {
     c->record_new = 0;
     if (c->recorders[0])
-        for (int i = 0; i < c->num_envs; i++)
-            c->record_new += c->record_state[i] == 1;
+        for (int j = 0; j < k; j++)
+            c->record_new += c->record_state[env_at(ids, j)] == 1;
     return c->record_new;
+}
+
+static uint32_t count_record_new(sp_session_cfg* c) {
+    return sp_session_cfg_record_new_of(c, NULL, c->num_envs);
 }
 
 uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step) {
@@ -114,17 +123,23 @@ uint32_t sp_session_cfg_finish_recorders(sp_session_cfg* c) {
     return count_record_new(c);
 }
 
-void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk) {
+/* Packs "record_error" for the envs in state 1 among `ids` (k of them; NULL: all N), whose
+ * number is c->record_new; logs, counts and marks each one told. */
+static void pack_record_errors(sp_session_cfg* c, msgpack_packer* pk, const int32_t* ids,
+                               int32_t k) {
     uint32_t m = c->record_new;
     sp_pack_cstr(pk, "record_error");
     msgpack_pack_map(pk, 2);
     sp_pack_cstr(pk, "index");
     pack_array_head(pk, "int32", m, 4);
-    for (int32_t i = 0; i < c->num_envs; i++)
+    for (int32_t j = 0; j < k; j++) {
+        int32_t i = env_at(ids, j);
         if (c->record_state[i] == 1) msgpack_pack_bin_body(pk, &i, 4);
+    }
     sp_pack_cstr(pk, "message");
     msgpack_pack_array(pk, m);
-    for (int i = 0; i < c->num_envs; i++) {
+    for (int32_t j = 0; j < k; j++) {
+        int32_t i = env_at(ids, j);
         if (c->record_state[i] != 1) continue;
         const char* why = sp_recorder_error(c->recorders[i]);
         if (!why) why = "recording stopped";
@@ -135,6 +150,15 @@ void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk) {
         (*c->record_errors)++;
     }
     c->record_new = 0;
+}
+
+void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk) {
+    pack_record_errors(c, pk, NULL, c->num_envs);
+}
+
+void sp_session_cfg_pack_record_errors_of(sp_session_cfg* c, msgpack_packer* pk, const int32_t* ids,
+                                          int k) {
+    pack_record_errors(c, pk, ids, k);
 }
 
 /* An array map whose `data` bin the caller writes in pieces. */

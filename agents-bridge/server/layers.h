@@ -6,6 +6,7 @@
  * writes is allocated here at make; stepping allocates nothing, except the restore of the
  * make-time fault list when an env under a reset override is autoreset. */
 
+#include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,8 @@
 #include "sandpit/episode_layers.h"
 #include "sandpit/faults.h"
 #include "sandpit/guard.h"
+
+struct sp_episode;
 
 /* Counters of closed sessions' layers, for `stats`. */
 typedef struct sp_layer_totals {
@@ -69,18 +72,21 @@ uint32_t sp_session_cfg_finish_recorders(sp_session_cfg* c);
 
 /* Packs "record_error": {"index": int32 array, "message": [str]} for the envs whose failure
  * was not told yet, logs and counts them. Only when the count was non-zero. */
-#include <msgpack.h>
 void sp_session_cfg_pack_record_errors(sp_session_cfg* c, msgpack_packer* pk);
+
+/* The same for a recv reply: only its k envs `ids` (NULL: all N), which are no longer in
+ * flight, so no stepping thread writes their state; told as they come back. Returns how many
+ * are to be told; sp_session_cfg_pack_record_errors_of packs them, only when non-zero. */
+uint32_t sp_session_cfg_record_new_of(sp_session_cfg* c, const int32_t* ids, int k);
+void sp_session_cfg_pack_record_errors_of(sp_session_cfg* c, msgpack_packer* pk, const int32_t* ids,
+                                          int k);
 
 /* Adds the live counters of `c`'s layers into `t`. */
 void sp_session_cfg_count(const sp_session_cfg* c, sp_layer_totals* t);
 
-#endif
-
 /* After env i was reset or stepped: its active faults, validity mask, step cost and the
  * number of guardrail events, into the [N] outputs. Called from the stepping threads (it
  * writes only env i's slots). */
-struct sp_episode;
 void sp_session_cfg_collect(sp_session_cfg* c, int i, struct sp_episode* ep, bool stepped);
 
 /* Env i was left as it is by a masked step: nothing of it to report (no cost, no trips). */
@@ -92,6 +98,7 @@ void sp_session_cfg_idle(sp_session_cfg* c, int i, struct sp_episode* ep);
 uint32_t sp_session_cfg_reply_keys(sp_session_cfg* c, bool step);
 
 /* Packs those keys. `eps` are the session's episodes (their events are read in place). */
-#include <msgpack.h>
 void sp_session_cfg_pack(sp_session_cfg* c, msgpack_packer* pk, struct sp_episode* const* eps,
                          bool step);
+
+#endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "async.h"
+#include "layers.h"
 #include "ops.h"
 
 /* "env_ids" (decoded at the door): int32 [k], 1 <= k <= N, distinct, each in [0, N) and not
@@ -163,7 +164,9 @@ static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int 
     }
     svc->steps += (uint64_t)k;
     msgpack_packer* pk = &svc->pk;
-    sp_pack_ok(pk, req, 5 + (m > 0) + (r > 0) + s->def.hashes);
+    /* A recorder that stopped is told as its env comes back, as a step tells it. */
+    bool told = s->cfg && sp_session_cfg_record_new_of(s->cfg, o->ids, k) > 0;
+    sp_pack_ok(pk, req, 5 + (m > 0) + (r > 0) + s->def.hashes + told);
     sp_pack_cstr(pk, "env_id");
     sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)k, o->ids);
     uint32_t obs_shape[2] = {(uint32_t)k, (uint32_t)n};
@@ -204,6 +207,7 @@ static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int 
         sp_pack_cstr(pk, "hash");
         sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)k, o->hash);
     }
+    if (told) sp_session_cfg_pack_record_errors_of(s->cfg, pk, o->ids, k);
     return SP_OK;
 }
 

@@ -220,3 +220,35 @@ def test_wrapper_misuse_is_refused(endpoint):
         assert e.value.code == "in_flight"
         got = envs.recv()[4]["env_id"].tolist() + envs.recv()[4]["env_id"].tolist()
         assert sorted(got) == [0, 1, 2, 3]
+
+
+def test_a_recorder_that_stops_is_told_by_the_recv_that_brings_its_env_back(
+    server_factory, tmp_path
+):
+    """The directory vanishes after the first files: each env's next file cannot be created.
+    The recorder's writer thread finds that a few steps later; the first recv that returns the
+    env after that says so: warned once per env, counted in stats before the session closes."""
+    srv = server_factory("--record-root", str(tmp_path))
+    d = tmp_path / "rec"
+    env = make_async("CartPole-v0", 2, batch_size=1, endpoint=srv.endpoint, seed=1,
+                     max_steps=2, record={"dir": str(d)})
+    try:
+        env.async_reset()
+        env.recv(), env.recv()
+        for f in d.iterdir():
+            f.unlink()
+        d.rmdir()
+        with pytest.warns(sandpit.RecordingWarning, match="cannot create") as caught:
+            for _ in range(1000):  # 500 episodes: the writer is long done by then
+                for i in range(2):
+                    env.send(np.zeros(1, dtype=np.int32), [i])
+                    env.recv()
+                if len(env.session.record_errors) == 2:
+                    break
+        assert sorted(env.session.record_errors) == [0, 1]
+        assert len(caught) == 2, [str(w.message) for w in caught]
+        assert all(w.filename == __file__ for w in caught)  # told where recv was called
+        with sandpit.Client(srv.endpoint) as c:
+            assert c.request("stats")["record_errors"] == 2
+    finally:
+        env.close()

@@ -162,6 +162,8 @@ class SandpitAsyncVectorEnv:
                 "send", session=self.session.id, batch_size=k, **unsent
             )
         self._in_server -= k
+        if "record_error" in reply:  # told as the env comes back, as step tells it
+            self.session._warn_record_error(reply["record_error"])
         ids = decode_array(reply.get("env_id"), "int32", (k,))
         terminated = decode_array(reply.get("terminated"), "uint8", (k,)).astype(bool)
         truncated = decode_array(reply.get("truncated"), "uint8", (k,)).astype(bool)

@@ -19,6 +19,22 @@ static inline int sp_door_session(sp_service* svc, const sp_request* req, const 
     return sp_service_session(svc, req, id, out, err, err_sz);
 }
 
+/* The columns of a reply's "final" map, row j for the j-th ended episode: step packs them
+ * from the session's buffers, recv from its scratch. `obs` is NULL but under same_step
+ * autoreset. */
+typedef struct sp_final_columns {
+    const int32_t* index;
+    const double* returns;
+    const int32_t* length;
+    const char* const* reason;
+    const uint64_t* seed;
+    const float* obs; /* [m, obs_size] */
+} sp_final_columns;
+
+/* Packs the "final" map of m rows; `extra_keys` more entries follow it (the caller's). */
+void sp_pack_final(msgpack_packer* pk, const sp_final_columns* f, int m, int obs_size,
+                   uint32_t extra_keys);
+
 typedef int (*sp_op_fn)(sp_service* svc, const sp_request* req, char* err, size_t err_sz);
 
 int sp_op_ping(sp_service* svc, const sp_request* req, char* err, size_t err_sz);

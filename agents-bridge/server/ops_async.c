@@ -179,25 +179,10 @@ static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int 
     sp_pack_cstr(pk, "truncated");
     sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)k, o->truncated);
     if (m > 0) {
+        sp_final_columns f = {o->final_index,  o->final_return, o->final_length,
+                              o->final_reason, o->final_seed,   same_step ? o->final_obs : NULL};
         sp_pack_cstr(pk, "final");
-        msgpack_pack_map(pk, 5 + same_step);
-        sp_pack_cstr(pk, "index");
-        sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, o->final_index);
-        sp_pack_cstr(pk, "return");
-        sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)m, o->final_return);
-        sp_pack_cstr(pk, "length");
-        sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, o->final_length);
-        sp_pack_cstr(pk, "reason");
-        msgpack_pack_array(pk, (size_t)m);
-        for (int j = 0; j < m; j++)
-            sp_pack_cstr(pk, o->final_reason[j]);
-        sp_pack_cstr(pk, "seed");
-        sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, o->final_seed);
-        if (same_step) {
-            uint32_t shape[2] = {(uint32_t)m, (uint32_t)n};
-            sp_pack_cstr(pk, "obs");
-            sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, o->final_obs);
-        }
+        sp_pack_final(pk, &f, m, (int)n, 0);
     }
     if (r > 0) {
         sp_pack_cstr(pk, "autoreset");

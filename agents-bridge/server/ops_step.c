@@ -357,27 +357,34 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
     *reset_count = r;
 }
 
-static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
-    bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
-    bool pixels = same_step && s->frames;
-    msgpack_pack_map(pk, 5 + same_step + pixels);
+void sp_pack_final(msgpack_packer* pk, const sp_final_columns* f, int m, int obs_size,
+                   uint32_t extra_keys) {
+    msgpack_pack_map(pk, 5 + (f->obs != NULL) + extra_keys);
     sp_pack_cstr(pk, "index");
-    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_index);
+    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, f->index);
     sp_pack_cstr(pk, "return");
-    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)m, s->final_return);
+    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)m, f->returns);
     sp_pack_cstr(pk, "length");
-    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, s->final_length);
+    sp_pack_array1(pk, SP_DTYPE_INT32, (uint32_t)m, f->length);
     sp_pack_cstr(pk, "reason");
     msgpack_pack_array(pk, (size_t)m);
     for (int j = 0; j < m; j++)
-        sp_pack_cstr(pk, s->final_reason[j]);
+        sp_pack_cstr(pk, f->reason[j]);
     sp_pack_cstr(pk, "seed");
-    sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, s->final_seed);
-    if (same_step) {
-        uint32_t shape[2] = {(uint32_t)m, (uint32_t)s->obs_size};
+    sp_pack_array1(pk, SP_DTYPE_UINT64, (uint32_t)m, f->seed);
+    if (f->obs) {
+        uint32_t shape[2] = {(uint32_t)m, (uint32_t)obs_size};
         sp_pack_cstr(pk, "obs");
-        sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, s->final_obs);
+        sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, shape, f->obs);
     }
+}
+
+static void pack_final(msgpack_packer* pk, const sp_session* s, int m) {
+    bool same_step = s->def.autoreset == SP_AUTORESET_SAME_STEP;
+    bool pixels = same_step && s->frames;
+    sp_final_columns f = {s->final_index,  s->final_return, s->final_length,
+                          s->final_reason, s->final_seed,   same_step ? s->final_obs : NULL};
+    sp_pack_final(pk, &f, m, s->obs_size, pixels);
     if (pixels) sp_pixels_pack_final(pk, s, m);
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sandpit
-from helpers import RawClient, wire
+from helpers import RawClient, unwire, wire
 from sandpit import SandpitError
 from sandpit.asyncvec import make_async
 
@@ -105,6 +105,39 @@ def test_recv_answers_in_completion_order_and_counts_steps(raw):
     reply = raw.call({"op": "recv", "session": s})
     assert sorted(np.frombuffer(reply["env_id"]["data"], "<i4").tolist()) == [0, 1, 2]
     assert raw.call({"op": "stats"})["steps"] == before + 5
+
+
+def test_recv_under_same_step_autoreset_sends_the_last_observations_as_step_does(raw):
+    """Two sessions, same seed and actions: one stepped lockstep, one with send/recv of all
+    envs; their replies' "final" maps (last observations included) are the same."""
+    sessions = []
+    for _ in range(2):
+        s = raw.call({"op": "make", "env": "CartPole-v0", "num_envs": 2, "seed": 3,
+                      "max_steps": 5, "autoreset": "same_step"})["session"]
+        assert raw.call({"op": "reset", "session": s})["ok"]
+        sessions.append(s)
+    lock, aio = sessions
+    finals = 0
+    for _ in range(12):
+        acts = np.ones(2, np.int32)
+        stepped = raw.call({"op": "step", "session": lock, "actions": wire(acts, "int32")})
+        got = _send(raw, aio, [0, 1], acts, batch_size=2)
+        order = np.frombuffer(got["env_id"]["data"], "<i4").tolist()
+        assert ("final" in got) == ("final" in stepped)
+        if "final" not in got:
+            continue
+        finals += 1
+        want, have = stepped["final"], got["final"]
+        assert sorted(have) == sorted(want) == ["index", "length", "obs", "reason", "return",
+                                                "seed"]
+        rows = {int(e): j for j, e in enumerate(unwire(have["index"]))}
+        for j, e in enumerate(unwire(want["index"])):
+            assert e in order
+            k = rows[int(e)]
+            assert unwire(have["obs"])[k].tobytes() == unwire(want["obs"])[j].tobytes()
+            assert unwire(have["return"])[k] == unwire(want["return"])[j]
+            assert have["reason"][k] == want["reason"][j]
+    assert finals == 2  # episodes of 5 steps: ended at steps 5 and 10
 
 
 def test_recv_with_nothing_pending_is_refused(raw):

@@ -16,6 +16,31 @@ int sp_op_ping(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     return SP_OK;
 }
 
+/* The limits a hello reports, in the order written: X(field of the service def, kind). */
+#define HELLO_LIMITS(X)                                                                            \
+    X(max_message_bytes, U64)                                                                      \
+    X(max_sessions, INT)                                                                           \
+    X(max_envs_per_session, INT)                                                                   \
+    X(max_total_envs, INT)                                                                         \
+    X(idle_timeout_s, F64)                                                                         \
+    X(max_memory_bytes, U64)                                                                       \
+    X(max_step_rate, F64)
+
+/* The service's uint64 counters that stats reports, before and after "errors_by_code". */
+#define STATS_COUNTERS(X) X(requests) X(steps) X(errors)
+#define STATS_LATER_COUNTERS(X)                                                                    \
+    X(sessions_reaped)                                                                             \
+    X(duplicates)                                                                                  \
+    X(replies_delayed)                                                                             \
+    X(replies_dropped)                                                                             \
+    X(episodes_expired)                                                                            \
+    X(record_errors)
+
+#define COUNT_ONE(...) +1
+#define PACK_U64(pk, v) msgpack_pack_uint64(pk, v)
+#define PACK_INT(pk, v) msgpack_pack_int(pk, v)
+#define PACK_F64(pk, v) msgpack_pack_double(pk, v)
+
 int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz) {
     sp_hello_request r;
     sp_decode_hello(req, &r, err, err_sz);
@@ -34,21 +59,12 @@ int sp_op_hello(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     sp_pack_cstr(pk, "server");
     sp_pack_cstr(pk, "sandpit " SP_VERSION_STRING);
     sp_pack_cstr(pk, "limits");
-    msgpack_pack_map(pk, 7);
-    sp_pack_cstr(pk, "max_message_bytes");
-    msgpack_pack_uint64(pk, svc->def.max_message_bytes);
-    sp_pack_cstr(pk, "max_sessions");
-    msgpack_pack_int(pk, svc->def.max_sessions);
-    sp_pack_cstr(pk, "max_envs_per_session");
-    msgpack_pack_int(pk, svc->def.max_envs_per_session);
-    sp_pack_cstr(pk, "max_total_envs");
-    msgpack_pack_int(pk, svc->def.max_total_envs);
-    sp_pack_cstr(pk, "idle_timeout_s");
-    msgpack_pack_double(pk, svc->def.idle_timeout_s);
-    sp_pack_cstr(pk, "max_memory_bytes");
-    msgpack_pack_uint64(pk, svc->def.max_memory_bytes);
-    sp_pack_cstr(pk, "max_step_rate");
-    msgpack_pack_double(pk, svc->def.max_step_rate);
+    msgpack_pack_map(pk, 0 HELLO_LIMITS(COUNT_ONE));
+#define PACK_LIMIT(field, kind)                                                                    \
+    sp_pack_cstr(pk, #field);                                                                      \
+    PACK_##kind(pk, svc->def.field);
+    HELLO_LIMITS(PACK_LIMIT)
+#undef PACK_LIMIT
     sp_pack_cstr(pk, "envs");
     sp_pack_catalogue(pk);
     return SP_OK;
@@ -82,18 +98,17 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     sp_decode_bare(req, &door, err, err_sz);
     if (door.rc != SP_OK) return door.rc;
     msgpack_packer* pk = &svc->pk;
-    sp_pack_ok(pk, req, 15);
+    /* guardrail_trips, fault_windows, sessions, envs, errors_by_code, instance; counters. */
+    sp_pack_ok(pk, req, 6 + STATS_COUNTERS(COUNT_ONE) + STATS_LATER_COUNTERS(COUNT_ONE));
     pack_layer_stats(svc, pk);
     sp_pack_cstr(pk, "sessions");
     msgpack_pack_int(pk, sp_sessions_open_count(svc->sessions));
     sp_pack_cstr(pk, "envs");
     msgpack_pack_int(pk, sp_sessions_total_envs(svc->sessions));
-    sp_pack_cstr(pk, "requests");
-    msgpack_pack_uint64(pk, svc->requests);
-    sp_pack_cstr(pk, "steps");
-    msgpack_pack_uint64(pk, svc->steps);
-    sp_pack_cstr(pk, "errors");
-    msgpack_pack_uint64(pk, svc->errors);
+#define PACK_COUNTER(field)                                                                        \
+    sp_pack_cstr(pk, #field);                                                                      \
+    msgpack_pack_uint64(pk, svc->field);
+    STATS_COUNTERS(PACK_COUNTER)
     /* Every code but "ok", from error.h's list: a client sees the same keys every time. */
     sp_pack_cstr(pk, "errors_by_code");
     msgpack_pack_map(pk, SP_ERROR_KINDS - 1);
@@ -104,18 +119,8 @@ int sp_op_stats(sp_service* svc, const sp_request* req, char* err, size_t err_sz
     }
     SP_ERROR_LIST(SP_PACK_ERROR_COUNT)
 #undef SP_PACK_ERROR_COUNT
-    sp_pack_cstr(pk, "sessions_reaped");
-    msgpack_pack_uint64(pk, svc->sessions_reaped);
-    sp_pack_cstr(pk, "duplicates");
-    msgpack_pack_uint64(pk, svc->duplicates);
-    sp_pack_cstr(pk, "replies_delayed");
-    msgpack_pack_uint64(pk, svc->replies_delayed);
-    sp_pack_cstr(pk, "replies_dropped");
-    msgpack_pack_uint64(pk, svc->replies_dropped);
-    sp_pack_cstr(pk, "episodes_expired");
-    msgpack_pack_uint64(pk, svc->episodes_expired);
-    sp_pack_cstr(pk, "record_errors");
-    msgpack_pack_uint64(pk, svc->record_errors);
+    STATS_LATER_COUNTERS(PACK_COUNTER)
+#undef PACK_COUNTER
     sp_pack_cstr(pk, "instance");
     sp_pack_cstr(pk, svc->instance);
     return SP_OK;

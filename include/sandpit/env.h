@@ -30,7 +30,8 @@ typedef struct sp_channel {
 } sp_channel;
 
 /* A safety constraint the env declares, in the way Safety-Gymnasium reports them: a step
- * costs 1 while sensor `sensor`'s true reading is outside [low, high]. The guardrail layer
+ * costs 1 while sensor `sensor`'s reading is outside [low, high]. The reading is the one in the
+ * observation the agent receives, after sensor faults (docs/GUARDRAILS.md). The guardrail layer
  * turns the first one on by default (policy count): `info["cost"]`, never a termination. */
 typedef struct sp_constraint {
     const char* name; /* "cart_zone" */

@@ -10,6 +10,7 @@
 #include "ensure.h"
 #include "sandpit/episode.h"
 #include "sandpit/scene.h"
+#include "scene_run.h"
 #include "sandpit/world.h"
 
 /* ---- an allocation counter (glibc's own allocator underneath) ----
@@ -63,42 +64,20 @@ int posix_memalign(void** out, size_t align, size_t n) {
 
 /* ---- episodes of scene files ---- */
 
-typedef struct run {
-    sp_scene* sc;
-    sp_episode* ep;
-    const sp_env_spec* spec;
-} run;
+typedef scene_run run;
 
 static bool start_json(run* r, const char* json, uint64_t seed) {
-    char err[512];
-    memset(r, 0, sizeof *r);
-    if (!(r->sc = sp_scene_load(json, strlen(json), NULL, err, sizeof err))) {
-        fprintf(stderr, "scene refused: %s\n", err);
-        return false;
-    }
-    sp_episode_def def = sp_default_episode_def(sp_scene_env(r->sc));
-    r->spec = sp_scene_env(r->sc)->spec;
-    r->ep = sp_episode_create(&def, err, sizeof err);
-    return r->ep && sp_episode_reset(r->ep, &seed) == 0;
+    return scene_run_start_json(r, json, NULL, seed);
 }
 
 static bool start(run* r, const char* file, uint64_t seed) {
-    char path[1024], err[512];
+    char path[1024];
     snprintf(path, sizeof path, "%s/assets/%s", SP_SOURCE_DIR, file);
-    memset(r, 0, sizeof *r);
-    if (!(r->sc = sp_scene_load_file(path, NULL, err, sizeof err))) {
-        fprintf(stderr, "%s\n", err);
-        return false;
-    }
-    sp_episode_def def = sp_default_episode_def(sp_scene_env(r->sc));
-    r->spec = sp_scene_env(r->sc)->spec;
-    r->ep = sp_episode_create(&def, err, sizeof err);
-    return r->ep && sp_episode_reset(r->ep, &seed) == 0;
+    return scene_run_start_file(r, path, seed);
 }
 
 static void stop(run* r) {
-    sp_episode_destroy(r->ep);
-    sp_scene_destroy(r->sc);
+    scene_run_stop(r);
 }
 
 static sp_step_result step(run* r, const sp_action* a) {

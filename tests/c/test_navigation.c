@@ -13,31 +13,19 @@
 #include "sandpit/draw.h"
 #include "sandpit/episode.h"
 #include "sandpit/scene.h"
+#include "scene_run.h"
 #include "world_chipmunk.h"
 
-typedef struct run {
-    sp_scene* sc;
-    sp_episode* ep;
-    const sp_env_spec* spec;
-} run;
+typedef scene_run run;
 
 static bool start(run* r, const char* file, uint64_t seed) {
-    char path[512], err[512];
+    char path[512];
     snprintf(path, sizeof path, "%s/assets/scenes/%s", SP_SOURCE_DIR, file);
-    memset(r, 0, sizeof *r);
-    if (!(r->sc = sp_scene_load_file(path, NULL, err, sizeof err))) {
-        fprintf(stderr, "%s: %s\n", path, err);
-        return false;
-    }
-    sp_episode_def def = sp_default_episode_def(sp_scene_env(r->sc));
-    r->spec = sp_scene_env(r->sc)->spec;
-    r->ep = sp_episode_create(&def, err, sizeof err);
-    return r->ep && sp_episode_reset(r->ep, &seed) == 0;
+    return scene_run_start_file(r, path, seed);
 }
 
 static void stop(run* r) {
-    sp_episode_destroy(r->ep);
-    sp_scene_destroy(r->sc);
+    scene_run_stop(r);
 }
 
 static sp_step_result step(run* r, double a0, double a1) {

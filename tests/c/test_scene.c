@@ -11,6 +11,7 @@
 #include "sandpit/episode.h"
 #include "sandpit/error.h"
 #include "sandpit/scene.h"
+#include "scene_run.h"
 #include "world_chipmunk.h"
 
 /* A scene document: the world and a ground, then `body` (bodies after the ground), and the
@@ -39,28 +40,15 @@ static sp_scene* load(const char* json, char* err, size_t err_sz) {
 }
 
 /* An episode of `json`, reset with `seed`; NULL (with the error printed) when it fails. */
-typedef struct run {
-    sp_scene* sc;
-    sp_episode* ep;
-    const sp_env_spec* spec;
-} run;
+typedef scene_run run;
 
 static bool start(run* r, const char* json, uint64_t seed) {
-    char err[512];
-    memset(r, 0, sizeof *r);
-    if (!(r->sc = load(json, err, sizeof err))) {
-        fprintf(stderr, "scene refused: %s\n", err);
-        return false;
-    }
-    sp_episode_def def = sp_default_episode_def(sp_scene_env(r->sc));
-    r->spec = sp_scene_env(r->sc)->spec;
-    r->ep = sp_episode_create(&def, err, sizeof err);
-    return r->ep && sp_episode_reset(r->ep, &seed) == 0;
+    sp_scene_limits lim = sp_default_scene_limits();
+    return scene_run_start_json(r, json, &lim, seed);
 }
 
 static void stop(run* r) {
-    sp_episode_destroy(r->ep);
-    sp_scene_destroy(r->sc);
+    scene_run_stop(r);
 }
 
 static sp_step_result step(run* r, double a0, double a1) {

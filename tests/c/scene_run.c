@@ -1,5 +1,6 @@
 #include "scene_run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,4 +37,25 @@ void scene_run_stop(scene_run* r) {
     sp_episode_destroy(r->ep);
     sp_scene_destroy(r->sc);
     memset(r, 0, sizeof *r);
+}
+
+sp_step_result scene_run_step(scene_run* r, const sp_action* a) {
+    sp_step_result res = {0};
+    char err[256];
+    if (sp_episode_step(r->ep, a, &res, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
+    return res;
+}
+
+int scene_run_channel(const scene_run* r, const char* name) {
+    for (int i = 0; i < r->spec->sensor_count; i++)
+        if (!strcmp(r->spec->sensors[i].name, name)) return i;
+    fprintf(stderr, "no channel %s\n", name);
+    return 0;
+}
+
+double scene_run_obs(const scene_run* r, const char* name) {
+    for (int i = 0; i < r->spec->sensor_count; i++)
+        if (!strcmp(r->spec->sensors[i].name, name)) return sp_episode_obs(r->ep)[i];
+    fprintf(stderr, "no channel %s\n", name);
+    return NAN; /* fails every comparison: a misspelt channel cannot pass a test */
 }

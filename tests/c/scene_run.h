@@ -27,4 +27,13 @@ bool scene_run_start_file(scene_run* r, const char* path, uint64_t seed);
 
 void scene_run_stop(scene_run* r);
 
+/* One step with `a`; a refused step prints why and returns a zero result. */
+sp_step_result scene_run_step(scene_run* r, const sp_action* a);
+
+/* The index of the observation channel `name` (0, printed, when there is none). */
+int scene_run_channel(const scene_run* r, const char* name);
+
+/* The current reading of channel `name` (NaN, printed, when there is none). */
+double scene_run_obs(const scene_run* r, const char* name);
+
 #endif

@@ -81,21 +81,11 @@ static void stop(run* r) {
 }
 
 static sp_step_result step(run* r, const sp_action* a) {
-    sp_step_result res = {0};
-    char err[256];
-    if (sp_episode_step(r->ep, a, &res, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
-    return res;
-}
-
-static int channel(const run* r, const char* name) {
-    for (int i = 0; i < r->spec->sensor_count; i++)
-        if (!strcmp(r->spec->sensors[i].name, name)) return i;
-    fprintf(stderr, "no channel %s\n", name);
-    return 0;
+    return scene_run_step(r, a);
 }
 
 static double obs(const run* r, const char* name) {
-    return sp_episode_obs(r->ep)[channel(r, name)];
+    return scene_run_obs(r, name);
 }
 
 static const char* const worlds[] = {

@@ -32,17 +32,11 @@ static sp_step_result step(run* r, double a0, double a1) {
     sp_action a = {0};
     a.value[0] = (float)a0;
     a.value[1] = (float)a1;
-    sp_step_result res = {0};
-    char err[256];
-    if (sp_episode_step(r->ep, &a, &res, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
-    return res;
+    return scene_run_step(r, &a);
 }
 
 static double obs(const run* r, const char* name) {
-    for (int i = 0; i < r->spec->sensor_count; i++)
-        if (!strcmp(r->spec->sensors[i].name, name)) return sp_episode_obs(r->ep)[i];
-    fprintf(stderr, "no channel %s\n", name);
-    return NAN;
+    return scene_run_obs(r, name);
 }
 
 /* ---- lidar beams (issue: the viewer draws what the lidar saw) ---- */

@@ -56,21 +56,15 @@ static sp_step_result step(run* r, double a0, double a1) {
     a.index = (int32_t)a0;
     a.value[0] = (float)a0;
     a.value[1] = (float)a1;
-    sp_step_result res = {0};
-    char err[256];
-    if (sp_episode_step(r->ep, &a, &res, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
-    return res;
+    return scene_run_step(r, &a);
 }
 
 static int channel(const run* r, const char* name) {
-    for (int i = 0; i < r->spec->sensor_count; i++)
-        if (!strcmp(r->spec->sensors[i].name, name)) return i;
-    fprintf(stderr, "no channel %s\n", name);
-    return 0;
+    return scene_run_channel(r, name);
 }
 
 static double obs(const run* r, const char* name) {
-    return sp_episode_obs(r->ep)[channel(r, name)];
+    return scene_run_obs(r, name);
 }
 
 /* ---- shapes and bodies ---- */

@@ -19,6 +19,10 @@ static inline int sp_door_session(sp_service* svc, const sp_request* req, const 
     return sp_service_session(svc, req, id, out, err, err_sz);
 }
 
+/* Packs a step or recv reply's "reward", "terminated" and "truncated" arrays of k rows. */
+void sp_pack_outcomes(msgpack_packer* pk, uint32_t k, const double* reward,
+                      const uint8_t* terminated, const uint8_t* truncated);
+
 /* The columns of a reply's "final" map, row j for the j-th ended episode: step packs them
  * from the session's buffers, recv from its scratch. `obs` is NULL but under same_step
  * autoreset. */

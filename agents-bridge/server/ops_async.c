@@ -172,12 +172,7 @@ static int pack_recv(sp_service* svc, sp_session* s, const sp_request* req, int 
     uint32_t obs_shape[2] = {(uint32_t)k, (uint32_t)n};
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, o->obs);
-    sp_pack_cstr(pk, "reward");
-    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)k, o->reward);
-    sp_pack_cstr(pk, "terminated");
-    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)k, o->terminated);
-    sp_pack_cstr(pk, "truncated");
-    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)k, o->truncated);
+    sp_pack_outcomes(pk, (uint32_t)k, o->reward, o->terminated, o->truncated);
     if (m > 0) {
         sp_final_columns f = {o->final_index,  o->final_return, o->final_length,
                               o->final_reason, o->final_seed,   same_step ? o->final_obs : NULL};

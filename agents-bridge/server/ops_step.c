@@ -357,6 +357,16 @@ static void gather(sp_session* s, int* ended_count, int* reset_count) {
     *reset_count = r;
 }
 
+void sp_pack_outcomes(msgpack_packer* pk, uint32_t k, const double* reward,
+                      const uint8_t* terminated, const uint8_t* truncated) {
+    sp_pack_cstr(pk, "reward");
+    sp_pack_array1(pk, SP_DTYPE_FLOAT64, k, reward);
+    sp_pack_cstr(pk, "terminated");
+    sp_pack_array1(pk, SP_DTYPE_UINT8, k, terminated);
+    sp_pack_cstr(pk, "truncated");
+    sp_pack_array1(pk, SP_DTYPE_UINT8, k, truncated);
+}
+
 void sp_pack_final(msgpack_packer* pk, const sp_final_columns* f, int m, int obs_size,
                    uint32_t extra_keys) {
     msgpack_pack_map(pk, 5 + (f->obs != NULL) + extra_keys);
@@ -441,12 +451,7 @@ int sp_op_step(sp_service* svc, const sp_request* req, char* err, size_t err_sz)
     sp_pack_cstr(pk, "obs");
     sp_pack_array(pk, SP_DTYPE_FLOAT32, 2, obs_shape, s->obs);
     if (pixels) sp_pixels_pack(pk, s);
-    sp_pack_cstr(pk, "reward");
-    sp_pack_array1(pk, SP_DTYPE_FLOAT64, (uint32_t)n, s->reward);
-    sp_pack_cstr(pk, "terminated");
-    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)n, s->terminated);
-    sp_pack_cstr(pk, "truncated");
-    sp_pack_array1(pk, SP_DTYPE_UINT8, (uint32_t)n, s->truncated);
+    sp_pack_outcomes(pk, (uint32_t)n, s->reward, s->terminated, s->truncated);
     if (m > 0) {
         sp_pack_cstr(pk, "final");
         pack_final(pk, s, m);
